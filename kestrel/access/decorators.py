@@ -1,0 +1,39 @@
+"""`@requires(permission)`: the declaration every view must make."""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from kestrel.access.policy import PUBLIC, RULES, allows
+from kestrel.audit.services import record
+
+
+def requires(permission: str):
+    """Lets the view run only for users the policy allows; anonymous users are sent to sign in."""
+    if permission not in RULES:
+        raise ValueError(
+            f"Unknown permission {permission!r}: add its rule to kestrel.access.policy"
+        )
+
+    def decorate(view):
+        @wraps(view)
+        def guarded(request, *args, **kwargs):
+            if permission != PUBLIC:
+                if not request.user.is_authenticated:
+                    return redirect_to_login(request.get_full_path())
+                if not allows(request.user, permission):
+                    with transaction.atomic():
+                        record(
+                            action="access.refused",
+                            request=request,
+                            detail={"permission": permission, "path": request.path},
+                        )
+                    raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        guarded.kestrel_permission = permission
+        return guarded
+
+    return decorate

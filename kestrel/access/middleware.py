@@ -1,0 +1,24 @@
+"""Fail closed: a view that has not declared its permission is never run."""
+
+from django.core.exceptions import PermissionDenied
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+
+
+class PrivatePagesMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        request.school = user.school if user is not None and user.is_authenticated else None
+        response = self.get_response(request)
+        if user is not None and user.is_authenticated:
+            # Signed-in pages hold personal data: no cache may keep them, the browser included.
+            add_never_cache_headers(response)
+            patch_cache_control(response, no_store=True, private=True)
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if getattr(view_func, "kestrel_permission", None) is None:
+            raise PermissionDenied("This page has not declared who may open it.")
+        return None

@@ -1,0 +1,45 @@
+"""The audit trail: one row for every sign-in, view of a child's record, change and refusal.
+
+Rows are written in the same transaction as the change they record and are never updated or
+deleted; they keep a snapshot of labels so that they read correctly whatever happens later.
+"""
+
+from django.conf import settings
+from django.db import models
+
+from kestrel.schools.models import School
+
+
+class AuditEvent(models.Model):
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_label = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=40, blank=True)
+    object_label = models.CharField(max_length=300, blank=True)
+    student = models.ForeignKey(
+        "students.Student", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    detail = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    session_hash = models.CharField(max_length=64, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["school", "student", "-at"]),
+            models.Index(fields=["school", "actor", "-at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_label}"

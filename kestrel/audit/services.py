@@ -1,0 +1,50 @@
+"""Writing audit events. Call `record()` inside the transaction of the change it records."""
+
+import hashlib
+
+from django.db import models
+
+from kestrel.audit.models import AuditEvent
+
+
+def record(
+    *,
+    action: str,
+    actor=None,
+    request=None,
+    school=None,
+    obj: models.Model | None = None,
+    student=None,
+    detail: dict | None = None,
+) -> AuditEvent:
+    """Writes one audit event: who did what to which record, from where."""
+    if actor is None and request is not None and request.user.is_authenticated:
+        actor = request.user
+    if school is None:
+        school = getattr(obj, "school", None) or getattr(actor, "school", None)
+    return AuditEvent.objects.create(
+        school=school,
+        actor=actor,
+        actor_label=actor.full_name if actor else "",
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_label=str(obj)[:300] if obj is not None else "",
+        student=student,
+        detail=detail or {},
+        ip_address=client_ip(request),
+        session_hash=session_hash(request),
+    )
+
+
+def client_ip(request) -> str | None:
+    """The client's address as the server saw it (a trusted proxy sets REMOTE_ADDR for us)."""
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def session_hash(request) -> str:
+    """A hash of the session key: enough to tie events to one session without storing the key."""
+    key = getattr(getattr(request, "session", None), "session_key", None)
+    return hashlib.sha256(key.encode()).hexdigest() if key else ""

@@ -1,0 +1,95 @@
+"""Fixtures shared by every test: personas in two schools, a signed-in client, the browser."""
+
+import os
+from types import SimpleNamespace
+
+import pytest
+
+from kestrel.testing.browser import CHROMIUM_ARGS, chromium_path
+from kestrel.testing.factories import (
+    PASSWORD,
+    AccessLevelFactory,
+    SchoolFactory,
+    UserFactory,
+)
+
+# Playwright's sync API runs an event loop in the test's thread; Django's ORM refuses to run
+# inside one unless told that this is deliberate. Tests only.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def school(db):
+    return SchoolFactory(name="Ashdown Primary School")
+
+
+@pytest.fixture
+def other_school(db):
+    return SchoolFactory(name="Brook Lane Academy")
+
+
+@pytest.fixture
+def levels(school):
+    return SimpleNamespace(
+        staff=AccessLevelFactory(school=school, name="Staff", rank=20),
+        dsl=AccessLevelFactory(school=school, name="DSL team", rank=40),
+    )
+
+
+@pytest.fixture
+def people(school, other_school, levels):
+    """The named personas: who each is decides what they may see."""
+    return SimpleNamespace(
+        dsl=UserFactory(
+            school=school,
+            first_name="Chloe",
+            last_name="Kelan",
+            email="chloe.kelan@example.org",
+            job_title="Designated Safeguarding Lead",
+            access_level=levels.dsl,
+            is_key_holder=True,
+        ),
+        teacher=UserFactory(
+            school=school,
+            first_name="James",
+            last_name="Carter",
+            email="james.carter@example.org",
+            access_level=levels.staff,
+        ),
+        admin=UserFactory(
+            school=school,
+            first_name="School",
+            last_name="Office",
+            email="office@example.org",
+            job_title="School administrator",
+            is_school_admin=True,
+        ),
+        other_admin=UserFactory(
+            school=other_school,
+            first_name="Olu",
+            last_name="Other",
+            email="office@brooklane.example.org",
+            is_school_admin=True,
+        ),
+    )
+
+
+@pytest.fixture
+def signed_in(client):
+    """Signs the test client in as a given user; returns the client."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    return {"executable_path": chromium_path(), "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture
+def password():
+    return PASSWORD

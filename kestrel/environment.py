@@ -1,0 +1,122 @@
+"""Reading Kestrel's configuration from environment variables, with safe local defaults.
+
+Every variable is documented in the README. A value that cannot be understood stops Kestrel with a
+message that names the variable, rather than a traceback or a half-configured server.
+"""
+
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+from environs import Env, EnvError
+
+DATABASE_URL_EXAMPLES = "postgres://user:password@host:5432/name or sqlite:///path/to/file.sqlite3"
+EMAIL_URL_EXAMPLES = "smtp://user:password@host:587 (smtp+tls://, smtp+ssl://) or console://"
+
+
+def read_env() -> Env:
+    env = Env(expand_vars=False)
+    return env
+
+
+def database_from_url(url: str, *, var_dir: Path) -> dict:
+    """Turns DATABASE_URL into Django's DATABASES entry (SQLite gets WAL and a busy timeout)."""
+    import dj_database_url
+
+    scheme = urlsplit(url).scheme
+    if scheme not in {"sqlite", "postgres", "postgresql", "pgsql"}:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL {redact(url)!r} is not a database URL Kestrel understands. "
+            f"Expected {DATABASE_URL_EXAMPLES}."
+        )
+    try:
+        config = dj_database_url.parse(url, conn_max_age=0)
+    except (ValueError, KeyError) as error:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL {redact(url)!r} could not be read ({error}). "
+            f"Expected {DATABASE_URL_EXAMPLES}."
+        ) from error
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        name = config["NAME"]
+        if not name or name == ":memory:":
+            raise ImproperlyConfigured(
+                "DATABASE_URL names no SQLite file. Expected sqlite:///path/to/file.sqlite3."
+            )
+        Path(name).parent.mkdir(parents=True, exist_ok=True)
+        # WAL lets readers and one writer work at once; IMMEDIATE transactions plus a busy timeout
+        # make a second writer wait its turn instead of failing with "database is locked".
+        config["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            "PRAGMA foreign_keys=ON;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    else:
+        if not config.get("NAME"):
+            raise ImproperlyConfigured(
+                f"DATABASE_URL {redact(url)!r} names no database. Expected {DATABASE_URL_EXAMPLES}."
+            )
+        config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+def email_from_url(url: str) -> dict:
+    """Turns EMAIL_URL into Django's EMAIL_* settings; console:// prints mail to the terminal."""
+    scheme = urlsplit(url).scheme
+    if scheme in {"console", "consolemail"}:
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if scheme == "memory":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    if scheme not in {"smtp", "smtp+tls", "smtps", "smtp+ssl", "submission"}:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL {redact(url)!r} is not a mail URL Kestrel understands. "
+            f"Expected {EMAIL_URL_EXAMPLES}."
+        )
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError as error:
+        raise ImproperlyConfigured(f"EMAIL_URL {redact(url)!r} has an invalid port.") from error
+    if not parts.hostname:
+        raise ImproperlyConfigured(f"EMAIL_URL {redact(url)!r} names no host.")
+    use_ssl = scheme in {"smtps", "smtp+ssl"}
+    use_tls = scheme in {"smtp+tls", "submission"}
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": port or (465 if use_ssl else 587 if use_tls else 25),
+        "EMAIL_HOST_USER": parts.username or "",
+        "EMAIL_HOST_PASSWORD": parts.password or "",
+        "EMAIL_USE_TLS": use_tls,
+        "EMAIL_USE_SSL": use_ssl,
+        "EMAIL_TIMEOUT": 20,
+    }
+
+
+def local_secret_key(var_dir: Path) -> str:
+    """A secret key made once for this machine and kept in var/, for local use only."""
+    path = var_dir / "secret_key"
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def redact(url: str) -> str:
+    """The URL with any password replaced, safe to print in an error message."""
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@", 1)
+    return url
+
+
+__all__ = [
+    "EnvError",
+    "database_from_url",
+    "email_from_url",
+    "local_secret_key",
+    "read_env",
+    "redact",
+]

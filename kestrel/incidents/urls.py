@@ -1,0 +1,6 @@
+from django.urls import path
+
+from kestrel.incidents import views
+
+app_name = "incidents"
+urlpatterns = [path("add/", views.add_incident, name="add")]

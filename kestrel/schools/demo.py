@@ -1,0 +1,471 @@
+"""The demo school: a realistic, fictional primary school that matches the user guides.
+
+Seeded by `manage.py seed_demo` (and by `make run` on an empty database). Deterministic: the same
+people every time, so the guides can be followed against it. No demo account has a password: staff
+set one through "Forgotten your password or using Kestrel for the first time?", as the guide says.
+"""
+
+import csv
+import datetime
+import random
+from pathlib import Path
+
+from django.db import transaction
+
+from kestrel.accounts.models import User
+from kestrel.alerts.models import AlertGroup
+from kestrel.audit.services import record
+from kestrel.incidents.models import Category
+from kestrel.schools.models import AccessLevel, Agency, School
+from kestrel.students.models import Student
+from kestrel.students.upn import make_upn
+
+DEMO_SCHOOL_NAME = "Ashdown Primary School"
+DEMO_DOMAIN = "example.org"
+LA_CODE, ESTABLISHMENT = 886, 2417  # a made-up establishment number in Kent's LA code
+
+ACCESS_LEVELS = [
+    ("Reporter", 10, "Records concerns; sees only what they are alerted to."),
+    ("Staff", 20, "Teachers and support staff."),
+    ("Pastoral", 30, "Pastoral and SEND team."),
+    ("DSL team", 40, "Designated Safeguarding Leads and deputies."),
+]
+
+# (name, access level, subcategories): the list in the user guide, in its order.
+CATEGORIES = [
+    ("Behaviour", "Staff", []),
+    ("Bullying", "Staff", []),
+    (
+        "Child Protection",
+        "DSL team",
+        ["CAF", "Cause for Concern", "Child Protection Plan", "CIN", "Early Help"],
+    ),
+    ("Home Issues", "Pastoral", []),
+    ("LAC", "DSL team", []),
+    ("Medical Issues", "Staff", []),
+    ("Prevent", "DSL team", []),
+    ("SEND", "Pastoral", []),
+]
+
+AGENCIES = [
+    "Children's Social Care",
+    "Police",
+    "CAMHS",
+    "Early Help",
+    "School Nurse",
+    "GP",
+    "Education Welfare Service",
+    "Local Authority Designated Officer (LADO)",
+    "Young Carers",
+    "Virtual School",
+]
+
+# (first, last, job title, access level, key holder, school administrator, alert groups)
+NAMED_STAFF = [
+    (
+        "Chloe",
+        "Kelan",
+        "Designated Safeguarding Lead",
+        "DSL team",
+        True,
+        False,
+        ["SLT", "DSL team"],
+    ),
+    ("Wendy", "Abbott", "SENCO", "Pastoral", False, False, ["SLT", "Pastoral team"]),
+    ("James", "Carter", "Class teacher, 1B", "Staff", False, False, ["Teachers"]),
+    ("Priya", "Shah", "Class teacher, 3A", "Staff", False, False, ["Teachers"]),
+    ("Margaret", "Osei", "Headteacher", "DSL team", True, False, ["SLT", "DSL team"]),
+    ("Daniel", "Fitzgerald", "Deputy Headteacher", "DSL team", True, False, ["SLT", "DSL team"]),
+    ("Siobhan", "O'Neill", "Family Liaison Officer", "Pastoral", False, False, ["Pastoral team"]),
+]
+
+OFFICE = ("School", "Office", "School administrator")
+
+TEACHER_NAMES = [
+    ("Hannah", "Whitfield"),
+    ("Tom", "Nakamura"),
+    ("Grace", "Adeyemi"),
+    ("Rhys", "Morgan"),
+    ("Sophie", "Kowalczyk"),
+    ("Ben", "Hargreaves"),
+    ("Aisha", "Rahman"),
+    ("Oliver", "Brennan"),
+    ("Lucy", "Fernández"),
+    ("Marcus", "Campbell"),
+    ("Ellie", "Thompson"),
+    ("Kwame", "Mensah"),
+]
+SUPPORT_NAMES = [
+    ("Julie", "Baxter", "Teaching assistant"),
+    ("Samira", "Begum", "Teaching assistant"),
+    ("Karen", "Lloyd", "Teaching assistant"),
+    ("Paul", "Dixon", "Teaching assistant"),
+    ("Zoë", "Clarke", "Teaching assistant"),
+    ("Agnieszka", "Nowak", "Teaching assistant"),
+    ("Fiona", "McAllister", "Teaching assistant"),
+    ("Ravi", "Patel", "Teaching assistant"),
+    ("Tracey", "Hughes", "Teaching assistant"),
+    ("Megan", "Price", "Teaching assistant"),
+    ("Deborah", "Ward", "Lunchtime supervisor"),
+    ("Linda", "Shaw", "Lunchtime supervisor"),
+    ("Gary", "Holt", "Site manager"),
+    ("Renée", "Dubois", "Breakfast club lead"),
+    ("Stephen", "Walsh", "School business manager"),
+    ("Nadia", "Haddad", "Learning mentor"),
+    ("Chris", "Evans", "PE coach"),
+    ("Imogen", "Ashworth", "Music teacher"),
+    ("Yusuf", "Ali", "Teaching assistant"),
+    ("Helen", "Parry", "Office assistant"),
+    ("Joanne", "Fletcher", "Teaching assistant"),
+    ("Mark", "Simmons", "ICT technician"),
+    ("Bethan", "Rees", "Teaching assistant"),
+    ("Olu", "Babatunde", "Teaching assistant"),
+]
+
+SURNAMES = [
+    "Smith",
+    "Jones",
+    "Williams",
+    "Taylor",
+    "Brown",
+    "Davies",
+    "Evans",
+    "Wilson",
+    "Thomas",
+    "Johnson",
+    "Roberts",
+    "Robinson",
+    "Thompson",
+    "Wright",
+    "Walker",
+    "White",
+    "Edwards",
+    "Hughes",
+    "Green",
+    "Hall",
+    "Lewis",
+    "Harris",
+    "Clarke",
+    "Patel",
+    "Jackson",
+    "Wood",
+    "Turner",
+    "Martin",
+    "Cooper",
+    "Hill",
+    "Ward",
+    "Morris",
+    "Moore",
+    "Clark",
+    "Lee",
+    "King",
+    "Baker",
+    "Harrison",
+    "Morgan",
+    "Allen",
+    "James",
+    "Scott",
+    "Phillips",
+    "Watson",
+    "Davis",
+    "Parker",
+    "Price",
+    "Bennett",
+    "Young",
+    "Griffiths",
+    "Mitchell",
+    "Kelly",
+    "Cook",
+    "Carter",
+    "Richardson",
+    "Bailey",
+    "Collins",
+    "Bell",
+    "Shaw",
+    "Murphy",
+    "Miller",
+    "Cox",
+    "Richards",
+    "Khan",
+    "Marshall",
+    "Anderson",
+    "Simpson",
+    "Ellis",
+    "Adams",
+    "Singh",
+    "Begum",
+    "Wilkinson",
+    "Foster",
+    "Chapman",
+    "Powell",
+    "Webb",
+    "Rogers",
+    "Gray",
+    "Mason",
+    "Ali",
+    "Hunt",
+    "Hussain",
+    "Campbell",
+    "Matthews",
+    "Owen",
+    "Palmer",
+    "Holmes",
+    "Mills",
+    "Barnes",
+    "Knight",
+    "Lloyd",
+    "Butler",
+    "Russell",
+    "Barker",
+    "Fisher",
+    "Stevens",
+    "Jenkins",
+    "Murray",
+    "Dixon",
+    "Harvey",
+    "Graham",
+    "Pearson",
+    "Ahmed",
+    "Fletcher",
+    "Walsh",
+    "Kaur",
+    "Gibson",
+    "Howard",
+    "Andrews",
+    "Stewart",
+    "Elliott",
+    "Reynolds",
+    "Saunders",
+    "Payne",
+    "Fox",
+    "Ford",
+    "Pearce",
+    "Day",
+    "Brooks",
+    "West",
+    "Lawrence",
+    "O'Brien",
+    "O'Connor",
+    "O'Sullivan",
+    "McCarthy",
+    "MacDonald",
+    "McKenzie",
+    "Nowak",
+    "Kowalski",
+    "Wiśniewska",
+    "Okafor",
+    "Adebayo",
+    "Mensah",
+    "Nguyen",
+    "Chen",
+    "Wong",
+    "Yilmaz",
+    "Popescu",
+    "Silva",
+    "Santos",
+    "Fernández",
+    "Müller",
+    "Brontë",
+    "Rahman",
+    "Chowdhury",
+    "Mahmood",
+    "Iqbal",
+    "Akhtar",
+    "Smith-Jones",
+    "Lewis-Brown",
+    "Ashton-Hayes",
+    "D'Souza",
+    "De Souza",
+    "Van der Berg",
+    "Ó Briain",
+    "Ní Bhriain",
+    "Osei",
+    "Abubakar",
+    "Haddad",
+]
+EXTRA_FIRST_NAMES = [
+    ("F", "Zoë"),
+    ("F", "Chloé"),
+    ("F", "Renée"),
+    ("M", "José"),
+    ("F", "Anaïs"),
+    ("M", "Łukasz"),
+    ("F", "Siân"),
+    ("M", "Rhodri"),
+    ("F", "Aoife"),
+    ("M", "Eoin"),
+]
+
+# The guide's students, in the groups its screenshots show.
+GUIDE_STUDENTS = [
+    ("Hannah", "Greenwood", 1, "1B"),
+    ("Matthew", "Greenwood", 5, "5B"),
+    ("Danielle", "Bradshaw", 4, "4A"),
+    ("Asif", "Hussain", 3, "3A"),
+    ("Leah", "Simpson", 1, "1B"),
+    ("Zoë", "O'Brien", 2, "2A"),
+    ("Noor-Ul-Ain", "Rahman", 6, "6B"),
+]
+GROUPS = [
+    (year, f"{'R' if year == 0 else year}{letter}") for year in range(0, 7) for letter in "AB"
+]
+STUDENTS_PER_GROUP = 29
+LEAVERS = 12
+
+
+def demo_school_exists() -> bool:
+    return School.objects.exists()
+
+
+def _first_names() -> list[tuple[str, str]]:
+    path = Path(__file__).parent / "demo_data" / "first_names.csv"
+    with path.open(encoding="utf-8") as handle:
+        names = [(row["sex"], row["name"]) for row in csv.DictReader(handle)]
+    return names + EXTRA_FIRST_NAMES
+
+
+def _birth_date(rng: random.Random, year_group: int, today: datetime.date) -> datetime.date:
+    # A child in year N on 1 September of this academic year was born between
+    # 1 September and 31 August, N + 5 years earlier.
+    academic_start = today.year if today.month >= 9 else today.year - 1
+    born_from = datetime.date(academic_start - year_group - 5, 9, 1)
+    return born_from + datetime.timedelta(days=rng.randrange(365))
+
+
+@transaction.atomic
+def seed_demo_school(*, today: datetime.date | None = None) -> School:
+    """Creates the demo school with its staff, students and configuration."""
+    today = today or datetime.date.today()
+    rng = random.Random(2018)  # noqa: S311 - repeatable demo data, not a secret
+    school = School.objects.create(
+        name=DEMO_SCHOOL_NAME,
+        user_guide_url="https://github.com/kestrel-safeguarding/kestrel#readme",
+    )
+    levels = {
+        name: AccessLevel.objects.create(school=school, name=name, rank=rank, description=about)
+        for name, rank, about in ACCESS_LEVELS
+    }
+    for position, (name, level, subcategories) in enumerate(CATEGORIES, start=1):
+        parent = Category.objects.create(
+            school=school, name=name, access_level=levels[level], position=position
+        )
+        for sub_position, sub in enumerate(subcategories, start=1):
+            Category.objects.create(
+                school=school,
+                name=sub,
+                parent=parent,
+                access_level=levels[level],
+                position=sub_position,
+            )
+    Agency.objects.bulk_create(Agency(school=school, name=name) for name in AGENCIES)
+
+    groups = {
+        name: AlertGroup.objects.create(school=school, name=name, description=about)
+        for name, about in [
+            ("SLT", "Senior leadership team"),
+            ("Teachers", "Every class teacher"),
+            ("DSL team", "Designated Safeguarding Lead and deputies"),
+            ("Pastoral team", "SENCO and family liaison"),
+        ]
+    }
+
+    def add_staff(first, last, title, level, key=False, admin=False, email=None):
+        return User.objects.create_user(
+            email=email or f"{first}.{last}@{DEMO_DOMAIN}".lower().replace("'", ""),
+            school=school,
+            first_name=first,
+            last_name=last,
+            job_title=title,
+            access_level=levels.get(level),
+            is_key_holder=key,
+            is_school_admin=admin,
+        )
+
+    memberships: dict[str, list[User]] = {name: [] for name in groups}
+    for first, last, title, level, key, admin, in_groups in NAMED_STAFF:
+        user = add_staff(first, last, title, level, key, admin)
+        for group in in_groups:
+            memberships[group].append(user)
+    add_staff(*OFFICE, level=None, admin=True, email=f"office@{DEMO_DOMAIN}")
+    for (first, last), (_, group_name) in zip(TEACHER_NAMES, GROUPS, strict=False):
+        memberships["Teachers"].append(
+            add_staff(first, last, f"Class teacher, {group_name}", "Staff")
+        )
+    for first, last, title in SUPPORT_NAMES:
+        level = (
+            "Reporter"
+            if title in {"Lunchtime supervisor", "Site manager", "ICT technician"}
+            else "Staff"
+        )
+        if title == "Learning mentor":
+            level = "Pastoral"
+        user = add_staff(first, last, title, level)
+        if level == "Pastoral":
+            memberships["Pastoral team"].append(user)
+    for name, members in memberships.items():
+        groups[name].members.set(members)
+
+    _seed_students(school, rng, today)
+    record(action="demo.seeded", school=school, obj=school)
+    return school
+
+
+def _seed_students(school: School, rng: random.Random, today: datetime.date) -> None:
+    first_names = _first_names()
+    students: list[Student] = []
+    serial = 0
+
+    def next_upn(year_of_entry: int) -> str:
+        nonlocal serial
+        serial += 1
+        return make_upn(LA_CODE, ESTABLISHMENT, year_of_entry, serial)
+
+    guide_by_group: dict[str, list[tuple[str, str]]] = {}
+    for first, last, _, group in GUIDE_STUDENTS:
+        guide_by_group.setdefault(group, []).append((first, last))
+    seen: set[tuple[str, str]] = set()
+    for year, group in GROUPS:
+        named = guide_by_group.get(group, [])
+        for index in range(STUDENTS_PER_GROUP):
+            if index < len(named):
+                first, last = named[index]
+            else:
+                while True:
+                    first = rng.choice(first_names)[1]
+                    last = rng.choice(SURNAMES)
+                    if (first, last) not in seen:
+                        break
+            seen.add((first, last))
+            born = _birth_date(rng, year, today)
+            preferred = ""
+            if rng.random() < 0.04 and "-" in first:
+                preferred = first.split("-")[0]
+            students.append(
+                Student(
+                    school=school,
+                    legal_first_name=first,
+                    legal_last_name=last,
+                    preferred_first_name=preferred,
+                    date_of_birth=born,
+                    upn=next_upn(born.year + 4),
+                    year_group=year,
+                    tutor_group=group,
+                )
+            )
+    for _ in range(LEAVERS):
+        year = rng.randrange(0, 7)
+        born = _birth_date(rng, year, today)
+        students.append(
+            Student(
+                school=school,
+                legal_first_name=rng.choice(first_names)[1],
+                legal_last_name=rng.choice(SURNAMES),
+                date_of_birth=born,
+                upn=next_upn(born.year + 4),
+                year_group=year,
+                tutor_group="",
+                on_roll=False,
+                left_on=today - datetime.timedelta(days=rng.randrange(30, 700)),
+            )
+        )
+    Student.objects.bulk_create(students)

@@ -1,0 +1,52 @@
+from django import forms
+
+from kestrel.forms import SchoolModelForm, style_widgets
+from kestrel.schools.models import AccessLevel, Agency, School
+
+
+class SchoolDetailsForm(forms.ModelForm):
+    class Meta:
+        model = School
+        fields = [
+            "name",
+            "require_two_factor",
+            "key_unlock_minutes",
+            "website_url",
+            "user_guide_url",
+            "support_url",
+            "faq_url",
+        ]
+        labels = {"name": "School name"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["key_unlock_minutes"].govuk_width = 3
+        style_widgets(self)
+
+    def full_clean(self):
+        super().full_clean()
+        style_widgets(self)
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Enter the school's name.")
+        return name
+
+
+class AccessLevelForm(SchoolModelForm):
+    class Meta:
+        model = AccessLevel
+        fields = ["name", "rank", "description", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rank"].govuk_width = 3
+        style_widgets(self)
+
+
+class AgencyForm(SchoolModelForm):
+    class Meta:
+        model = Agency
+        fields = ["name", "is_active"]
+        labels = {"name": "Agency name"}

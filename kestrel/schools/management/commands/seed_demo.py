@@ -1,0 +1,31 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from kestrel.schools.demo import demo_school_exists, seed_demo_school
+
+
+class Command(BaseCommand):
+    help = "Creates the demo school (staff, students, categories, alert groups, agencies)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing if the database already has a school.",
+        )
+
+    def handle(self, *args, if_empty=False, **options):
+        if demo_school_exists():
+            if if_empty:
+                self.stdout.write("A school is already set up: the demo school was not added.")
+                return
+            raise CommandError(
+                "The database already has a school; seed the demo into an empty one."
+            )
+        school = seed_demo_school()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Seeded the demo school “{school.name}”. Sign in as chloe.kelan@example.org "
+                "after setting a password through “Forgotten your password or using Kestrel for "
+                "the first time?” (the email appears in this terminal)."
+            )
+        )

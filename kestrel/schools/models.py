@@ -1,0 +1,91 @@
+"""The school and the configuration a school administrator keeps: access levels and agencies.
+
+Every record in Kestrel belongs to a school, so that one installation can serve a whole trust.
+Configuration that records refer to is never deleted: it is retired (`is_active = False`).
+"""
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class School(models.Model):
+    name = models.CharField(max_length=200)
+    time_zone = models.CharField(max_length=64, default="Europe/London")
+    require_two_factor = models.BooleanField(
+        "Require two-factor sign-in for everyone",
+        default=True,
+        help_text="Staff who have not set up an authenticator are taken to set it up after "
+        "signing in.",
+    )
+    key_unlock_minutes = models.PositiveSmallIntegerField(
+        "Key access lasts (minutes)",
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text="How long a key holder's unlock lasts before they must use their key again.",
+    )
+    website_url = models.URLField("School website", blank=True)
+    user_guide_url = models.URLField("User guide link", blank=True)
+    support_url = models.URLField("Contact support link", blank=True)
+    faq_url = models.URLField("FAQ link", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SchoolOwned(models.Model):
+    """A row that belongs to one school; every query for it is scoped by that school."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        abstract = True
+
+
+class Retirable(models.Model):
+    """Configuration that is retired rather than deleted once records refer to it."""
+
+    is_active = models.BooleanField("In use", default=True)
+
+    class Meta:
+        abstract = True
+
+
+class AccessLevel(SchoolOwned, Retirable):
+    """A named level of access ("Staff", "DSL team"); a higher rank sees more categories."""
+
+    name = models.CharField(max_length=60)
+    rank = models.PositiveSmallIntegerField(
+        help_text="Higher numbers see more. A category is visible to staff at its level or above."
+    )
+    description = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["school", "rank"]
+        constraints = [
+            models.UniqueConstraint("school", Lower("name"), name="accesslevel_unique_name"),
+            models.UniqueConstraint(fields=["school", "rank"], name="accesslevel_unique_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agency(SchoolOwned, Retirable):
+    """An outside agency that may be involved with an incident or action."""
+
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["school", "name"]
+        verbose_name_plural = "agencies"
+        constraints = [
+            models.UniqueConstraint("school", Lower("name"), name="agency_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,184 @@
+"""The sections of School set-up: each is a list of one kind of configuration, with add and edit.
+
+One set of views serves them all (`kestrel.schools.views`), so every section behaves alike:
+scoped to the administrator's school, audited, and never deleting anything (rows are retired).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.db.models import Count, Q
+
+from kestrel.accounts.forms import StaffForm
+from kestrel.accounts.models import User
+from kestrel.alerts.forms import AlertGroupForm
+from kestrel.alerts.models import AlertGroup
+from kestrel.incidents.forms import CategoryForm
+from kestrel.incidents.models import Category
+from kestrel.schools.forms import AccessLevelForm, AgencyForm
+from kestrel.schools.models import AccessLevel, Agency
+from kestrel.students.forms import StudentForm
+from kestrel.students.models import Student
+
+
+@dataclass(frozen=True)
+class Column:
+    heading: str
+    value: Callable[[models.Model], object]
+
+
+@dataclass(frozen=True)
+class Section:
+    slug: str
+    title: str
+    singular: str
+    model: type[models.Model]
+    form: type
+    columns: list[Column]
+    intro: str
+    search_fields: tuple[str, ...] = ()
+    search_hint: str = ""
+    queryset: Callable[[models.QuerySet], models.QuerySet] = lambda qs: qs
+    filters: dict[str, tuple[str, Q]] = field(default_factory=dict)
+    holds_child_data: bool = False
+    page_size: int = 50
+
+    def rows(self, school) -> models.QuerySet:
+        return self.queryset(self.model.objects.filter(school=school))
+
+
+def _yes_no(value: bool) -> str:
+    return "Yes" if value else "No"
+
+
+def _status(obj) -> str:
+    return "In use" if obj.is_active else "Retired"
+
+
+SECTIONS: dict[str, Section] = {
+    section.slug: section
+    for section in [
+        Section(
+            slug="staff",
+            title="Staff",
+            singular="staff member",
+            model=User,
+            form=StaffForm,
+            intro="Everyone who signs in to Kestrel. New staff set their own password with the "
+            "link on the sign-in page, “Forgotten your password or using Kestrel for the first "
+            "time?”.",
+            columns=[
+                Column("Name", lambda u: u.full_name),
+                Column("Email address", lambda u: u.email),
+                Column("Job title", lambda u: u.job_title),
+                Column("Access level", lambda u: u.access_level or "None"),
+                Column("Key holder", lambda u: _yes_no(u.is_key_holder)),
+                Column("Status", lambda u: "Active" if u.is_active else "Deactivated"),
+            ],
+            search_fields=("first_name", "last_name", "email", "job_title"),
+            search_hint="Search by name, email or job title",
+            queryset=lambda qs: qs.select_related("access_level"),
+            filters={
+                "active": ("Active", Q(is_active=True)),
+                "deactivated": ("Deactivated", Q(is_active=False)),
+            },
+        ),
+        Section(
+            slug="students",
+            title="Students",
+            singular="student",
+            model=Student,
+            form=StudentForm,
+            intro="Students on roll and those who have left. A student who leaves is kept, marked "
+            "as left, so that their records stay whole.",
+            columns=[
+                Column("Name", lambda s: s.name),
+                Column("Legal name", lambda s: f"{s.legal_first_name} {s.legal_last_name}"),
+                Column("Date of birth", lambda s: s.date_of_birth.strftime("%-d %b %Y")),
+                Column("UPN", lambda s: s.upn),
+                Column("Year", lambda s: s.get_year_group_display()),
+                Column("Group", lambda s: s.tutor_group),
+                Column("Status", lambda s: "On roll" if s.on_roll else "Left"),
+            ],
+            search_fields=(
+                "legal_first_name",
+                "legal_last_name",
+                "preferred_first_name",
+                "preferred_last_name",
+                "upn",
+                "tutor_group",
+            ),
+            search_hint="Search by name, UPN or registration group",
+            filters={
+                "on_roll": ("On roll", Q(on_roll=True)),
+                "left": ("Left", Q(on_roll=False)),
+            },
+            holds_child_data=True,
+        ),
+        Section(
+            slug="categories",
+            title="Incident categories",
+            singular="category",
+            model=Category,
+            form=CategoryForm,
+            intro="The categories staff choose when they add an incident. Each needs an access "
+            "level: staff below it will not normally be able to view incidents in that category.",
+            columns=[
+                Column("Category", lambda c: c.name if not c.parent_id else f"— {c.name}"),
+                Column("Subcategory of", lambda c: c.parent.name if c.parent_id else ""),
+                Column("Access level needed", lambda c: c.access_level),
+                Column("Status", _status),
+            ],
+            search_fields=("name",),
+            search_hint="Search by name",
+            queryset=lambda qs: qs.select_related("parent", "access_level").order_by(
+                models.functions.Coalesce("parent__position", "position"),
+                models.functions.Coalesce("parent__name", "name"),
+                models.F("parent").asc(nulls_first=True),
+                "position",
+                "name",
+            ),
+        ),
+        Section(
+            slug="alert-groups",
+            title="Alert groups",
+            singular="alert group",
+            model=AlertGroup,
+            form=AlertGroupForm,
+            intro="Groups of colleagues that can be alerted with one button under “Alert Staff "
+            "Members”.",
+            columns=[
+                Column("Group", lambda g: g.name),
+                Column("Description", lambda g: g.description),
+                Column("Members", lambda g: g.member_count),
+                Column("Status", _status),
+            ],
+            queryset=lambda qs: qs.annotate(member_count=Count("members")),
+        ),
+        Section(
+            slug="agencies",
+            title="Agencies",
+            singular="agency",
+            model=Agency,
+            form=AgencyForm,
+            intro="Outside agencies staff can name under “Agency involved”.",
+            columns=[Column("Agency", lambda a: a.name), Column("Status", _status)],
+        ),
+        Section(
+            slug="access-levels",
+            title="Access levels",
+            singular="access level",
+            model=AccessLevel,
+            form=AccessLevelForm,
+            intro="Who may see which incidents. A higher rank sees every category at its own "
+            "level and below.",
+            columns=[
+                Column("Access level", lambda a: a.name),
+                Column("Rank", lambda a: a.rank),
+                Column("Description", lambda a: a.description),
+                Column("Status", _status),
+            ],
+        ),
+    ]
+}

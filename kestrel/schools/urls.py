@@ -1,0 +1,12 @@
+from django.urls import path
+
+from kestrel.schools import views
+
+app_name = "schools"
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("details/", views.details, name="details"),
+    path("<slug:slug>/", views.section_list, name="section"),
+    path("<slug:slug>/add/", views.section_add, name="add"),
+    path("<slug:slug>/<int:pk>/", views.section_edit, name="edit"),
+]

@@ -1,0 +1,119 @@
+"""School set-up: the school administrator's pages for the school's configuration."""
+
+from functools import reduce
+from operator import or_
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+
+from kestrel.access.decorators import requires
+from kestrel.audit.services import record
+from kestrel.schools.forms import SchoolDetailsForm
+from kestrel.schools.sections import SECTIONS, Section
+from kestrel.schools.services import ConfigurationClash, save_configuration, update_school
+
+
+def _section(slug: str) -> Section:
+    try:
+        return SECTIONS[slug]
+    except KeyError:
+        raise Http404("No such section") from None
+
+
+@requires("configure_school")
+def overview(request):
+    school = request.school
+    sections = [(section, section.rows(school).count()) for section in SECTIONS.values()]
+    return render(request, "schools/overview.html", {"sections": sections, "school": school})
+
+
+@requires("configure_school")
+def details(request):
+    form = SchoolDetailsForm(request.POST or None, instance=request.school)
+    if request.method == "POST" and form.is_valid():
+        update_school(actor=request.user, request=request, form=form)
+        messages.success(request, "The school's details have been saved.")
+        return redirect("schools:overview")
+    return render(request, "schools/details.html", {"form": form})
+
+
+@requires("configure_school")
+def section_list(request, slug):
+    section = _section(slug)
+    rows = section.rows(request.school)
+    query = request.GET.get("q", "").strip()[:100]
+    if query and section.search_fields:
+        terms = query.split()
+        for term in terms:
+            rows = rows.filter(
+                reduce(or_, (Q(**{f"{name}__icontains": term}) for name in section.search_fields))
+            )
+    status = request.GET.get("status", "")
+    if status in section.filters:
+        rows = rows.filter(section.filters[status][1])
+    page = Paginator(rows, section.page_size).get_page(request.GET.get("page"))
+    table = [(obj, [column.value(obj) for column in section.columns]) for obj in page]
+    if section.holds_child_data:
+        with transaction.atomic():
+            record(
+                action=f"{section.slug}.listed",
+                request=request,
+                school=request.school,
+                detail={"query": query, "status": status, "page": page.number},
+            )
+    return render(
+        request,
+        "schools/section_list.html",
+        {
+            "section": section,
+            "page": page,
+            "table": table,
+            "query": query,
+            "status": status,
+        },
+    )
+
+
+@requires("configure_school")
+def section_add(request, slug):
+    section = _section(slug)
+    return _edit(request, section, section.model(school=request.school))
+
+
+@requires("configure_school")
+def section_edit(request, slug, pk):
+    section = _section(slug)
+    obj = get_object_or_404(section.rows(request.school), pk=pk)
+    if section.holds_child_data and request.method == "GET":
+        with transaction.atomic():
+            record(action=f"{section.slug}.viewed", request=request, obj=obj, student=obj)
+    return _edit(request, section, obj)
+
+
+def _edit(request, section: Section, obj):
+    adding = obj.pk is None
+    form = section.form(request.POST or None, instance=obj, school=request.school)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save_configuration(
+                actor=request.user, request=request, form=form, kind=section.model._meta.model_name
+            )
+        except ConfigurationClash:
+            form.add_error(
+                None,
+                f"This {section.singular} could not be saved because it clashes with another "
+                "that was saved at the same moment. Check the list, then try again.",
+            )
+        else:
+            done = "added" if adding else "saved"
+            messages.success(request, f"{section.singular.capitalize()} “{saved}” has been {done}.")
+            return redirect("schools:section", slug=section.slug)
+    return render(
+        request,
+        "schools/section_form.html",
+        {"section": section, "form": form, "obj": obj, "adding": adding},
+    )

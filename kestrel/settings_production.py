@@ -1,0 +1,34 @@
+"""Settings for a real server: `DJANGO_SETTINGS_MODULE=kestrel.settings_production`.
+
+Everything local about `kestrel.settings` is refused here: the secret key must come from the
+environment, cookies are secure, HTTPS is enforced, static files are hashed and compressed.
+`manage.py check --deploy` reports nothing with these settings.
+"""
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+if not os.environ.get("SECRET_KEY"):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set in production (50 or more random characters, kept secret)."
+    )
+
+from kestrel.settings import *  # noqa: F403
+from kestrel.settings import STORAGES, VAR_DIR, env
+
+DEBUG = False
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = 63072000  # two years
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_HTTPONLY = True
+WHITENOISE_USE_FINDERS = False
+STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "static"))
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}

@@ -1,0 +1,60 @@
+import datetime
+
+from django.utils import timezone
+
+from kestrel.forms import DateField, SchoolModelForm
+from kestrel.students.models import Student
+
+
+def _oldest_birth_date() -> datetime.date:
+    return timezone.localdate().replace(year=timezone.localdate().year - 25, month=1, day=1)
+
+
+class StudentForm(SchoolModelForm):
+    date_of_birth = DateField(
+        label="Date of birth",
+        help_text="For example, 27 3 2017",
+        latest=timezone.localdate,
+        earliest=_oldest_birth_date,
+    )
+    left_on = DateField(
+        label="Date left",
+        required=False,
+        help_text="Only for a student who is no longer on roll.",
+        latest=timezone.localdate,
+    )
+
+    class Meta:
+        model = Student
+        fields = [
+            "legal_first_name",
+            "legal_last_name",
+            "preferred_first_name",
+            "preferred_last_name",
+            "date_of_birth",
+            "upn",
+            "year_group",
+            "tutor_group",
+            "on_roll",
+            "left_on",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["upn"].govuk_width = 20
+        self.fields["tutor_group"].govuk_width = 5
+        self.fields["year_group"].choices = [("", "Select a year group"), *Student.YEAR_GROUPS]
+
+    def clean_upn(self):
+        return self.cleaned_data["upn"].strip().upper()
+
+    def clean(self):
+        cleaned = super().clean()
+        on_roll, left_on = cleaned.get("on_roll"), cleaned.get("left_on")
+        if on_roll and left_on:
+            self.add_error(
+                "left_on", "A student on roll has no date left: clear it, or untick On roll."
+            )
+        if on_roll is False and not left_on and "left_on" not in self.errors:
+            self.add_error("left_on", "Enter the date the student left.")
+        return cleaned

@@ -1,0 +1,96 @@
+"""Students: the children whose records Kestrel keeps."""
+
+from django.db import models
+
+from kestrel.schools.models import SchoolOwned
+from kestrel.students.upn import validate_upn
+
+YEAR_GROUPS = [
+    (-1, "Nursery"),
+    (0, "Reception"),
+    *[(year, f"Year {year}") for year in range(1, 14)],
+]
+
+
+class Student(SchoolOwned):
+    """A child on (or once on) the school's roll. Students who leave are kept, marked as left."""
+
+    YEAR_GROUPS = YEAR_GROUPS
+
+    legal_first_name = models.CharField("Legal first name", max_length=100)
+    legal_last_name = models.CharField("Legal last name", max_length=100)
+    preferred_first_name = models.CharField(
+        "Preferred first name",
+        max_length=100,
+        blank=True,
+        help_text="Leave empty if the same as the legal first name.",
+    )
+    preferred_last_name = models.CharField(
+        "Preferred last name",
+        max_length=100,
+        blank=True,
+        help_text="Leave empty if the same as the legal last name.",
+    )
+    date_of_birth = models.DateField("Date of birth")
+    upn = models.CharField(
+        "UPN",
+        max_length=13,
+        blank=True,
+        validators=[validate_upn],
+        help_text="Unique Pupil Number: 13 characters, for example A123456789012.",
+    )
+    year_group = models.SmallIntegerField("Year group", choices=YEAR_GROUPS)
+    tutor_group = models.CharField(
+        "Registration group", max_length=20, blank=True, help_text="For example 1B."
+    )
+    on_roll = models.BooleanField("On roll", default=True)
+    left_on = models.DateField("Date left", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["legal_last_name", "legal_first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "upn"],
+                condition=~models.Q(upn=""),
+                name="student_unique_upn",
+                violation_error_message="Another student at this school already has this UPN.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["school", "legal_last_name", "legal_first_name"]),
+            models.Index(fields=["school", "tutor_group"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def first_name(self) -> str:
+        return self.preferred_first_name or self.legal_first_name
+
+    @property
+    def last_name(self) -> str:
+        return self.preferred_last_name or self.legal_last_name
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def label(self) -> str:
+        """How the guides show a student: "Hannah Greenwood (1B)"."""
+        return f"{self.name} ({self.tutor_group})" if self.tutor_group else self.name
+
+    def all_names(self) -> set[str]:
+        """Every name the student is known by, for Hide Names."""
+        return {
+            name
+            for name in (
+                self.legal_first_name,
+                self.legal_last_name,
+                self.preferred_first_name,
+                self.preferred_last_name,
+            )
+            if name
+        }

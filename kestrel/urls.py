@@ -1,0 +1,17 @@
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from kestrel.access.decorators import requires
+from kestrel.access.policy import PUBLIC
+from kestrel.alerts.views import dashboard
+
+home = requires(PUBLIC)(RedirectView.as_view(pattern_name="dashboard"))
+
+urlpatterns = [
+    path("", home),
+    path("dashboard/", dashboard, name="dashboard"),
+    path("", include("kestrel.accounts.urls")),
+    path("incidents/", include("kestrel.incidents.urls")),
+    path("library/", include("kestrel.library.urls")),
+    path("school/", include("kestrel.schools.urls")),
+]
