@@ -6,7 +6,7 @@ message that names the variable, rather than a traceback or a half-configured se
 
 import secrets
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 from environs import Env, EnvError
@@ -62,12 +62,12 @@ def database_from_url(url: str, *, var_dir: Path) -> dict:
 
 
 def email_from_url(url: str) -> dict:
-    """Turns EMAIL_URL into Django's EMAIL_* settings; console:// prints mail to the terminal."""
+    """Turns EMAIL_URL into Django's MAILERS entry; console:// prints mail to the terminal."""
     scheme = urlsplit(url).scheme
     if scheme in {"console", "consolemail"}:
-        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
     if scheme == "memory":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+        return {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
     if scheme not in {"smtp", "smtp+tls", "smtps", "smtp+ssl", "submission"}:
         raise ImproperlyConfigured(
             f"EMAIL_URL {redact(url)!r} is not a mail URL Kestrel understands. "
@@ -83,14 +83,16 @@ def email_from_url(url: str) -> dict:
     use_ssl = scheme in {"smtps", "smtp+ssl"}
     use_tls = scheme in {"smtp+tls", "submission"}
     return {
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": parts.hostname,
-        "EMAIL_PORT": port or (465 if use_ssl else 587 if use_tls else 25),
-        "EMAIL_HOST_USER": parts.username or "",
-        "EMAIL_HOST_PASSWORD": parts.password or "",
-        "EMAIL_USE_TLS": use_tls,
-        "EMAIL_USE_SSL": use_ssl,
-        "EMAIL_TIMEOUT": 20,
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": parts.hostname,
+            "port": port or (465 if use_ssl else 587 if use_tls else 25),
+            "username": unquote(parts.username or ""),
+            "password": unquote(parts.password or ""),
+            "use_tls": use_tls,
+            "use_ssl": use_ssl,
+            "timeout": 20,
+        },
     }
 
 

@@ -36,7 +36,7 @@ except EnvError as error:
     raise ImproperlyConfigured(str(error)) from error
 
 DATABASES = {"default": database_from_url(DATABASE_URL, var_dir=VAR_DIR)}
-globals().update(email_from_url(EMAIL_URL))
+MAILERS = {"default": email_from_url(EMAIL_URL)}
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 INSTALLED_APPS = [

@@ -14,6 +14,12 @@ if not os.environ.get("SECRET_KEY"):
         "SECRET_KEY must be set in production (50 or more random characters, kept secret)."
     )
 
+if not os.environ.get("EMAIL_URL", "").startswith(("smtp", "submission")):
+    raise ImproperlyConfigured(
+        "EMAIL_URL must name an SMTP server in production, for example "
+        "smtp+tls://user:password@mail.example.org:587, or staff will never receive alerts."
+    )
+
 from kestrel.settings import *  # noqa: F403
 from kestrel.settings import STORAGES, VAR_DIR, env
 

@@ -8,6 +8,7 @@ set one through "Forgotten your password or using Kestrel for the first time?", 
 import csv
 import datetime
 import random
+import unicodedata
 from pathlib import Path
 
 from django.db import transaction
@@ -313,6 +314,12 @@ STUDENTS_PER_GROUP = 29
 LEAVERS = 12
 
 
+def _email(first: str, last: str) -> str:
+    """A school-style address: "Zoë O'Neill" becomes zoe.oneill@example.org."""
+    plain = unicodedata.normalize("NFKD", f"{first}.{last}").encode("ascii", "ignore").decode()
+    return f"{plain.replace(chr(39), '').replace(' ', '')}@{DEMO_DOMAIN}".lower()
+
+
 def demo_school_exists() -> bool:
     return School.objects.exists()
 
@@ -366,12 +373,13 @@ def seed_demo_school(*, today: datetime.date | None = None) -> School:
             ("Teachers", "Every class teacher"),
             ("DSL team", "Designated Safeguarding Lead and deputies"),
             ("Pastoral team", "SENCO and family liaison"),
+            ("Support staff", "Teaching assistants and support staff"),
         ]
     }
 
     def add_staff(first, last, title, level, key=False, admin=False, email=None):
         return User.objects.create_user(
-            email=email or f"{first}.{last}@{DEMO_DOMAIN}".lower().replace("'", ""),
+            email=email or _email(first, last),
             school=school,
             first_name=first,
             last_name=last,
@@ -400,6 +408,7 @@ def seed_demo_school(*, today: datetime.date | None = None) -> School:
         if title == "Learning mentor":
             level = "Pastoral"
         user = add_staff(first, last, title, level)
+        memberships["Support staff"].append(user)
         if level == "Pastoral":
             memberships["Pastoral team"].append(user)
     for name, members in memberships.items():

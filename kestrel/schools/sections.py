@@ -154,7 +154,7 @@ SECTIONS: dict[str, Section] = {
                 Column("Members", lambda g: g.member_count),
                 Column("Status", _status),
             ],
-            queryset=lambda qs: qs.annotate(member_count=Count("members")),
+            queryset=lambda qs: qs.annotate(member_count=Count("members")).order_by("name"),
         ),
         Section(
             slug="agencies",
