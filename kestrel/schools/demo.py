@@ -395,7 +395,10 @@ def seed_demo_school(*, today: datetime.date | None = None) -> School:
         for group in in_groups:
             memberships[group].append(user)
     add_staff(*OFFICE, level=None, admin=True, email=f"office@{DEMO_DOMAIN}")
-    for (first, last), (_, group_name) in zip(TEACHER_NAMES, GROUPS, strict=False):
+    # One class teacher per class: the named staff already teach 1B and 3A.
+    taught = {title.removeprefix("Class teacher, ") for _, _, title, *_ in NAMED_STAFF}
+    untaught = [group for _, group in GROUPS if group not in taught]
+    for (first, last), group_name in zip(TEACHER_NAMES, untaught, strict=True):
         memberships["Teachers"].append(
             add_staff(first, last, f"Class teacher, {group_name}", "Staff")
         )

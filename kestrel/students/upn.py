@@ -10,7 +10,8 @@ import re
 from django.core.exceptions import ValidationError
 
 CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
-UPN_SHAPE = re.compile(rf"^[{CHECK_LETTERS}]\d{{11}}[0-9{CHECK_LETTERS}]$")
+# ASCII: a bare \d would let Arabic-Indic or fullwidth digits through as UPN digits.
+UPN_SHAPE = re.compile(rf"^[{CHECK_LETTERS}]\d{{11}}[0-9{CHECK_LETTERS}]$", re.ASCII)
 
 
 def check_letter(body: str) -> str:
