@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from kestrel.testing.auth import sign_in_fully
 from kestrel.testing.browser import CHROMIUM_ARGS, chromium_path
 from kestrel.testing.factories import (
     PASSWORD,
@@ -79,8 +80,7 @@ def signed_in(client):
     """Signs the test client in as a given user; returns the client."""
 
     def sign_in(user):
-        client.force_login(user)
-        return client
+        return sign_in_fully(client, user)
 
     return sign_in
 

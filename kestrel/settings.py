@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "django.forms",
     "django_htmx",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     "kestrel.schools",
     "kestrel.accounts",
     "kestrel.students",
@@ -67,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "kestrel.accounts.middleware.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -104,15 +109,19 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 12},
-    },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
+AUTH_PASSWORD_VALIDATORS = [{"NAME": "kestrel.accounts.passwords.StrongPasswordValidator"}]
+
+# Second factor: authenticator apps (TOTP, RFC 6238) and passkeys (WebAuthn), through django-otp.
+OTP_TOTP_ISSUER = "kestrel.accounts.second_factor.issuer"
+OTP_TOTP_THROTTLE_FACTOR = 0  # Kestrel's own lockout (kestrel.accounts.throttle) applies instead
+OTP_WEBAUTHN_RP_ID_CALLABLE = "kestrel.accounts.passkeys.relying_party_id"
+OTP_WEBAUTHN_RP_NAME_CALLABLE = "kestrel.accounts.passkeys.relying_party_name"
+OTP_WEBAUTHN_HELPER_CLASS = "kestrel.accounts.passkeys.KestrelWebAuthnHelper"
+# The helper accepts the origin actually served (Django has checked its host); this list is only
+# what django-otp-webauthn's start-up check reads.
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [SITE_URL if SITE_URL.startswith("https://") else "http://localhost"]
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False  # a passkey is a second factor, after the password
+SESSION_ABSOLUTE_LIMIT_HOURS = 12
 
 # Sessions: 30 minutes idle, renewed by every request; the cookie dies with the browser.
 SESSION_COOKIE_AGE = 30 * 60

@@ -5,8 +5,10 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.shortcuts import resolve_url
 
-from kestrel.access.policy import PUBLIC, RULES, allows
+from kestrel.access.policy import PUBLIC, RULES, SECOND_FACTOR_PENDING, allows
+from kestrel.accounts import second_factor
 from kestrel.audit.services import record
 
 
@@ -23,6 +25,16 @@ def requires(permission: str):
             if permission != PUBLIC:
                 if not request.user.is_authenticated:
                     return redirect_to_login(request.get_full_path())
+                if permission != SECOND_FACTOR_PENDING:
+                    step = second_factor.state(request)
+                    if step == second_factor.PENDING:
+                        return redirect_to_login(
+                            request.get_full_path(), resolve_url("accounts:verify")
+                        )
+                    if step == second_factor.ENROL:
+                        return redirect_to_login(
+                            request.get_full_path(), resolve_url("accounts:two_factor_setup")
+                        )
                 if not allows(request.user, permission):
                     with transaction.atomic():
                         record(

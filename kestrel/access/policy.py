@@ -9,6 +9,7 @@ records arrive.
 from collections.abc import Callable
 
 PUBLIC = "public"
+SECOND_FACTOR_PENDING = "second_factor_pending"
 
 
 def _signed_in(user) -> bool:
@@ -21,6 +22,8 @@ def _school_admin(user) -> bool:
 
 RULES: dict[str, Callable[..., bool]] = {
     PUBLIC: lambda user: True,
+    # Signed in with a password, second factor not yet given: only the pages that ask for it.
+    SECOND_FACTOR_PENDING: _signed_in,
     "signed_in": _signed_in,
     "configure_school": _school_admin,
     "manage_staff": _school_admin,

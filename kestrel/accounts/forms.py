@@ -2,7 +2,9 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.db.models.functions import Lower
 
+from kestrel.accounts import services
 from kestrel.accounts.models import User
+from kestrel.accounts.views.strength import context_token
 from kestrel.forms import KestrelForm, SchoolModelForm, plain_messages, style_widgets
 
 
@@ -50,7 +52,19 @@ class LoginForm(auth_forms.AuthenticationForm):
     error_messages = {
         "invalid_login": "Enter a correct email address and password.",
         "inactive": "Enter a correct email address and password.",
+        "locked": "Too many attempts to sign in with this email address. For your safety, try "
+        "again in 30 minutes, or ask your school’s Kestrel administrator for help.",
     }
+
+    def clean(self):
+        email = self.cleaned_data.get("username", "")
+        if email and services.sign_in_refused(email=email, request=self.request):
+            raise forms.ValidationError(self.error_messages["locked"], code="locked")
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            services.record_failed_sign_in(email=email, request=self.request)
+            raise
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,11 +94,14 @@ class SetPasswordForm(auth_forms.SetPasswordForm):
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].label = "New password"
         self.fields["new_password2"].label = "Confirm new password"
-        self.fields[
-            "new_password1"
-        ].help_text = (
-            "Use at least 12 characters. A few unrelated words together make a strong password."
+        self.fields["new_password1"].help_text = (
+            "Use 12 to 128 characters. It must be rated STRONG: a few unrelated words together "
+            "make a strong password. No symbols or capitals are required."
         )
+        self.fields["new_password1"].widget.attrs.update(
+            {"data-password-strength": context_token(self.user), "maxlength": "128"}
+        )
+        self.fields["new_password2"].help_text = "Type the same password again."
         plain_messages(self)
         style_widgets(self)
 
@@ -101,3 +118,35 @@ class PasswordChangeForm(SetPasswordForm, auth_forms.PasswordChangeForm):
         self.fields["old_password"].label = "Current password"
         plain_messages(self)
         style_widgets(self)
+
+
+class AuthenticatorCodeForm(KestrelForm):
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        help_text="The 6-digit code your app shows for Kestrel now.",
+        max_length=10,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "spellcheck": "false",
+                "autofocus": True,
+            }
+        ),
+    )
+
+    def clean_code(self):
+        code = "".join(self.cleaned_data["code"].split())
+        if not (code.isascii() and code.isdigit() and len(code) == 6):
+            raise forms.ValidationError("Enter the 6-digit code from your authenticator app.")
+        return code
+
+
+class BackupCodeForm(KestrelForm):
+    code = forms.CharField(
+        label="Backup code",
+        help_text="One of the ten codes you saved when you set up your second factor, "
+        "for example abcde-fghjk. Each works once.",
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )

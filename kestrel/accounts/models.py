@@ -1,8 +1,11 @@
 """Staff members: the people who sign in to Kestrel. The email address is the username."""
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.hashers import check_password
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
+from django_otp.models import Device
 
 from kestrel.schools.models import AccessLevel, School
 
@@ -54,6 +57,11 @@ class User(AbstractBaseUser):
         "Active", default=True, help_text="A deactivated account cannot sign in or do anything."
     )
     date_joined = models.DateTimeField(auto_now_add=True)
+    password_link_serial = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Raised with every password link sent: older links die.",
+    )
 
     objects = UserManager()
 
@@ -81,3 +89,76 @@ class User(AbstractBaseUser):
     def clean(self) -> None:
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+
+class SignInSession(models.Model):
+    """One signed-in session: shown under "Recent sign-ins" and ended by "Sign out everywhere"."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_ins")
+    session_key = models.CharField(max_length=64, db_index=True)
+    signed_in_at = models.DateTimeField(default=timezone.now)
+    second_factor_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-signed_in_at"]
+        indexes = [models.Index(fields=["user", "-signed_in_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.signed_in_at:%Y-%m-%d %H:%M}"
+
+
+class ThrottleEvent(models.Model):
+    """A counted event (a failed sign-in, a reset email) for rate limits and lockouts.
+
+    The key is a hash of what is counted (an email address, an IP address), never the value.
+    """
+
+    kind = models.CharField(max_length=40)
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "key", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class BackupCodes(Device):
+    """Ten single-use backup codes for the second factor, kept only as password hashes."""
+
+    class Meta(Device.Meta):
+        verbose_name = "backup codes"
+        verbose_name_plural = "backup codes"
+
+    def verify_token(self, token) -> bool:
+        code = normalise_backup_code(str(token))
+        if not code:
+            return False
+        for stored in self.codes.filter(used_at__isnull=True):
+            if check_password(code, stored.code_hash):
+                updated = BackupCode.objects.filter(pk=stored.pk, used_at__isnull=True).update(
+                    used_at=timezone.now()
+                )
+                return updated == 1  # a code used twice at once counts only once
+        return False
+
+    def remaining(self) -> int:
+        return self.codes.filter(used_at__isnull=True).count()
+
+
+class BackupCode(models.Model):
+    device = models.ForeignKey(BackupCodes, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=200)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"backup code {self.pk}"
+
+
+def normalise_backup_code(value: str) -> str:
+    """Backup codes are read case-insensitively, with or without the dash and spaces."""
+    return "".join(value.split()).replace("-", "").lower()[:20]

@@ -1,40 +1,80 @@
-"""Account changes: sign-in records, reset requests, password changes."""
+"""Signing in and out, second factors, password links and sessions. Each writes its audit event."""
 
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models.functions import Lower
+from django.utils import timezone
+from django_otp import login as otp_login
 
-from kestrel.accounts.models import User
+from kestrel.accounts import throttle
+from kestrel.accounts.middleware import SIGNED_IN_AT
+from kestrel.accounts.models import SignInSession, User
+from kestrel.accounts.second_factor import ENROL, EXEMPT_SESSION_KEY, NOT_REQUIRED, state
 from kestrel.accounts.tasks import send_password_reset
-from kestrel.audit.services import record
+from kestrel.audit.services import client_ip, record
 
 
-def request_password_reset(*, email: str, request) -> None:
-    """Queues a reset email if an active account has this address; says nothing either way."""
-    user = (
-        User.objects.annotate(lower=Lower("email"))
+def find_active_user(email: str) -> User | None:
+    return (
+        User.objects.select_related("school")
+        .annotate(lower=Lower("email"))
         .filter(lower=email.strip().lower(), is_active=True)
         .first()
     )
+
+
+# Password links -----------------------------------------------------------------------------
+
+
+def request_password_reset(*, email: str, request) -> None:
+    """Queues a password link for this address; known and unknown addresses are treated alike.
+
+    The worker looks the address up, so the request does the same work either way. At most three
+    links an hour go to one address, and thirty from one IP address.
+    """
+    ip = client_ip(request) or "unknown"
+    email = email.strip().lower()
+    refused = throttle.is_limited("password_link.address", email) or throttle.is_limited(
+        "password_link.ip", ip
+    )
     with transaction.atomic():
         record(
-            action="password.reset_requested",
-            actor=user,
+            action="password.link_refused" if refused else "password.link_requested",
             request=request,
-            school=user.school if user else None,
-            detail={} if user else {"unknown_email": True},
+            detail={"rule": "too many links"} if refused else {},
         )
-        if user is not None:
-            transaction.on_commit(lambda: send_password_reset.enqueue(user.pk))
+        if refused:
+            return
+        throttle.count("password_link.address", email)
+        throttle.count("password_link.ip", ip)
+        transaction.on_commit(lambda: send_password_reset.enqueue(email))
 
 
-def record_sign_in(*, user, request) -> None:
+def record_password_set(*, user, request, how: str) -> None:
     with transaction.atomic():
-        record(action="signin.succeeded", actor=user, request=request)
+        record(action=f"password.{how}", actor=user, request=request)
+
+
+# Signing in -------------------------------------------------------------------------------
+
+
+def sign_in_refused(*, email: str, request) -> bool:
+    """Whether this address or this IP address is locked out; a refusal is audited."""
+    ip = client_ip(request) or "unknown"
+    if throttle.is_limited("signin.account", email) or throttle.is_limited("signin.ip", ip):
+        with transaction.atomic():
+            record(action="signin.refused", request=request, detail={"rule": "lockout"})
+        return True
+    return False
 
 
 def record_failed_sign_in(*, email: str, request) -> None:
     user = User.objects.annotate(lower=Lower("email")).filter(lower=email.strip().lower()).first()
     with transaction.atomic():
+        throttle.count("signin.account", email)
+        throttle.count("signin.ip", client_ip(request) or "unknown")
         record(
             action="signin.failed",
             actor=user,
@@ -44,6 +84,96 @@ def record_failed_sign_in(*, email: str, request) -> None:
         )
 
 
-def record_password_set(*, user, request, how: str) -> None:
+def sign_in(*, user, request) -> str:
+    """Signs in after a correct password; returns what comes next: a second factor or nothing."""
+    auth_login(request, user)  # a new session id
+    throttle.clear("signin.account", user.email)
+    request.session[SIGNED_IN_AT] = timezone.now().isoformat()
+    next_step = state(request)
+    if next_step == NOT_REQUIRED:
+        request.session[EXEMPT_SESSION_KEY] = True
     with transaction.atomic():
-        record(action=f"password.{how}", actor=user, request=request)
+        SignInSession.objects.create(
+            user=user,
+            session_key=request.session.session_key,
+            ip_address=client_ip(request),
+            user_agent=request.headers.get("user-agent", "")[:300],
+        )
+        record(action="signin.succeeded", actor=user, request=request, detail={"next": next_step})
+    return next_step
+
+
+def second_factor_refused(*, request) -> bool:
+    ip = client_ip(request) or "unknown"
+    user = request.user
+    if throttle.is_limited("second_factor.account", str(user.pk)) or throttle.is_limited(
+        "second_factor.ip", ip
+    ):
+        with transaction.atomic():
+            record(action="second_factor.refused", request=request, detail={"rule": "lockout"})
+        return True
+    return False
+
+
+def record_failed_second_factor(*, request, kind: str) -> None:
+    with transaction.atomic():
+        throttle.count("second_factor.account", str(request.user.pk))
+        throttle.count("second_factor.ip", client_ip(request) or "unknown")
+        record(action="second_factor.failed", request=request, detail={"kind": kind})
+
+
+def complete_second_factor(*, request, device, kind: str) -> None:
+    """Marks the session as verified with `device`, under a new session id."""
+    old_key = request.session.session_key
+    otp_login(request, device)
+    request.session.cycle_key()
+    throttle.clear("second_factor.account", str(request.user.pk))
+    with transaction.atomic():
+        SignInSession.objects.filter(user=request.user, session_key=old_key).update(
+            session_key=request.session.session_key, second_factor_at=timezone.now()
+        )
+        record(action="second_factor.succeeded", request=request, detail={"kind": kind})
+
+
+def session_key_changed(*, user, old_key: str | None, request) -> None:
+    """Keeps the sign-in record in step when Django gives the session a new id."""
+    if old_key and old_key != request.session.session_key:
+        SignInSession.objects.filter(user=user, session_key=old_key).update(
+            session_key=request.session.session_key
+        )
+
+
+def needs_enrolment(request) -> bool:
+    return state(request) == ENROL
+
+
+# Signing out ------------------------------------------------------------------------------
+
+
+def sign_out(*, request) -> None:
+    """Ends this session for real: the server forgets it."""
+    if request.user.is_authenticated:
+        with transaction.atomic():
+            SignInSession.objects.filter(
+                user=request.user, session_key=request.session.session_key, ended_at=None
+            ).update(ended_at=timezone.now())
+            record(action="signout", request=request)
+    auth_logout(request)
+
+
+def end_other_sessions(*, user, keep_session_key: str | None, request=None) -> int:
+    """Signs the user out everywhere except (optionally) this session."""
+    with transaction.atomic():
+        rows = SignInSession.objects.filter(user=user, ended_at=None)
+        if keep_session_key:
+            rows = rows.exclude(session_key=keep_session_key)
+        keys = list(rows.values_list("session_key", flat=True))
+        Session.objects.filter(session_key__in=keys).delete()
+        ended = rows.update(ended_at=timezone.now())
+        record(
+            action="signout.everywhere",
+            actor=user,
+            request=request,
+            detail={"sessions_ended": ended},
+        )
+    return ended

@@ -1,8 +1,10 @@
 """Email about accounts, sent by the task worker, never inside a request."""
 
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.mail import send_mail
+from django.db.models import F
+from django.db.models.functions import Lower
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -12,17 +14,36 @@ from django.utils.http import urlsafe_base64_encode
 from kestrel.accounts.models import User
 
 
+class PasswordLinkTokens(PasswordResetTokenGenerator):
+    """Password links that die once used, after an hour, or as soon as a newer link is sent."""
+
+    key_salt = "kestrel.accounts.PasswordLinkTokens"
+
+    def _make_hash_value(self, user, timestamp):
+        return f"{super()._make_hash_value(user, timestamp)}|{user.password_link_serial}"
+
+
+password_link_tokens = PasswordLinkTokens()
+
+
 @task
-def send_password_reset(user_id: int) -> None:
-    """Emails a one-time "Click here to reset your password" link to an active staff member."""
-    user = User.objects.select_related("school").filter(pk=user_id, is_active=True).first()
+def send_password_reset(email: str) -> None:
+    """Emails a one-time "Click here to reset your password" link, if the address is a user's."""
+    user = (
+        User.objects.select_related("school")
+        .annotate(lower=Lower("email"))
+        .filter(lower=email.strip().lower(), is_active=True)
+        .first()
+    )
     if user is None:
         return
+    User.objects.filter(pk=user.pk).update(password_link_serial=F("password_link_serial") + 1)
+    user.refresh_from_db(fields=["password_link_serial"])
     path = reverse(
         "accounts:reset_confirm",
         kwargs={
             "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
+            "token": password_link_tokens.make_token(user),
         },
     )
     context = {"user": user, "school": user.school, "link": f"{settings.SITE_URL}{path}"}

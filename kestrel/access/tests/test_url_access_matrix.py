@@ -1,44 +1,68 @@
 """Every URL against every role. A new URL without an entry here fails the suite.
 
-Expected outcomes: "ok" (200), "login" (redirect to sign in), "denied" (403), "missing" (404),
-"redirect" (any other redirect).
+Outcomes of a GET: "ok" (200), "login" (sent to sign in), "verify" (sent to give the second
+factor), "enrol" (sent to set one up), "denied" (403), "missing" (404), "method" (405: the URL
+only takes POST), "redirect" (any other redirect).
 """
+
+from urllib.parse import urlsplit
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
-from kestrel.testing.factories import StudentFactory
+from kestrel.accounts.middleware import SIGNED_IN_AT
+from kestrel.testing.auth import authenticator_for, sign_in_fully
+from kestrel.testing.factories import StudentFactory, UserFactory
 
-ROLES = ["anonymous", "teacher", "dsl", "admin", "other_admin"]
+# "password_only": signed in with a password, second factor not yet given.
+# "enrolling": signed in with a password at a school that requires a second factor they lack.
+ROLES = ["anonymous", "password_only", "enrolling", "teacher", "dsl", "admin", "other_admin"]
+FULL = ["teacher", "dsl", "admin", "other_admin"]
 
-SIGNED_IN = {
-    "anonymous": "login",
-    "teacher": "ok",
-    "dsl": "ok",
-    "admin": "ok",
-    "other_admin": "ok",
-}
-ADMIN_ONLY = {
-    "anonymous": "login",
-    "teacher": "denied",
-    "dsl": "denied",
-    "admin": "ok",
-    "other_admin": "ok",
-}
-# An object of the first school: its administrator may open it, the other school's may not.
-ADMIN_OWN_SCHOOL = {**ADMIN_ONLY, "other_admin": "missing"}
+
+def expect(anonymous="login", password_only="verify", enrolling="enrol", **full):
+    default = full.pop("full", "ok")
+    row = {"anonymous": anonymous, "password_only": password_only, "enrolling": enrolling}
+    row.update({role: full.get(role, default) for role in FULL})
+    return row
+
+
+SIGNED_IN = expect()
+POST_ONLY = expect(full="method")
+ADMIN_ONLY = expect(teacher="denied", dsl="denied")
+# An object of the first school: the other school's administrator must not find it.
+ADMIN_OWN_SCHOOL = expect(teacher="denied", dsl="denied", other_admin="missing")
 PUBLIC_PAGE = dict.fromkeys(ROLES, "ok")
+SECOND_FACTOR_PAGE = expect(password_only="ok", enrolling="redirect", full="redirect")
 
 EXPECTED = {
-    "": {**dict.fromkeys(ROLES, "redirect")},
+    "": dict.fromkeys(ROLES, "redirect"),
     "dashboard": SIGNED_IN,
-    "accounts:login": {**PUBLIC_PAGE, **dict.fromkeys(ROLES[1:], "redirect")},
-    "accounts:logout": {**PUBLIC_PAGE, **dict.fromkeys(ROLES, "method")},
+    "accounts:login": expect(anonymous="ok", password_only="ok", enrolling="ok", full="redirect"),
+    "accounts:verify": SECOND_FACTOR_PAGE,
+    "accounts:verify_backup_code": SECOND_FACTOR_PAGE,
+    "accounts:passkey_verify_begin": expect(
+        password_only="method", enrolling="method", full="method"
+    ),
+    "accounts:passkey_verify_complete": expect(
+        password_only="method", enrolling="method", full="method"
+    ),
+    "accounts:logout": dict.fromkeys(ROLES, "method"),
     "accounts:reset": PUBLIC_PAGE,
     "accounts:reset_sent": PUBLIC_PAGE,
     "accounts:reset_confirm": PUBLIC_PAGE,
+    "accounts:password_strength": dict.fromkeys(ROLES, "method"),
     "accounts:settings": SIGNED_IN,
     "accounts:change_password": SIGNED_IN,
+    "accounts:sign_out_everywhere": POST_ONLY,
+    "accounts:two_factor_setup": expect(enrolling="ok"),
+    "accounts:authenticator_remove": POST_ONLY,
+    "accounts:backup_codes_new": expect(full="redirect"),
+    "accounts:backup_codes_replace": POST_ONLY,
+    "accounts:passkey_register_begin": POST_ONLY,
+    "accounts:passkey_register_complete": POST_ONLY,
+    "accounts:passkey_remove": expect(full="method"),
     "incidents:add": SIGNED_IN,
     "library:index": SIGNED_IN,
     "schools:overview": ADMIN_ONLY,
@@ -75,8 +99,20 @@ def _outcome(response) -> str:
     if response.status_code == 200:
         return "ok"
     if response.status_code in (301, 302):
-        return "login" if "/login/" in response["Location"] else "redirect"
+        path = urlsplit(response["Location"]).path
+        if path == "/login/verify/":
+            return "verify"
+        if path == "/account/two-factor/setup/":
+            return "enrol"
+        return "login" if path == "/login/" else "redirect"
     return {403: "denied", 404: "missing", 405: "method"}.get(response.status_code, "other")
+
+
+def _password_only(client, user):
+    client.force_login(user)
+    session = client.session
+    session[SIGNED_IN_AT] = timezone.now().isoformat()
+    session.save()
 
 
 def test_every_url_has_an_entry_in_the_access_matrix():
@@ -95,8 +131,13 @@ def test_every_view_declares_its_permission():
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_gets_exactly_the_expected_answer_from_every_url(role, people, client, school):
     student = StudentFactory(school=school)
-    if role != "anonymous":
-        client.force_login(getattr(people, role))
+    if role == "password_only":
+        authenticator_for(people.teacher)
+        _password_only(client, people.teacher)
+    elif role == "enrolling":
+        _password_only(client, UserFactory(school=school))
+    elif role != "anonymous":
+        sign_in_fully(client, getattr(people, role))
     unexpected = {}
     for name, route, _ in all_urls():
         response = client.get(_concrete(route, student.pk))

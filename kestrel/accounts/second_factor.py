@@ -1,0 +1,84 @@
+"""Where a signed-in user stands with their second factor, and the devices that provide it.
+
+Authenticator apps (django-otp's TOTP: RFC 6238, 30 s, 6 digits, SHA-1, one step of skew) and
+passkeys (django-otp-webauthn) are second factors; backup codes stand in for either once each.
+"""
+
+import secrets
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django_otp import devices_for_user, user_has_device
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
+
+from kestrel.accounts.models import BackupCode, BackupCodes
+
+VERIFIED = "verified"
+PENDING = "pending"  # has a second factor, has not used it in this session
+ENROL = "enrol"  # the school requires one and the user has none yet
+NOT_REQUIRED = "not_required"
+
+EXEMPT_SESSION_KEY = "kestrel_second_factor_not_required"
+BACKUP_CODE_COUNT = 10
+BACKUP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o or 1/l/i to misread
+
+
+def issuer(device) -> str:
+    return f"Kestrel ({device.user.school.name})"
+
+
+def state(request) -> str:
+    """The user's second-factor state in this session."""
+    user = request.user
+    # django-otp's middleware adds is_verified(); a user signed in during this request lacks it.
+    if getattr(user, "is_verified", lambda: False)():
+        return VERIFIED
+    if request.session.get(EXEMPT_SESSION_KEY):
+        return NOT_REQUIRED
+    if user_has_device(user, confirmed=True):
+        return PENDING
+    return ENROL if user.school.require_two_factor else NOT_REQUIRED
+
+
+def authenticator(user) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def passkeys(user):
+    return WebAuthnCredential.objects.filter(user=user, confirmed=True).order_by("created_at")
+
+
+def backup_codes(user) -> BackupCodes | None:
+    return BackupCodes.objects.filter(user=user, confirmed=True).first()
+
+
+def has_second_factor(user) -> bool:
+    return any(
+        not isinstance(device, BackupCodes) for device in devices_for_user(user, confirmed=True)
+    )
+
+
+@transaction.atomic
+def new_backup_codes(user) -> list[str]:
+    """Replaces the user's backup codes with ten new ones; returns them, to be shown once."""
+    device, _ = BackupCodes.objects.get_or_create(
+        user=user, defaults={"name": "Backup codes", "confirmed": True}
+    )
+    device.codes.all().delete()
+    codes = [
+        "".join(secrets.choice(BACKUP_ALPHABET) for _ in range(10))
+        for _ in range(BACKUP_CODE_COUNT)
+    ]
+    BackupCode.objects.bulk_create(
+        BackupCode(device=device, code_hash=make_password(code)) for code in codes
+    )
+    return [f"{code[:5]}-{code[5:]}" for code in codes]
+
+
+def pending_authenticator(user) -> TOTPDevice:
+    """The unconfirmed authenticator being set up (made on first visit, kept until confirmed)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    return device

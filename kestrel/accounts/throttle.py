@@ -1,0 +1,82 @@
+"""Rate limits and lockouts, counted in the database so that every app server sees the same counts.
+
+Sign-in: 5 failures for one email address within 30 minutes lock that address for the next 30
+minutes, whether or not an account has it (so a lock says nothing about who has an account).
+Per IP address the limits are far higher, so a whole school behind one proxy is not locked out by
+one forgetful colleague. The same rules guard second-factor codes and password-link emails.
+"""
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from kestrel.accounts.models import ThrottleEvent
+
+
+@dataclass(frozen=True)
+class Rule:
+    limit: int
+    window: timedelta
+    lock: timedelta | None = None  # a lockout that lasts this long after the limit is reached
+
+
+MINUTES_30 = timedelta(minutes=30)
+HOUR = timedelta(hours=1)
+
+RULES = {
+    "signin.account": Rule(limit=5, window=MINUTES_30, lock=MINUTES_30),
+    "signin.ip": Rule(limit=100, window=MINUTES_30),
+    "second_factor.account": Rule(limit=5, window=MINUTES_30, lock=MINUTES_30),
+    "second_factor.ip": Rule(limit=100, window=MINUTES_30),
+    "password_link.address": Rule(limit=3, window=HOUR),
+    "password_link.ip": Rule(limit=30, window=HOUR),
+    "password_strength.ip": Rule(limit=600, window=HOUR),
+}
+
+
+def _key(value: str) -> str:
+    """A keyed hash of the counted value: the table never holds an email or IP address."""
+    secret = settings.SECRET_KEY.encode()
+    return hmac.new(
+        secret, f"throttle:{value.strip().lower()}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def is_limited(kind: str, value: str) -> bool:
+    """Whether `value` is locked out, or has used up its allowance, for `kind`."""
+    rule = RULES[kind]
+    since = timezone.now() - (rule.lock or rule.window)
+    key = _key(value)
+    if rule.lock is not None:
+        return ThrottleEvent.objects.filter(kind=f"{kind}.lock", key=key, at__gt=since).exists()
+    return ThrottleEvent.objects.filter(kind=kind, key=key, at__gt=since).count() >= rule.limit
+
+
+def count(kind: str, value: str) -> None:
+    """Counts one event; reaching a lockout rule's limit starts its lock."""
+    rule = RULES[kind]
+    now = timezone.now()
+    key = _key(value)
+    with transaction.atomic():
+        ThrottleEvent.objects.create(kind=kind, key=key, at=now)
+        if rule.lock is not None:
+            recent = ThrottleEvent.objects.filter(kind=kind, key=key, at__gt=now - rule.window)
+            if recent.count() >= rule.limit:
+                ThrottleEvent.objects.create(kind=f"{kind}.lock", key=key, at=now)
+                recent.delete()  # the lock now speaks for them; a fresh count starts after it
+
+
+def clear(kind: str, value: str) -> None:
+    """Forgets the failures counted for `value` (after a successful sign-in)."""
+    ThrottleEvent.objects.filter(kind=kind, key=_key(value)).delete()
+
+
+def prune(older_than: timedelta = timedelta(days=1)) -> int:
+    """Deletes events too old to matter to any rule."""
+    deleted, _ = ThrottleEvent.objects.filter(at__lt=timezone.now() - older_than).delete()
+    return deleted

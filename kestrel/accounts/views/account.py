@@ -1,0 +1,74 @@
+"""Account Settings: details, password, second factors, recent sign-ins, sign out everywhere."""
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from kestrel.access.decorators import requires
+from kestrel.accounts import second_factor, services
+from kestrel.accounts.forms import PasswordChangeForm
+from kestrel.accounts.models import SignInSession
+from kestrel.accounts.user_agents import describe
+from kestrel.accounts.views.signin import passkey_config
+
+
+@requires("signed_in")
+def account_settings(request):
+    user = request.user
+    codes = second_factor.backup_codes(user)
+    sign_ins = [
+        {
+            "at": row.signed_in_at,
+            "device": describe(row.user_agent),
+            "ip": row.ip_address or "Unknown",
+            "current": row.session_key == request.session.session_key,
+            "ended": row.ended_at,
+        }
+        for row in SignInSession.objects.filter(user=user)[:10]
+    ]
+    return render(
+        request,
+        "accounts/account_settings.html",
+        {
+            "authenticator": second_factor.authenticator(user),
+            "passkeys": list(second_factor.passkeys(user)),
+            "backup_codes_left": codes.remaining() if codes else None,
+            "sign_ins": sign_ins,
+            "passkey_config": passkey_config(request),
+        },
+    )
+
+
+@requires("signed_in")
+@sensitive_post_parameters()
+def change_password(request):
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        old_key = request.session.session_key
+        update_session_auth_hash(request, user)  # keeps this session, ends every other one
+        services.session_key_changed(user=user, old_key=old_key, request=request)
+        services.end_other_sessions(
+            user=user, keep_session_key=request.session.session_key, request=request
+        )
+        services.record_password_set(user=user, request=request, how="changed")
+        messages.success(request, "Your password has been changed.")
+        return redirect("accounts:settings")
+    return render(request, "accounts/change_password.html", {"form": form})
+
+
+@requires("signed_in")
+@require_POST
+def sign_out_everywhere(request):
+    ended = services.end_other_sessions(
+        user=request.user, keep_session_key=request.session.session_key, request=request
+    )
+    messages.success(
+        request,
+        "You have been signed out everywhere else."
+        if ended
+        else "You were not signed in anywhere else.",
+    )
+    return redirect("accounts:settings")

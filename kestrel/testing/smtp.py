@@ -1,0 +1,51 @@
+"""A real SMTP server for tests (aiosmtpd), on a free port of 127.0.0.1."""
+
+import email
+import socket
+from email.policy import default as default_policy
+
+from aiosmtpd.controller import Controller
+
+
+class _Inbox:
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class SMTPServer:
+    """Starts on enter; `.inbox` holds every message received, parsed."""
+
+    def __init__(self):
+        self.port = free_port()
+        self._inbox = _Inbox()
+        self._controller = Controller(self._inbox, hostname="127.0.0.1", port=self.port)
+
+    @property
+    def inbox(self):
+        return self._inbox.messages
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        self._controller.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._controller.stop()
+
+
+def body_text(message) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    return part.get_content() if part else ""
