@@ -3,7 +3,8 @@
 import datetime
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import F, Func
 from django.forms.renderers import TemplatesSetting
 
 WIDGET_CLASSES = {
@@ -30,24 +31,29 @@ def style_widgets(form: forms.BaseForm) -> None:
         widget = field.widget
         if isinstance(widget, DateWidget):
             continue
-        if not hasattr(widget, "govuk_class"):
-            kind = next(
+        if not hasattr(widget, "govuk_kind"):
+            widget.govuk_kind = next(
                 (cls for kind, cls in WIDGET_CLASSES.items() if isinstance(widget, kind)),
                 "govuk-input",
             )
-            width = getattr(field, "govuk_width", None)
-            widget.govuk_kind = kind
-            widget.govuk_class = " ".join(
-                filter(
-                    None,
-                    [
-                        widget.attrs.get("class", ""),
-                        kind,
-                        f"govuk-input--width-{width}" if width and kind == "govuk-input" else "",
-                    ],
-                )
+            widget.govuk_base_class = widget.attrs.get("class", "")
+        # The width is read each time: forms set it after their first call to this function.
+        width = getattr(field, "govuk_width", None)
+        widget.govuk_class = " ".join(
+            filter(
+                None,
+                [
+                    widget.govuk_base_class,
+                    widget.govuk_kind,
+                    f"govuk-input--width-{width}"
+                    if width and widget.govuk_kind == "govuk-input"
+                    else "",
+                ],
             )
-        has_error = form.is_bound and name in form.errors
+        )
+        # Only errors already found are shown: asking `form.errors` here would validate the form
+        # from its __init__, before a subclass has set up its fields (choices, required).
+        has_error = form.is_bound and form._errors is not None and name in form._errors
         css = widget.govuk_class
         if has_error and widget.govuk_kind in {"govuk-input", "govuk-select", "govuk-textarea"}:
             css += f" {widget.govuk_kind}--error"
@@ -128,10 +134,12 @@ class DateField(forms.MultiValueField):
     def __init__(self, *, earliest=None, latest=None, **kwargs):
         self.earliest = earliest
         self.latest = latest
+        # The parts are checked together in compress(), so that a missing or overlong part gets
+        # a message about the date rather than Django's "Enter a complete value."
         fields = (
-            forms.CharField(max_length=2),
-            forms.CharField(max_length=2),
-            forms.CharField(max_length=4),
+            forms.CharField(required=False),
+            forms.CharField(required=False),
+            forms.CharField(required=False),
         )
         super().__init__(fields, require_all_fields=False, **kwargs)
 
@@ -148,6 +156,8 @@ class DateField(forms.MultiValueField):
             raise ValidationError(f"{self.label} must be a real date, written in numbers.")
         if len(year) != 4:
             raise ValidationError("Year must include 4 numbers.")
+        if len(day) > 2 or len(month) > 2:
+            raise ValidationError(f"{self.label} must be a real date.")
         try:
             value = datetime.date(int(year), int(month), int(day))
         except ValueError:
@@ -181,7 +191,9 @@ class SchoolModelForm(forms.ModelForm):
                 queryset = queryset.filter(school=school)
             if any(f.name == "is_active" for f in model._meta.get_fields()):
                 current = self.initial.get(field_name_for(self, field))
-                keep = current if isinstance(current, list) else [current]
+                keep = current if isinstance(current, list | tuple) else [current]
+                # A many-to-many field's initial value is a list of rows, a foreign key's a pk.
+                keep = [getattr(item, "pk", item) for item in keep]
                 queryset = queryset.filter(is_active=True) | queryset.filter(
                     pk__in=[pk for pk in keep if pk]
                 )
@@ -198,6 +210,50 @@ class SchoolModelForm(forms.ModelForm):
         exclusions = super()._get_validation_exclusions()
         exclusions.discard("school")
         return exclusions
+
+    def validate_constraints(self):
+        # A constraint over an expression (a name compared without case) can only say
+        # "Constraint “…” is violated": say instead which value clashes, next to its field.
+        try:
+            self.instance.validate_constraints(exclude=self._get_validation_exclusions())
+        except ValidationError as error:
+            self._update_errors(self._plain_clashes(error))
+
+    def _plain_clashes(self, error: ValidationError) -> ValidationError:
+        unclear = {}
+        for constraint in self.instance._meta.constraints:
+            default = getattr(constraint, "default_violation_error_message", None)
+            if not getattr(constraint, "expressions", None) or (
+                constraint.violation_error_message != default
+            ):
+                continue
+            compared = [
+                part.name
+                for expression in constraint.expressions
+                if isinstance(expression, Func)
+                for part in expression.flatten()
+                if isinstance(part, F) and part.name in self.fields
+            ]
+            if compared:
+                unclear[constraint.get_violation_error_message()] = compared[0]
+        errors = {}
+        for field, messages in error.error_dict.items():
+            for message in messages:
+                name = unclear.get(message.message) if field == NON_FIELD_ERRORS else None
+                if name is None:
+                    errors.setdefault(field, []).append(message)
+                    continue
+                noun = self.instance._meta.verbose_name
+                article = "An" if noun[0] in "aeiou" else "A"
+                value = self.cleaned_data.get(name, "")
+                errors.setdefault(name, []).append(
+                    ValidationError(
+                        f"{article} {noun} called “{value}” already exists "
+                        "(capital letters make no difference).",
+                        code="unique",
+                    )
+                )
+        return ValidationError(errors)
 
 
 def field_name_for(form, field) -> str | None:

@@ -21,6 +21,8 @@ class SchoolDetailsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["key_unlock_minutes"].govuk_width = 3
+        # A blank (or all-spaces) name never reaches clean_name: say the same thing here.
+        self.fields["name"].error_messages["required"] = "Enter the school's name."
         style_widgets(self)
 
     def full_clean(self):

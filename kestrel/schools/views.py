@@ -45,15 +45,18 @@ def details(request):
 def section_list(request, slug):
     section = _section(slug)
     rows = section.rows(request.school)
-    query = request.GET.get("q", "").strip()[:100]
+    # PostgreSQL refuses NUL in text (and in the audit event's JSON): a search never needs one.
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     if query and section.search_fields:
         terms = query.split()
         for term in terms:
             rows = rows.filter(
                 reduce(or_, (Q(**{f"{name}__icontains": term}) for name in section.search_fields))
             )
+    # Only a known filter is applied, recorded or carried into page links; anything else is "All".
     status = request.GET.get("status", "")
-    if status in section.filters:
+    status = status if status in section.filters else ""
+    if status:
         rows = rows.filter(section.filters[status][1])
     page = Paginator(rows, section.page_size).get_page(request.GET.get("page"))
     table = [(obj, [column.value(obj) for column in section.columns]) for obj in page]
