@@ -36,6 +36,27 @@ class StaffForm(SchoolModelForm):
             raise forms.ValidationError("A staff member with this email address already exists.")
         return email
 
+    def clean(self):
+        cleaned = super().clean()
+        editing_self = self.actor is not None and self.instance.pk == self.actor.pk
+        if editing_self and cleaned.get("is_active") is False:
+            self.add_error(
+                "is_active",
+                "You cannot deactivate your own account. Ask another administrator to do it.",
+            )
+        if editing_self and cleaned.get("is_school_admin") is False:
+            self.add_error(
+                "is_school_admin",
+                "You cannot remove your own administrator role. Ask another administrator.",
+            )
+        return cleaned
+
+    def save(self, commit=True):
+        if self.instance.pk is None:
+            # New staff choose their own first password through the emailed link.
+            self.instance.set_unusable_password()
+        return super().save(commit=commit)
+
     def validate_unique(self):
         # Email uniqueness is checked (case-insensitively, across schools) in clean_email.
         exclusions = self._get_validation_exclusions() | {"email"}

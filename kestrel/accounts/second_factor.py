@@ -82,3 +82,12 @@ def pending_authenticator(user) -> TOTPDevice:
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
     return device
+
+
+def remove_all_factors(user) -> int:
+    """Deletes every second factor the user has (authenticators, passkeys, backup codes)."""
+    removed = 0
+    for device in devices_for_user(user, confirmed=None):
+        device.delete()
+        removed += 1
+    return removed

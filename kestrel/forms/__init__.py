@@ -178,9 +178,10 @@ class DateField(forms.MultiValueField):
 class SchoolModelForm(forms.ModelForm):
     """A model form for a school's own configuration: choices and uniqueness are per school."""
 
-    def __init__(self, *args, school, **kwargs):
+    def __init__(self, *args, school, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.school = school
+        self.actor = actor  # the administrator making the change, for rules about oneself
         self.instance.school = school
         for field in self.fields.values():
             queryset = getattr(field, "queryset", None)

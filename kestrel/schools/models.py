@@ -68,7 +68,12 @@ class AccessLevel(SchoolOwned, Retirable):
         ordering = ["school", "rank"]
         constraints = [
             models.UniqueConstraint("school", Lower("name"), name="accesslevel_unique_name"),
-            models.UniqueConstraint(fields=["school", "rank"], name="accesslevel_unique_rank"),
+            models.UniqueConstraint(
+                fields=["school", "rank"],
+                name="accesslevel_unique_rank",
+                violation_error_message="Another access level already has this rank: choose "
+                "a different number.",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -3,6 +3,9 @@
 from django.db import IntegrityError, transaction
 from django.forms import ModelForm
 
+from kestrel.accounts.models import User
+from kestrel.accounts.second_factor import remove_all_factors
+from kestrel.accounts.services import end_other_sessions
 from kestrel.audit.services import record
 
 
@@ -26,6 +29,9 @@ def save_configuration(*, actor, request, form: ModelForm, kind: str):
                 student=obj if obj._meta.label_lower == "students.student" else None,
                 detail={"fields": changed},
             )
+            if isinstance(obj, User) and "is_active" in changed and not obj.is_active:
+                # A deactivated account can do nothing, at once: end every session it has.
+                end_other_sessions(user=obj, keep_session_key=None, request=request)
     except IntegrityError as error:
         raise ConfigurationClash(str(error)) from error
     return obj
@@ -44,3 +50,20 @@ def update_school(*, actor, request, form: ModelForm):
             detail={"fields": sorted(form.changed_data)},
         )
     return school
+
+
+def reset_second_factor(*, actor, request, staff: User) -> None:
+    """For a colleague who lost their phone: removes every second factor and ends their sessions.
+
+    They set up a new authenticator the next time they sign in.
+    """
+    with transaction.atomic():
+        removed = remove_all_factors(staff)
+        end_other_sessions(user=staff, keep_session_key=None, request=request)
+        record(
+            action="second_factor.reset_by_administrator",
+            actor=actor,
+            request=request,
+            obj=staff,
+            detail={"devices_removed": removed},
+        )

@@ -6,6 +6,11 @@ app_name = "schools"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("details/", views.details, name="details"),
+    path(
+        "staff/<int:pk>/reset-second-factor/",
+        views.staff_reset_second_factor,
+        name="staff_reset_second_factor",
+    ),
     path("<slug:slug>/", views.section_list, name="section"),
     path("<slug:slug>/add/", views.section_add, name="add"),
     path("<slug:slug>/<int:pk>/", views.section_edit, name="edit"),

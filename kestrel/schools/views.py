@@ -9,12 +9,19 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
 
 from kestrel.access.decorators import requires
+from kestrel.accounts.models import User
 from kestrel.audit.services import record
 from kestrel.schools.forms import SchoolDetailsForm
 from kestrel.schools.sections import SECTIONS, Section
-from kestrel.schools.services import ConfigurationClash, save_configuration, update_school
+from kestrel.schools.services import (
+    ConfigurationClash,
+    reset_second_factor,
+    save_configuration,
+    update_school,
+)
 
 
 def _section(slug: str) -> Section:
@@ -82,12 +89,14 @@ def section_list(request, slug):
 
 
 @requires("configure_school")
+@require_http_methods(["GET", "POST"])
 def section_add(request, slug):
     section = _section(slug)
     return _edit(request, section, section.model(school=request.school))
 
 
 @requires("configure_school")
+@require_http_methods(["GET", "POST"])
 def section_edit(request, slug, pk):
     section = _section(slug)
     obj = get_object_or_404(section.rows(request.school), pk=pk)
@@ -99,7 +108,9 @@ def section_edit(request, slug, pk):
 
 def _edit(request, section: Section, obj):
     adding = obj.pk is None
-    form = section.form(request.POST or None, instance=obj, school=request.school)
+    form = section.form(
+        request.POST or None, instance=obj, school=request.school, actor=request.user
+    )
     if request.method == "POST" and form.is_valid():
         try:
             saved = save_configuration(
@@ -120,3 +131,17 @@ def _edit(request, section: Section, obj):
         "schools/section_form.html",
         {"section": section, "form": form, "obj": obj, "adding": adding},
     )
+
+
+@requires("manage_staff")
+@require_POST
+def staff_reset_second_factor(request, pk):
+    """The administrator resets a colleague's second factor (a lost or replaced phone)."""
+    staff = get_object_or_404(User.objects.filter(school=request.school), pk=pk)
+    reset_second_factor(actor=request.user, request=request, staff=staff)
+    messages.success(
+        request,
+        f"{staff.full_name}’s second factor has been reset and they have been signed out. They "
+        "will set up their authenticator app again the next time they sign in.",
+    )
+    return redirect("schools:edit", slug="staff", pk=staff.pk)

@@ -57,4 +57,7 @@ class StudentForm(SchoolModelForm):
             )
         if on_roll is False and not left_on and "left_on" not in self.errors:
             self.add_error("left_on", "Enter the date the student left.")
+        born = cleaned.get("date_of_birth")
+        if born and left_on and left_on < born:
+            self.add_error("left_on", "Date left must be after the date of birth.")
         return cleaned

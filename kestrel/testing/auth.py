@@ -6,6 +6,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kestrel.accounts.middleware import SIGNED_IN_AT
+from kestrel.accounts.models import SignInSession
 
 
 def authenticator_for(user) -> TOTPDevice:
@@ -34,4 +35,8 @@ def sign_in_fully(client, user):
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session[SIGNED_IN_AT] = timezone.now().isoformat()
     session.save()
+    # As Kestrel's own sign-in does, so that "sign out everywhere" can find this session.
+    SignInSession.objects.create(
+        user=user, session_key=session.session_key, second_factor_at=timezone.now()
+    )
     return client

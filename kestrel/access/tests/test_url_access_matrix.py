@@ -70,6 +70,7 @@ EXPECTED = {
     "schools:section": ADMIN_ONLY,
     "schools:add": ADMIN_ONLY,
     "schools:edit": ADMIN_OWN_SCHOOL,
+    "schools:staff_reset_second_factor": expect(teacher="denied", dsl="denied", full="method"),
 }
 
 

@@ -444,7 +444,7 @@ def test_an_access_level_rank_used_already_is_refused(admin, levels):
         {"name": "Pastoral", "rank": "40", "is_active": "on"},
     )
 
-    shown = refused(response, "already exists")
+    shown = refused(response, "Another access level already has this rank")
     assert shown["rank"] == ["40"]
     assert not AccessLevel.objects.filter(name="Pastoral").exists()
 
@@ -485,3 +485,21 @@ def test_a_clash_found_only_by_the_database_is_explained_not_a_server_error(
     assert shown["name"] == ["POLICE"]
     assert list(Agency.objects.values_list("name", flat=True)) == ["Police"]
     assert not AuditEvent.objects.filter(action="agency.added").exists()
+
+
+def test_a_date_left_before_the_date_of_birth_is_refused(admin, school):
+    response = admin.post(
+        reverse("schools:add", args=["students"]),
+        {
+            "legal_first_name": "Leah",
+            "legal_last_name": "Simpson",
+            "date_of_birth_0": "4",
+            "date_of_birth_1": "5",
+            "date_of_birth_2": "2018",
+            "year_group": "2",
+            "left_on_0": "1",
+            "left_on_1": "1",
+            "left_on_2": "2017",
+        },
+    )
+    refused(response, "Date left must be after the date of birth.")
