@@ -4,7 +4,9 @@ import os
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
 
+from kestrel.audit import triggers
 from kestrel.testing.auth import sign_in_fully
 from kestrel.testing.browser import CHROMIUM_ARGS, chromium_path
 from kestrel.testing.factories import (
@@ -17,6 +19,24 @@ from kestrel.testing.factories import (
 # Playwright's sync API runs an event loop in the test's thread; Django's ORM refuses to run
 # inside one unless told that this is deliberate. Tests only.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _audit_triggers(request):
+    """Every test with a database has the audit table's append-only triggers in place.
+
+    Tests that empty the database when they end (browser tests) lift them for that tear-down only.
+    """
+    names = set(request.fixturenames)
+    transactional = bool({"transactional_db", "live_server"} & names)
+    if not transactional and "db" not in names and not request.node.get_closest_marker("django_db"):
+        yield
+        return
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    triggers.install(connection)
+    yield
+    if transactional:
+        triggers.remove(connection)
 
 
 @pytest.fixture

@@ -111,8 +111,13 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [{"NAME": "kestrel.accounts.passwords.StrongPasswordValidator"}]
 
+
 # Second factor: authenticator apps (TOTP, RFC 6238) and passkeys (WebAuthn), through django-otp.
-OTP_TOTP_ISSUER = "kestrel.accounts.second_factor.issuer"
+def OTP_TOTP_ISSUER(device):
+    """Authenticator apps show "Kestrel (Ashdown Primary School)"."""
+    return f"Kestrel ({device.user.school.name})"
+
+
 OTP_TOTP_THROTTLE_FACTOR = 0  # Kestrel's own lockout (kestrel.accounts.throttle) applies instead
 OTP_WEBAUTHN_RP_ID_CALLABLE = "kestrel.accounts.passkeys.relying_party_id"
 OTP_WEBAUTHN_RP_NAME_CALLABLE = "kestrel.accounts.passkeys.relying_party_name"

@@ -73,8 +73,8 @@ class LoginForm(auth_forms.AuthenticationForm):
     error_messages = {
         "invalid_login": "Enter a correct email address and password.",
         "inactive": "Enter a correct email address and password.",
-        "locked": "Too many attempts to sign in with this email address. For your safety, try "
-        "again in 30 minutes, or ask your school’s Kestrel administrator for help.",
+        "locked": "Too many attempts to sign in. For your safety, try again in 30 minutes, or "
+        "ask your school’s Kestrel administrator for help.",
     }
 
     def clean(self):

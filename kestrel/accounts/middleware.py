@@ -26,10 +26,16 @@ class SessionLimitsMiddleware:
                 request.session[SIGNED_IN_AT] = started = timezone.now().isoformat()
             if timezone.now() - datetime.datetime.fromisoformat(started) > self.limit:
                 logout(request)
-                messages.info(
-                    request,
-                    f"For your safety you are signed out {settings.SESSION_ABSOLUTE_LIMIT_HOURS} "
-                    "hours after signing in. Sign in again to carry on.",
-                )
-                return redirect(settings.LOGIN_URL)
+                # MessageMiddleware has not run yet here; process_view says why, after it has.
+                request.session_limit_reached = True
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if getattr(request, "session_limit_reached", False):
+            messages.info(
+                request,
+                f"For your safety you are signed out {settings.SESSION_ABSOLUTE_LIMIT_HOURS} "
+                "hours after signing in. Sign in again to carry on.",
+            )
+            return redirect(settings.LOGIN_URL)
+        return None

@@ -121,7 +121,7 @@ class ThrottleEvent(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["kind", "key", "at"])]
+        indexes = [models.Index(fields=["kind", "key", "at"]), models.Index(fields=["at"])]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at:%Y-%m-%d %H:%M:%S}"

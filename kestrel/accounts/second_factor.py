@@ -8,7 +8,7 @@ import secrets
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django_otp import devices_for_user, user_has_device
+from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
@@ -24,21 +24,33 @@ BACKUP_CODE_COUNT = 10
 BACKUP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o or 1/l/i to misread
 
 
-def issuer(device) -> str:
-    return f"Kestrel ({device.user.school.name})"
-
-
 def state(request) -> str:
     """The user's second-factor state in this session."""
     user = request.user
     # django-otp's middleware adds is_verified(); a user signed in during this request lacks it.
     if getattr(user, "is_verified", lambda: False)():
         return VERIFIED
-    if request.session.get(EXEMPT_SESSION_KEY):
-        return NOT_REQUIRED
-    if user_has_device(user, confirmed=True):
+    if request.session.get(EXEMPT_SESSION_KEY) and not user.school.require_two_factor:
+        return NOT_REQUIRED  # exempt only while the school still does not require one
+    if has_second_factor(user):  # backup codes alone are no factor to verify with
         return PENDING
     return ENROL if user.school.require_two_factor else NOT_REQUIRED
+
+
+def check_code(device: TOTPDevice, code: str) -> TOTPDevice | None:
+    """Verifies an authenticator code with the device row locked, so that two requests racing
+    with the same code cannot both pass (the second sees the first's last used step)."""
+    with transaction.atomic():
+        locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        return locked if locked.verify_token(code) else None
+
+
+def replace_authenticator(new: TOTPDevice) -> None:
+    """Confirms a newly set-up authenticator; any older one (an old phone) stops working."""
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=new.user).exclude(pk=new.pk).delete()
+        new.confirmed = True
+        new.save(update_fields=["confirmed"])
 
 
 def authenticator(user) -> TOTPDevice | None:

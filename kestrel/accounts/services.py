@@ -88,6 +88,7 @@ def sign_in(*, user, request) -> str:
     """Signs in after a correct password; returns what comes next: a second factor or nothing."""
     auth_login(request, user)  # a new session id
     throttle.clear("signin.account", user.email)
+    throttle.prune()  # counts older than a day matter to no rule
     request.session[SIGNED_IN_AT] = timezone.now().isoformat()
     next_step = state(request)
     if next_step == NOT_REQUIRED:

@@ -6,6 +6,7 @@ deleted; they keep a snapshot of labels so that they read correctly whatever hap
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from kestrel.schools.models import School
 
@@ -32,13 +33,23 @@ class AuditEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     session_hash = models.CharField(max_length=64, blank=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The hash chain (one per school; chain 0 for events that belong to no school): each row's
+    # hash covers its own fields and the previous row's hash, so an altered, removed or inserted
+    # row breaks every hash after it. See kestrel.audit.chain.
+    chain = models.BigIntegerField(default=0)
+    seq = models.BigIntegerField(default=0)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    row_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [
             models.Index(fields=["school", "student", "-at"]),
             models.Index(fields=["school", "actor", "-at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "seq"], name="auditevent_unique_chain_seq"),
         ]
 
     def __str__(self) -> str:

@@ -4,6 +4,7 @@ import hashlib
 
 from django.db import models
 
+from kestrel.audit.chain import append
 from kestrel.audit.models import AuditEvent
 
 
@@ -22,18 +23,20 @@ def record(
         actor = request.user
     if school is None:
         school = getattr(obj, "school", None) or getattr(actor, "school", None)
-    return AuditEvent.objects.create(
-        school=school,
-        actor=actor,
-        actor_label=actor.full_name if actor else "",
-        action=action,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        object_label=str(obj)[:300] if obj is not None else "",
-        student=student,
-        detail=detail or {},
-        ip_address=client_ip(request),
-        session_hash=session_hash(request),
+    return append(
+        AuditEvent(
+            school=school,
+            actor=actor,
+            actor_label=actor.full_name if actor else "",
+            action=action,
+            object_type=obj._meta.label_lower if obj is not None else "",
+            object_id=str(obj.pk) if obj is not None else "",
+            object_label=str(obj)[:300] if obj is not None else "",
+            student=student,
+            detail=detail or {},
+            ip_address=client_ip(request),
+            session_hash=session_hash(request),
+        )
     )
 
 

@@ -1,4 +1,4 @@
-"""Signing in and out at /login/, as the user guide describes it."""
+"""Signing in at /login/, as the user guide describes it: a password, then a second factor."""
 
 import re
 
@@ -6,23 +6,27 @@ import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 
+from kestrel.accounts.models import SignInSession
+from kestrel.accounts.tests.steps import comparable, enter_code, enter_password, wrong_code
 from kestrel.audit.models import AuditEvent
+from kestrel.testing.auth import authenticator_for, current_code
+from kestrel.testing.factories import SchoolFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 FAILED = "Enter a correct email address and password."
+SETUP = "/account/two-factor/setup/"
 
 
-def sign_in(client, email, password):
-    return client.post("/login/", {"username": email, "password": password})
+@pytest.fixture
+def relaxed_school(db):
+    """A school that leaves the second factor to each member of staff."""
+    return SchoolFactory(name="Fernhill Nursery", require_two_factor=False)
 
 
-def comparable(response, typed_email: str) -> str:
-    """The page with what differs per request (CSRF token, CSP nonce, typed email) masked."""
-    html = response.content.decode()
-    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", html)
-    html = re.sub(r'nonce="[^"]+"', "NONCE", html)
-    return html.replace(typed_email, "TYPED-EMAIL")
+@pytest.fixture
+def relaxed_teacher(relaxed_school):
+    return UserFactory(school=relaxed_school, email="nia.owusu@example.org")
 
 
 def test_sign_in_page_shows_the_guides_labels_button_and_first_time_link(client):
@@ -40,27 +44,94 @@ def test_sign_in_page_shows_the_guides_labels_button_and_first_time_link(client)
     )
 
 
-def test_staff_member_signs_in_with_the_right_password_and_lands_on_the_dashboard(
+def test_user_with_an_authenticator_is_asked_for_a_code_after_the_password(
     client, people, password
 ):
-    response = sign_in(client, "chloe.kelan@example.org", password)
+    device = authenticator_for(people.dsl)
+
+    response = enter_password(client, "chloe.kelan@example.org", password)
+
+    assert response.status_code == 302
+    assert response.url.startswith("/login/verify/")
+    assert int(client.session["_auth_user_id"]) == people.dsl.pk
+    assert client.get("/dashboard/").url.startswith("/login/verify/")
+
+    verified = enter_code(client, current_code(device))
+
+    assert verified.url == "/dashboard/"
+    assert client.get("/dashboard/").status_code == 200
+
+
+def test_user_without_a_second_factor_at_a_school_requiring_one_is_sent_to_set_it_up(
+    client, people, password
+):
+    response = enter_password(client, "chloe.kelan@example.org", password)
+
+    assert response.status_code == 302
+    assert response.url.startswith(SETUP)
+    assert int(client.session["_auth_user_id"]) == people.dsl.pk
+    page = client.get(SETUP)
+    assert page.status_code == 200
+    assert "Set up your authenticator app" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/dashboard/", "/account/", "/account/password/", "/school/", "/school/details/", "/"],
+)
+def test_user_who_must_enrol_reaches_nothing_but_the_set_up_page(client, people, password, path):
+    enter_password(client, "office@example.org", password)
+
+    response = client.get(path, follow=True)
+
+    assert response.redirect_chain, path
+    assert response.redirect_chain[-1][0].startswith(SETUP)
+    assert response.status_code == 200
+
+
+def test_user_who_must_enrol_cannot_post_to_account_pages_either(client, people, password):
+    enter_password(client, "james.carter@example.org", password)
+
+    response = client.post("/account/sign-out-everywhere/")
+    codes = client.post("/account/backup-codes/replace/")
+
+    assert response.url.startswith(SETUP)
+    assert codes.url.startswith(SETUP)
+    assert not AuditEvent.objects.filter(action="signout.everywhere").exists()
+
+
+def test_user_at_a_school_not_requiring_a_second_factor_goes_straight_to_the_dashboard(
+    client, relaxed_teacher, password
+):
+    response = enter_password(client, "nia.owusu@example.org", password)
 
     assert response.status_code == 302
     assert response.url == "/dashboard/"
     assert client.get("/dashboard/").status_code == 200
-    assert int(client.session["_auth_user_id"]) == people.dsl.pk
+    assert client.get("/account/").status_code == 200
+
+
+def test_user_who_chose_an_authenticator_at_a_relaxed_school_must_still_give_a_code(
+    client, relaxed_teacher, password
+):
+    authenticator_for(relaxed_teacher)
+
+    response = enter_password(client, "nia.owusu@example.org", password)
+
+    assert response.url.startswith("/login/verify/")
+    assert client.get("/dashboard/").url.startswith("/login/verify/")
 
 
 def test_email_address_is_not_case_sensitive_at_sign_in(client, people, password):
-    response = sign_in(client, "  Chloe.KELAN@Example.ORG", password)
+    response = enter_password(client, "  Chloe.KELAN@Example.ORG", password)
 
     assert response.status_code == 302
-    assert response.url == "/dashboard/"
+    assert response.url.startswith(SETUP)
     assert int(client.session["_auth_user_id"]) == people.dsl.pk
 
 
 def test_wrong_password_is_refused_with_the_guides_message(client, people):
-    response = sign_in(client, "chloe.kelan@example.org", "not the password at all")
+    response = enter_password(client, "chloe.kelan@example.org", "not the password at all")
 
     assert response.status_code == 200
     assert FAILED in response.content.decode()
@@ -68,8 +139,8 @@ def test_wrong_password_is_refused_with_the_guides_message(client, people):
 
 
 def test_wrong_password_and_unknown_email_get_the_same_response(client, people):
-    wrong_password = sign_in(client, "chloe.kelan@example.org", "not the password at all")
-    unknown_email = sign_in(client, "nobody.here@example.org", "not the password at all")
+    wrong_password = enter_password(client, "chloe.kelan@example.org", "not the password at all")
+    unknown_email = enter_password(client, "nobody.here@example.org", "not the password at all")
 
     assert wrong_password.status_code == unknown_email.status_code == 200
     assert FAILED in unknown_email.content.decode()
@@ -84,8 +155,8 @@ def test_deactivated_staff_member_cannot_sign_in_even_with_the_right_password(
     people.teacher.is_active = False
     people.teacher.save()
 
-    response = sign_in(client, "james.carter@example.org", password)
-    unknown_email = sign_in(client, "nobody.here@example.org", password)
+    response = enter_password(client, "james.carter@example.org", password)
+    unknown_email = enter_password(client, "nobody.here@example.org", password)
 
     assert response.status_code == 200
     assert FAILED in response.content.decode()
@@ -96,8 +167,23 @@ def test_deactivated_staff_member_cannot_sign_in_even_with_the_right_password(
     )
 
 
-def test_successful_sign_in_is_audited_against_the_staff_member(client, people, password):
-    sign_in(client, "chloe.kelan@example.org", password)
+def test_deactivated_staff_member_with_an_authenticator_gets_the_same_response_too(
+    client, people, password
+):
+    authenticator_for(people.teacher)
+    people.teacher.is_active = False
+    people.teacher.save()
+
+    deactivated = enter_password(client, "james.carter@example.org", password)
+    wrong_password = enter_password(client, "chloe.kelan@example.org", "not the password at all")
+
+    assert comparable(deactivated, "james.carter@example.org") == comparable(
+        wrong_password, "chloe.kelan@example.org"
+    )
+
+
+def test_successful_password_is_audited_against_the_staff_member(client, people, password):
+    enter_password(client, "chloe.kelan@example.org", password)
 
     event = AuditEvent.objects.get()
     assert event.action == "signin.succeeded"
@@ -105,10 +191,11 @@ def test_successful_sign_in_is_audited_against_the_staff_member(client, people, 
     assert event.actor_label == "Chloe Kelan"
     assert event.school == people.dsl.school
     assert event.ip_address == "127.0.0.1"
+    assert event.detail == {"next": "enrol"}
 
 
 def test_failed_sign_in_with_a_known_email_is_audited_against_that_account(client, people):
-    sign_in(client, "Chloe.Kelan@example.org", "not the password at all")
+    enter_password(client, "Chloe.Kelan@example.org", "not the password at all")
 
     event = AuditEvent.objects.get()
     assert event.action == "signin.failed"
@@ -117,7 +204,7 @@ def test_failed_sign_in_with_a_known_email_is_audited_against_that_account(clien
 
 
 def test_failed_sign_in_with_an_unknown_email_is_audited_without_an_account(client, people):
-    sign_in(client, "nobody.here@example.org", "not the password at all")
+    enter_password(client, "nobody.here@example.org", "not the password at all")
 
     event = AuditEvent.objects.get()
     assert event.action == "signin.failed"
@@ -130,7 +217,7 @@ def test_deactivated_staff_members_attempt_is_audited_as_a_failure(client, peopl
     people.teacher.is_active = False
     people.teacher.save()
 
-    sign_in(client, "james.carter@example.org", password)
+    enter_password(client, "james.carter@example.org", password)
 
     assert list(AuditEvent.objects.values_list("action", "actor")) == [
         ("signin.failed", people.teacher.pk)
@@ -138,14 +225,19 @@ def test_deactivated_staff_members_attempt_is_audited_as_a_failure(client, peopl
 
 
 def test_each_attempt_writes_its_own_audit_event(client, people, password):
-    sign_in(client, "chloe.kelan@example.org", "not the password at all")
-    sign_in(client, "nobody.here@example.org", "not the password at all")
-    sign_in(client, "chloe.kelan@example.org", password)
+    device = authenticator_for(people.dsl)
+    enter_password(client, "chloe.kelan@example.org", "not the password at all")
+    enter_password(client, "nobody.here@example.org", "not the password at all")
+    enter_password(client, "chloe.kelan@example.org", password)
+    enter_code(client, wrong_code(device))
+    enter_code(client, current_code(device))
 
     assert list(AuditEvent.objects.order_by("id").values_list("action", flat=True)) == [
         "signin.failed",
         "signin.failed",
         "signin.succeeded",
+        "second_factor.failed",
+        "second_factor.succeeded",
     ]
 
 
@@ -156,12 +248,24 @@ def test_session_key_changes_at_sign_in(client, people, password):
     old_key = before.session_key
     assert client.cookies[settings.SESSION_COOKIE_NAME].value == old_key
 
-    sign_in(client, "chloe.kelan@example.org", password)
+    enter_password(client, "chloe.kelan@example.org", password)
 
     new_key = client.cookies[settings.SESSION_COOKIE_NAME].value
     assert new_key != old_key
     assert not SessionStore().exists(old_key)
     assert SessionStore(session_key=new_key)["_auth_user_id"] == str(people.dsl.pk)
+
+
+def test_sign_in_is_recorded_against_the_new_session(client, people, password):
+    enter_password(
+        client, "chloe.kelan@example.org", password, REMOTE_ADDR="203.0.113.9", HTTP_USER_AGENT="X"
+    )
+
+    row = SignInSession.objects.get()
+    assert row.user == people.dsl
+    assert row.session_key == client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert row.ip_address == "203.0.113.9"
+    assert row.second_factor_at is None
 
 
 def test_signed_in_user_opening_the_sign_in_page_is_sent_to_the_dashboard(signed_in, people):
@@ -171,10 +275,24 @@ def test_signed_in_user_opening_the_sign_in_page_is_sent_to_the_dashboard(signed
     assert response.url == "/dashboard/"
 
 
-def test_sign_in_follows_a_safe_next_link_but_not_one_to_another_site(client, people, password):
+def test_user_who_has_only_given_a_password_may_open_the_sign_in_page_again(
+    client, people, password
+):
+    authenticator_for(people.dsl)
+    enter_password(client, "chloe.kelan@example.org", password)
+
+    response = client.get("/login/")
+
+    assert response.status_code == 200
+    assert 'name="password"' in response.content.decode()
+
+
+def test_sign_in_follows_a_safe_next_link_but_not_one_to_another_site(
+    client, relaxed_teacher, password
+):
     response = client.post(
         "/login/",
-        {"username": "chloe.kelan@example.org", "password": password, "next": "/account/"},
+        {"username": "nia.owusu@example.org", "password": password, "next": "/account/"},
     )
     assert response.url == "/account/"
 
@@ -182,11 +300,50 @@ def test_sign_in_follows_a_safe_next_link_but_not_one_to_another_site(client, pe
     response = client.post(
         "/login/",
         {
-            "username": "chloe.kelan@example.org",
+            "username": "nia.owusu@example.org",
             "password": password,
             "next": "https://evil.example.com/",
         },
     )
+    assert response.url == "/dashboard/"
+
+
+def test_next_link_is_kept_through_the_second_factor(client, people, password):
+    device = authenticator_for(people.dsl)
+
+    first = client.post(
+        "/login/",
+        {"username": "chloe.kelan@example.org", "password": password, "next": "/account/"},
+    )
+    page = client.get(first.url)
+    second = client.post(first.url, {"code": current_code(device)})
+
+    assert 'name="next" value="/account/"' in page.content.decode()
+    assert second.url == "/account/"
+
+
+def test_next_link_with_a_query_string_survives_the_second_factor(client, people, password):
+    device = authenticator_for(people.dsl)
+    wanted = "/account/?tab=sign-ins&page=2"
+
+    first = client.post(
+        "/login/", {"username": "chloe.kelan@example.org", "password": password, "next": wanted}
+    )
+    second = client.post(first.url, {"code": current_code(device)})
+
+    assert second.url == wanted
+
+
+def test_next_link_to_another_site_is_not_followed_after_the_second_factor(
+    client, people, password
+):
+    device = authenticator_for(people.dsl)
+    enter_password(client, "chloe.kelan@example.org", password)
+
+    response = client.post(
+        "/login/verify/?next=https://evil.example.com/", {"code": current_code(device)}
+    )
+
     assert response.url == "/dashboard/"
 
 
@@ -210,6 +367,17 @@ def test_logout_by_post_signs_out_and_dashboard_then_sends_to_sign_in(signed_in,
     dashboard = client.get("/dashboard/")
     assert dashboard.status_code == 302
     assert dashboard.url == "/login/?next=/dashboard/"
+    assert "You have logged out of Kestrel." in client.get("/login/").content.decode()
+
+
+def test_user_waiting_to_give_a_code_can_log_out(client, people, password):
+    authenticator_for(people.dsl)
+    enter_password(client, "chloe.kelan@example.org", password)
+
+    client.post("/logout/")
+
+    assert "_auth_user_id" not in client.session
+    assert client.get("/login/verify/").url.startswith("/login/")
 
 
 @pytest.mark.parametrize("path", ["/dashboard/", "/account/", "/account/password/"])
@@ -223,6 +391,14 @@ def test_signed_in_pages_tell_every_cache_not_to_store_them(signed_in, people, p
 
 
 def test_redirect_after_sign_in_is_not_stored_by_caches(client, people, password):
-    response = sign_in(client, "chloe.kelan@example.org", password)
+    response = enter_password(client, "chloe.kelan@example.org", password)
 
     assert "no-store" in response["Cache-Control"]
+
+
+def test_second_factor_pages_are_not_stored_by_caches(client, people, password):
+    authenticator_for(people.dsl)
+    enter_password(client, "chloe.kelan@example.org", password)
+
+    for path in ["/login/verify/", "/login/verify/backup-code/"]:
+        assert "no-store" in client.get(path)["Cache-Control"]

@@ -5,7 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.middleware import csrf
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -32,12 +33,13 @@ def _next_url(request) -> str:
 
 
 def _with_next(url_name: str, request) -> str:
-    next_url = _next_url(request)
-    return f"{resolve_url(url_name)}?next={next_url}" if next_url else resolve_url(url_name)
+    # Encoded, so a next link with its own query string arrives whole.
+    return f"{resolve_url(url_name)}?{urlencode({'next': _next_url(request)})}"
 
 
 @requires(PUBLIC)
 @sensitive_post_parameters("password")
+@never_cache  # the response after a correct password carries a new session cookie
 def login(request):
     """The guide's sign-in page: "Email address", "Password", "Login"."""
     if request.user.is_authenticated and second_factor.state(request) in {
@@ -69,7 +71,7 @@ def verify(request):
     if request.method == "POST" and form.is_valid():
         if services.second_factor_refused(request=request):
             locked = True
-        elif device is not None and device.verify_token(form.cleaned_data["code"]):
+        elif device is not None and second_factor.check_code(device, form.cleaned_data["code"]):
             services.complete_second_factor(request=request, device=device, kind="authenticator")
             return redirect(_next_url(request))
         else:

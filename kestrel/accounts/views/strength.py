@@ -16,7 +16,7 @@ CONTEXT_SALT = "kestrel.accounts.strength"
 
 def context_token(user) -> str:
     """Names, for the meter, whose password is being rated (signed, so it cannot be swapped)."""
-    return signing.dumps(user.pk, salt=CONTEXT_SALT)
+    return signing.dumps(user.pk, salt=CONTEXT_SALT) if user is not None else ""
 
 
 @requires(PUBLIC)
@@ -34,12 +34,13 @@ def password_strength(request):
         pass
     password = request.POST.get("password", "")
     rating = rate(password[:MAX_LENGTH], user)
+    too_long = len(password) > MAX_LENGTH
     return JsonResponse(
         {
             "label": rating["label"],
             "score": rating["score"],
-            "strong": rating["strong"],
+            "strong": rating["strong"] and not too_long,  # the server refuses it, so must we
             "advice": rating["advice"],
-            "too_long": len(password) > MAX_LENGTH,
+            "too_long": too_long,
         }
     )

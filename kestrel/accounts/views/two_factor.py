@@ -34,10 +34,9 @@ def setup(request):
     if request.method == "POST" and form.is_valid():
         if services.second_factor_refused(request=request):
             form.add_error("code", "Too many wrong codes. Try again in 30 minutes.")
-        elif device.verify_token(form.cleaned_data["code"]):
+        elif second_factor.check_code(device, form.cleaned_data["code"]):
             with transaction.atomic():
-                device.confirmed = True
-                device.save(update_fields=["confirmed"])
+                second_factor.replace_authenticator(device)
                 record(action="second_factor.authenticator_added", request=request)
             services.complete_second_factor(request=request, device=device, kind="authenticator")
             if second_factor.backup_codes(request.user) is None:
