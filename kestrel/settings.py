@@ -32,6 +32,7 @@ try:
     DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Kestrel <kestrel@localhost>")
     TASKS_BACKEND = env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+    AUDIT_KEY = env.str("AUDIT_KEY", default="")
 except EnvError as error:
     raise ImproperlyConfigured(str(error)) from error
 

@@ -97,3 +97,24 @@ def test_a_demo_teacher_sets_a_password_enrols_an_authenticator_and_reaches_the_
     page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(secret).at(in_30_seconds))
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
+
+
+def test_a_teacher_without_their_phone_signs_in_with_a_backup_code_once(
+    page, transactional_db, live_server, people, password
+):
+    from kestrel.accounts.second_factor import new_backup_codes
+    from kestrel.testing.auth import authenticator_for
+
+    authenticator_for(people.teacher)
+    codes = new_backup_codes(people.teacher)
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Email address").fill(people.teacher.email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Login").click()
+    expect(page.get_by_role("heading", name="Confirm it is you")).to_be_visible()
+    page.get_by_role("link", name="Use a backup code instead").click()
+    assert_accessible(page)
+    page.get_by_label("Backup code").fill(codes[3].upper())
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_text("You used a backup code. You have 9 left")).to_be_visible()
+    assert_accessible(page)
