@@ -4,14 +4,18 @@ from django.views.generic import RedirectView
 from kestrel.access.decorators import requires
 from kestrel.access.policy import PUBLIC
 from kestrel.alerts.views import dashboard
+from kestrel.students.views import hide_names
 
 home = requires(PUBLIC)(RedirectView.as_view(pattern_name="dashboard"))
 
 urlpatterns = [
     path("", home),
     path("dashboard/", dashboard, name="dashboard"),
+    path("hide-names/", hide_names, name="hide_names"),
     path("", include("kestrel.accounts.urls")),
     path("incidents/", include("kestrel.incidents.urls")),
     path("library/", include("kestrel.library.urls")),
     path("school/", include("kestrel.schools.urls")),
+    path("key/", include("kestrel.access.urls")),
+    path("audit/", include("kestrel.audit.urls")),
 ]

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import resolve_url
 
-from kestrel.access.policy import PUBLIC, RULES, SECOND_FACTOR_PENDING, allows
+from kestrel.access.policy import NEEDS_KEY, PUBLIC, RULES, SECOND_FACTOR_PENDING, allows
 from kestrel.accounts import second_factor
 from kestrel.audit.services import record
 
@@ -35,7 +35,13 @@ def requires(permission: str):
                         return redirect_to_login(
                             request.get_full_path(), resolve_url("accounts:two_factor_setup")
                         )
-                if not allows(request.user, permission):
+                if (
+                    permission in NEEDS_KEY
+                    and request.user.is_key_holder
+                    and not allows(request, permission)
+                ):
+                    return redirect_to_login(request.get_full_path(), resolve_url("key:unlock"))
+                if not allows(request, permission):
                     with transaction.atomic():
                         record(
                             action="access.refused",

@@ -1,37 +1,55 @@
 """The one place that decides who may do what. Unknown permissions are refused.
 
-Each permission names a rule over the signed-in staff member. Views declare theirs with
-`kestrel.access.decorators.requires`; a view that declares none is refused by the middleware.
-Record-level rules (which incidents a user may see, as QuerySet filters) join this module as the
-records arrive.
+Page permissions are rules over the request's signed-in staff member; views declare theirs with
+`kestrel.access.decorators.requires`, and a view that declares none is refused by the middleware.
+Which records a person may see is decided in `kestrel.access.records`, as QuerySet filters that
+every list, count and detail page uses alike.
 """
 
 from collections.abc import Callable
+
+from kestrel.access.keys import key_unlocked
 
 PUBLIC = "public"
 SECOND_FACTOR_PENDING = "second_factor_pending"
 
 
-def _signed_in(user) -> bool:
+def _signed_in(request) -> bool:
+    user = request.user
     return bool(user.is_authenticated and user.is_active)
 
 
-def _school_admin(user) -> bool:
-    return _signed_in(user) and user.is_school_admin
+def _school_admin(request) -> bool:
+    return _signed_in(request) and request.user.is_school_admin
+
+
+def _key_holder(request) -> bool:
+    return _signed_in(request) and request.user.is_key_holder
+
+
+def _key_unlocked(request) -> bool:
+    return _key_holder(request) and key_unlocked(request)
 
 
 RULES: dict[str, Callable[..., bool]] = {
-    PUBLIC: lambda user: True,
+    PUBLIC: lambda request: True,
     # Signed in with a password, second factor not yet given: only the pages that ask for it.
     SECOND_FACTOR_PENDING: _signed_in,
     "signed_in": _signed_in,
     "configure_school": _school_admin,
     "manage_staff": _school_admin,
     "manage_students": _school_admin,
+    "use_key": _key_holder,
+    # Pages that show records across students: key holders, with their key unlocked.
+    "view_audit_trail": _key_unlocked,
 }
 
+# Permissions a key holder gets by unlocking their key: while it is locked they are sent to
+# unlock it rather than refused.
+NEEDS_KEY = {"view_audit_trail"}
 
-def allows(user, permission: str) -> bool:
-    """Whether `user` holds `permission`; a permission with no rule is refused."""
+
+def allows(request, permission: str) -> bool:
+    """Whether the request's user holds `permission`; a permission with no rule is refused."""
     rule = RULES.get(permission)
-    return bool(rule and rule(user))
+    return bool(rule and rule(request))

@@ -1,8 +1,9 @@
-"""Alert groups (and, from issue 6, the alerts sent to staff)."""
+"""Alert groups, and the alerts that tell staff about incidents and actions."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from kestrel.schools.models import Retirable, SchoolOwned
 
@@ -24,3 +25,44 @@ class AlertGroup(SchoolOwned, Retirable):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Alert(SchoolOwned):
+    """A colleague alerted to an incident (or to an action on it), until they mark it as read."""
+
+    incident = models.ForeignKey(
+        "incidents.Incident", on_delete=models.PROTECT, related_name="alerts"
+    )
+    action = models.ForeignKey(
+        "incidents.Action", on_delete=models.PROTECT, null=True, blank=True, related_name="alerts"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="alerts"
+    )
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="alerts_sent"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at", "-created_at"]),
+            models.Index(fields=["incident", "recipient"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "recipient"],
+                condition=models.Q(action__isnull=True),
+                name="alert_once_per_incident",
+            ),
+            models.UniqueConstraint(
+                fields=["action", "recipient"],
+                condition=models.Q(action__isnull=False),
+                name="alert_once_per_action",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Alert {self.pk}"

@@ -1,7 +1,9 @@
-"""Incident categories (and, from issue 5, incidents themselves)."""
+"""Incidents, their categories, linked students and the actions that follow them."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from kestrel.schools.models import AccessLevel, Retirable, SchoolOwned
 
@@ -43,3 +45,79 @@ class Category(SchoolOwned, Retirable):
 
     def __str__(self) -> str:
         return f"{self.parent.name}: {self.name}" if self.parent_id else self.name
+
+
+class Incident(SchoolOwned):
+    """A concern recorded about a student. Permanent: never edited in place or deleted."""
+
+    student = models.ForeignKey(
+        "students.Student", on_delete=models.PROTECT, related_name="incidents"
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="incidents_reported"
+    )
+    text = models.TextField("Incident")
+    occurred_at = models.DateTimeField("Date/Time")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    categories = models.ManyToManyField(Category, related_name="incidents")
+    agencies = models.ManyToManyField(
+        "schools.Agency", blank=True, related_name="incidents", verbose_name="Agency involved"
+    )
+    # The highest access-level rank among the incident's categories, fixed when it is recorded so
+    # that "who may see it" is one indexed comparison rather than a join at every request.
+    required_rank = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["school", "required_rank", "-occurred_at"]),
+            models.Index(fields=["student", "-occurred_at"]),
+            models.Index(fields=["reporter", "-recorded_at"]),
+        ]
+
+    def __str__(self) -> str:
+        # Never the text or the student's name: this label goes into the audit trail.
+        return f"Incident {self.pk}"
+
+
+class LinkedStudent(models.Model):
+    """Another student involved: the incident is copied to their chronology too."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="links")
+    student = models.ForeignKey(
+        "students.Student", on_delete=models.PROTECT, related_name="incident_links"
+    )
+    monitor_same_category = models.BooleanField("Monitor under the same category", default=False)
+    share_documents = models.BooleanField("Share documents", default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "student"], name="linkedstudent_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Link {self.pk} on incident {self.incident_id}"
+
+
+class Action(SchoolOwned):
+    """What was done next about an incident; permanent like the incident."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="actions")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="actions_added"
+    )
+    text = models.TextField("Action Taken")
+    occurred_at = models.DateTimeField("Date/Time")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    agencies = models.ManyToManyField(
+        "schools.Agency", blank=True, related_name="actions", verbose_name="Agency Involved"
+    )
+    add_to_linked_students = models.BooleanField("Add action to linked students", default=False)
+    share_documents = models.BooleanField("Share documents?", default=False)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        indexes = [models.Index(fields=["incident", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"Action {self.pk}"

@@ -26,6 +26,7 @@ from kestrel.students.models import Student
 class Column:
     heading: str
     value: Callable[[models.Model], object]
+    is_student_name: bool = False  # starred out under Hide Names
 
 
 @dataclass(frozen=True)
@@ -93,8 +94,12 @@ SECTIONS: dict[str, Section] = {
             intro="Students on roll and those who have left. A student who leaves is kept, marked "
             "as left, so that their records stay whole.",
             columns=[
-                Column("Name", lambda s: s.name),
-                Column("Legal name", lambda s: f"{s.legal_first_name} {s.legal_last_name}"),
+                Column("Name", lambda s: s.name, is_student_name=True),
+                Column(
+                    "Legal name",
+                    lambda s: f"{s.legal_first_name} {s.legal_last_name}",
+                    is_student_name=True,
+                ),
                 Column("Date of birth", lambda s: s.date_of_birth.strftime("%-d %b %Y")),
                 Column("UPN", lambda s: s.upn),
                 Column("Year", lambda s: s.get_year_group_display()),

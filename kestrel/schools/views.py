@@ -22,6 +22,7 @@ from kestrel.schools.services import (
     save_configuration,
     update_school,
 )
+from kestrel.students.names import MASK, display_label, names_hidden
 
 
 def _section(slug: str) -> Section:
@@ -66,7 +67,14 @@ def section_list(request, slug):
     if status:
         rows = rows.filter(section.filters[status][1])
     page = Paginator(rows, section.page_size).get_page(request.GET.get("page"))
-    table = [(obj, [column.value(obj) for column in section.columns]) for obj in page]
+    hidden = names_hidden(request)
+    table = [
+        (
+            obj,
+            [MASK if hidden and col.is_student_name else col.value(obj) for col in section.columns],
+        )
+        for obj in page
+    ]
     if section.holds_child_data:
         with transaction.atomic():
             record(
@@ -124,12 +132,24 @@ def _edit(request, section: Section, obj):
             )
         else:
             done = "added" if adding else "saved"
-            messages.success(request, f"{section.singular.capitalize()} “{saved}” has been {done}.")
+            label = (
+                display_label(saved, hidden=names_hidden(request))
+                if section.holds_child_data
+                else str(saved)
+            )
+            messages.success(request, f"{section.singular.capitalize()} “{label}” has been {done}.")
             return redirect("schools:section", slug=section.slug)
     return render(
         request,
         "schools/section_form.html",
-        {"section": section, "form": form, "obj": obj, "adding": adding},
+        {
+            "section": section,
+            "form": form,
+            "obj": obj,
+            "adding": adding,
+            # Under Hide Names a student's form (full of their names) is not sent at all.
+            "withheld": section.holds_child_data and not adding and names_hidden(request),
+        },
     )
 
 

@@ -1,10 +1,13 @@
 """Signing in for tests: fully (password and second factor), as most tests need."""
 
+import datetime
+
 import pyotp
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from kestrel.access.keys import KEY_SESSION_KEY
 from kestrel.accounts.middleware import SIGNED_IN_AT
 from kestrel.accounts.models import SignInSession
 
@@ -39,4 +42,12 @@ def sign_in_fully(client, user):
     SignInSession.objects.create(
         user=user, session_key=session.session_key, second_factor_at=timezone.now()
     )
+    return client
+
+
+def unlock_key(client):
+    """Unlocks key access in the test client's session, as the Unlock page does."""
+    session = client.session
+    session[KEY_SESSION_KEY] = (timezone.now() + datetime.timedelta(minutes=30)).isoformat()
+    session.save()
     return client

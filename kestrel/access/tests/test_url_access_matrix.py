@@ -12,13 +12,25 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from kestrel.accounts.middleware import SIGNED_IN_AT
-from kestrel.testing.auth import authenticator_for, sign_in_fully
-from kestrel.testing.factories import StudentFactory, UserFactory
+from kestrel.testing.auth import authenticator_for, sign_in_fully, unlock_key
+from kestrel.testing.factories import AccessLevelFactory, StudentFactory, UserFactory
 
 # "password_only": signed in with a password, second factor not yet given.
 # "enrolling": signed in with a password at a school that requires a second factor they lack.
-ROLES = ["anonymous", "password_only", "enrolling", "teacher", "dsl", "admin", "other_admin"]
-FULL = ["teacher", "dsl", "admin", "other_admin"]
+# "dsl" is a key holder with the key locked; "dsl_unlocked" has unlocked it in this session;
+# "other_dsl" is an unlocked key holder at another school (every id below is of the first school).
+ROLES = [
+    "anonymous",
+    "password_only",
+    "enrolling",
+    "teacher",
+    "dsl",
+    "dsl_unlocked",
+    "admin",
+    "other_admin",
+    "other_dsl",
+]
+FULL = ["teacher", "dsl", "dsl_unlocked", "admin", "other_admin", "other_dsl"]
 
 
 def expect(anonymous="login", password_only="verify", enrolling="enrol", **full):
@@ -30,9 +42,12 @@ def expect(anonymous="login", password_only="verify", enrolling="enrol", **full)
 
 SIGNED_IN = expect()
 POST_ONLY = expect(full="method")
-ADMIN_ONLY = expect(teacher="denied", dsl="denied")
+NOT_ADMINS = {"teacher": "denied", "dsl": "denied", "dsl_unlocked": "denied", "other_dsl": "denied"}
+ADMIN_ONLY = expect(**NOT_ADMINS)
 # An object of the first school: the other school's administrator must not find it.
-ADMIN_OWN_SCHOOL = expect(teacher="denied", dsl="denied", other_admin="missing")
+ADMIN_OWN_SCHOOL = expect(**NOT_ADMINS, other_admin="missing")
+NOT_KEY_HOLDERS = {"teacher": "denied", "admin": "denied", "other_admin": "denied"}
+KEY_UNLOCKED = expect(**NOT_KEY_HOLDERS, dsl="key")
 PUBLIC_PAGE = dict.fromkeys(ROLES, "ok")
 SECOND_FACTOR_PAGE = expect(password_only="ok", enrolling="redirect", full="redirect")
 
@@ -70,7 +85,13 @@ EXPECTED = {
     "schools:section": ADMIN_ONLY,
     "schools:add": ADMIN_ONLY,
     "schools:edit": ADMIN_OWN_SCHOOL,
-    "schools:staff_reset_second_factor": expect(teacher="denied", dsl="denied", full="method"),
+    "schools:staff_reset_second_factor": expect(**NOT_ADMINS, full="method"),
+    "hide_names": POST_ONLY,
+    "key:unlock": expect(**NOT_KEY_HOLDERS),
+    "key:lock": expect(**NOT_KEY_HOLDERS, full="method"),
+    "audit:index": KEY_UNLOCKED,
+    "audit:student": expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing"),
+    "audit:staff": expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing"),
 }
 
 
@@ -87,10 +108,11 @@ def all_urls():
     return list(_walk(get_resolver()))
 
 
-def _concrete(route: str, student_pk: int) -> str:
+def _concrete(name: str, route: str, student_pk: int, staff_pk: int) -> str:
+    pk = staff_pk if name in {"audit:staff", "schools:staff_reset_second_factor"} else student_pk
     return "/" + (
         route.replace("<slug:slug>", "students")
-        .replace("<int:pk>", str(student_pk))
+        .replace("<int:pk>", str(pk))
         .replace("<uidb64>", "MQ")
         .replace("<token>", "set-password")
     )
@@ -105,8 +127,18 @@ def _outcome(response) -> str:
             return "verify"
         if path == "/account/two-factor/setup/":
             return "enrol"
+        if path == "/key/":
+            return "key"
         return "login" if path == "/login/" else "redirect"
     return {403: "denied", 404: "missing", 405: "method"}.get(response.status_code, "other")
+
+
+def other_dsl(people):
+    return UserFactory(
+        school=people.other_admin.school,
+        is_key_holder=True,
+        access_level=AccessLevelFactory(school=people.other_admin.school, rank=40),
+    )
 
 
 def _password_only(client, user):
@@ -137,11 +169,15 @@ def test_each_role_gets_exactly_the_expected_answer_from_every_url(role, people,
         _password_only(client, people.teacher)
     elif role == "enrolling":
         _password_only(client, UserFactory(school=school))
+    elif role in {"dsl_unlocked", "other_dsl"}:
+        key_holder = people.dsl if role == "dsl_unlocked" else other_dsl(people)
+        sign_in_fully(client, key_holder)
+        unlock_key(client)
     elif role != "anonymous":
         sign_in_fully(client, getattr(people, role))
     unexpected = {}
     for name, route, _ in all_urls():
-        response = client.get(_concrete(route, student.pk))
+        response = client.get(_concrete(name, route, student.pk, people.teacher.pk))
         got = _outcome(response)
         if got != EXPECTED[name][role]:
             unexpected[name] = (got, EXPECTED[name][role])

@@ -1,0 +1,55 @@
+"""Reading the audit trail for the DSL's pages."""
+
+import datetime
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from kestrel.audit.models import AuditEvent
+
+ACTION_LABELS = {
+    "signin.succeeded": "Signed in",
+    "signin.failed": "Failed to sign in",
+    "signin.refused": "Sign-in refused (locked out)",
+    "signout": "Logged out",
+    "signout.everywhere": "Signed out everywhere else",
+    "second_factor.succeeded": "Confirmed it was them (second factor)",
+    "second_factor.failed": "Gave a wrong second-factor code",
+    "key.unlocked": "Unlocked key access",
+    "key.locked": "Locked key access",
+    "access.refused": "Was refused a page",
+    "students.listed": "Listed students",
+    "students.viewed": "Opened a student’s details",
+    "student.added": "Added a student",
+    "student.changed": "Changed a student’s details",
+    "audit.student_viewed": "Read a student’s audit trail",
+    "audit.staff_viewed": "Read a colleague’s audit trail",
+    "incident.viewed": "Opened an incident",
+    "chronology.viewed": "Opened a chronology",
+}
+
+
+def describe(action: str) -> str:
+    return ACTION_LABELS.get(action, action.replace(".", ": ").replace("_", " ").capitalize())
+
+
+def _between(events: QuerySet, start: datetime.date | None, end: datetime.date | None):
+    zone = timezone.get_current_timezone()
+    if start:
+        events = events.filter(at__gte=datetime.datetime.combine(start, datetime.time(), zone))
+    if end:
+        next_day = end + datetime.timedelta(days=1)
+        events = events.filter(at__lt=datetime.datetime.combine(next_day, datetime.time(), zone))
+    return events
+
+
+def student_trail(*, school, student, start=None, end=None) -> QuerySet[AuditEvent]:
+    """Who has viewed or changed this student's records, newest first."""
+    events = AuditEvent.objects.filter(school=school, student=student).select_related("actor")
+    return _between(events, start, end).order_by("-at", "-id")
+
+
+def staff_trail(*, school, staff, start=None, end=None) -> QuerySet[AuditEvent]:
+    """What this member of staff has viewed and done, newest first."""
+    events = AuditEvent.objects.filter(school=school, actor=staff).select_related("student")
+    return _between(events, start, end).order_by("-at", "-id")

@@ -1,0 +1,84 @@
+"""The DSL's audit pages: who has viewed a student's records, and what a colleague has viewed."""
+
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, render
+
+from kestrel.access.decorators import requires
+from kestrel.accounts.models import User
+from kestrel.audit.forms import FindPersonForm, TrailFilterForm
+from kestrel.audit.selectors import describe, staff_trail, student_trail
+from kestrel.audit.services import record
+from kestrel.students.models import Student
+from kestrel.students.names import names_hidden
+
+PAGE_SIZE = 50
+
+
+@requires("view_audit_trail")
+def index(request):
+    form = FindPersonForm(request.GET or None)
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    students = staff = []
+    if len(query) >= 2:
+        by_name = Q()
+        for term in query.split()[:4]:
+            by_name &= (
+                Q(legal_first_name__icontains=term)
+                | Q(legal_last_name__icontains=term)
+                | Q(preferred_first_name__icontains=term)
+                | Q(preferred_last_name__icontains=term)
+            )
+        students = list(Student.objects.filter(by_name, school=request.school)[:20])
+        staff_filter = Q()
+        for term in query.split()[:4]:
+            staff_filter &= Q(first_name__icontains=term) | Q(last_name__icontains=term)
+        staff = list(User.objects.filter(staff_filter, school=request.school)[:20])
+    return render(
+        request,
+        "audit/index.html",
+        {"form": form, "query": query, "students": students, "staff": staff},
+    )
+
+
+def _trail_page(request, events):
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [{"event": event, "what": describe(event.action)} for event in page]
+    return page, rows
+
+
+@requires("view_audit_trail")
+def student(request, pk):
+    child = get_object_or_404(Student.objects.filter(school=request.school), pk=pk)
+    form = TrailFilterForm(request.GET or None)
+    dates = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    events = student_trail(
+        school=request.school, student=child, start=dates.get("start"), end=dates.get("end")
+    )
+    page, rows = _trail_page(request, events)
+    with transaction.atomic():
+        record(action="audit.student_viewed", request=request, obj=child, student=child)
+    return render(
+        request,
+        "audit/student.html",
+        {"child": child, "form": form, "page": page, "rows": rows, "hidden": names_hidden(request)},
+    )
+
+
+@requires("view_audit_trail")
+def staff(request, pk):
+    colleague = get_object_or_404(User.objects.filter(school=request.school), pk=pk)
+    form = TrailFilterForm(request.GET or None)
+    dates = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    events = staff_trail(
+        school=request.school, staff=colleague, start=dates.get("start"), end=dates.get("end")
+    )
+    page, rows = _trail_page(request, events)
+    with transaction.atomic():
+        record(action="audit.staff_viewed", request=request, obj=colleague)
+    return render(
+        request,
+        "audit/staff.html",
+        {"colleague": colleague, "form": form, "page": page, "rows": rows},
+    )

@@ -1,0 +1,23 @@
+"""Hide Names: the one place that decides how a student's name is shown.
+
+With Hide Names on (a choice kept for the session), pages show stars instead of any student's
+name, so the name never reaches the browser. Every page that shows a student goes through here.
+"""
+
+HIDE_NAMES_SESSION_KEY = "kestrel_hide_names"
+MASK = "*****"
+
+
+def names_hidden(request) -> bool:
+    session = getattr(request, "session", None)
+    return bool(session and session.get(HIDE_NAMES_SESSION_KEY))
+
+
+def display_name(student, *, hidden: bool) -> str:
+    return f"{MASK} {MASK}" if hidden else student.name
+
+
+def display_label(student, *, hidden: bool) -> str:
+    """As the guides show a student, "Hannah Greenwood (1B)", or "***** ***** (1B)"."""
+    name = display_name(student, hidden=hidden)
+    return f"{name} ({student.tutor_group})" if student.tutor_group else name
