@@ -42,11 +42,12 @@ RULES: dict[str, Callable[..., bool]] = {
     "use_key": _key_holder,
     # Pages that show records across students: key holders, with their key unlocked.
     "view_audit_trail": _key_unlocked,
+    "view_chronology": _key_unlocked,
 }
 
 # Permissions a key holder gets by unlocking their key: while it is locked they are sent to
 # unlock it rather than refused.
-NEEDS_KEY = {"view_audit_trail"}
+NEEDS_KEY = {"view_audit_trail", "view_chronology"}
 
 
 def allows(request, permission: str) -> bool:

@@ -12,6 +12,7 @@ import unicodedata
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
 from kestrel.accounts.models import User
 from kestrel.alerts.models import AlertGroup
@@ -307,6 +308,7 @@ GUIDE_STUDENTS = [
     ("Zoë", "O'Brien", 2, "2A"),
     ("Noor-Ul-Ain", "Rahman", 6, "6B"),
 ]
+GUIDE_SURNAMES = ["Greenwood", "Bradshaw", "Hussain"]
 GROUPS = [
     (year, f"{'R' if year == 0 else year}{letter}") for year in range(0, 7) for letter in "AB"
 ]
@@ -418,8 +420,64 @@ def seed_demo_school(*, today: datetime.date | None = None) -> School:
         groups[name].members.set(members)
 
     _seed_students(school, rng, today)
+    _seed_guide_incidents(school, groups)
     record(action="demo.seeded", school=school, obj=school)
     return school
+
+
+GUIDE_INCIDENT_TEXT = (
+    "Mr Greenwood was spotted outside of the school gates at the end of the school day. "
+    "Mrs Simpson had seen him when she was coming to pick Leah up, and informed me that she was "
+    "aware of the situation with the Greenwood family and that she had just seen him on her way "
+    "in. She also managed to prevent both Hannah and Matthew from seeing their father and "
+    "causing any distress."
+)
+
+
+def _seed_guide_incidents(school: School, groups: dict[str, AlertGroup]) -> None:
+    """The three alerts on the guide's Dashboard screenshot, recorded 2, 4 and 6 days ago."""
+    from kestrel.incidents.services import add_incident
+
+    now = timezone.now()
+    staff = {user.email.split("@")[0]: user for user in User.objects.filter(school=school)}
+    students = {
+        f"{s.legal_first_name} {s.legal_last_name}": s
+        for s in Student.objects.filter(school=school, legal_last_name__in=GUIDE_SURNAMES)
+    }
+    category = {c.name: c for c in Category.objects.filter(school=school, parent__isnull=True)}
+    agency = {a.name: a for a in Agency.objects.filter(school=school)}
+    slt = list(groups["SLT"].members.all())
+    james = staff["james.carter"]
+    add_incident(
+        actor=staff["chloe.kelan"],
+        student=students["Hannah Greenwood"],
+        text=GUIDE_INCIDENT_TEXT,
+        categories=[category["Child Protection"], category["Home Issues"]],
+        occurred_at=now - datetime.timedelta(days=2, hours=1),
+        linked_students=[{"student": students["Matthew Greenwood"], "share_documents": True}],
+        agencies=[agency["Children's Social Care"]],
+        alert_recipients=[james, *slt],
+    )
+    add_incident(
+        actor=staff["chloe.kelan"],
+        student=students["Danielle Bradshaw"],
+        text="Danielle said that she had not had breakfast for the last three mornings and that "
+        "there was no food at home at the weekend. Spoke to her gently; she was keen to go back "
+        "to class. Breakfast club place offered.",
+        categories=[category["Home Issues"]],
+        occurred_at=now - datetime.timedelta(days=4, hours=3),
+        alert_recipients=[james],
+    )
+    add_incident(
+        actor=staff["wendy.abbott"],
+        student=students["Asif Hussain"],
+        text="Asif became very distressed during the fire drill and hid under the table in the "
+        "library. Calmed with his ear defenders and a quiet space. Review of his support plan "
+        "needed before the next drill.",
+        categories=[category["SEND"]],
+        occurred_at=now - datetime.timedelta(days=6, hours=2),
+        alert_recipients=[james],
+    )
 
 
 def _seed_students(school: School, rng: random.Random, today: datetime.date) -> None:

@@ -21,3 +21,23 @@ def display_label(student, *, hidden: bool) -> str:
     """As the guides show a student, "Hannah Greenwood (1B)", or "***** ***** (1B)"."""
     name = display_name(student, hidden=hidden)
     return f"{name} ({student.tutor_group})" if student.tutor_group else name
+
+
+def mask_text(text: str, students) -> str:
+    """Stars out the students' names inside free text, as the guide describes for Hide Names:
+    whole words, any case, spelled as in Kestrel's records (apostrophes, hyphens and accents
+    included). Initials are left alone."""
+    import re
+
+    names = sorted(
+        {name for student in students for name in student.all_names() if len(name) > 1},
+        key=len,
+        reverse=True,
+    )
+    if not names:
+        return text
+    pattern = re.compile(
+        r"(?<![\w'’-])(?:" + "|".join(re.escape(name) for name in names) + r")(?![\w'’-])",
+        re.IGNORECASE,
+    )
+    return pattern.sub(MASK, text)

@@ -1,13 +1,23 @@
 """Student pages (the chronology arrives with incidents), and the Hide Names switch."""
 
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from kestrel.access.decorators import requires
+from kestrel.access.records import Viewer
 from kestrel.audit.services import record
-from kestrel.students.names import HIDE_NAMES_SESSION_KEY, names_hidden
+from kestrel.incidents import selectors
+from kestrel.incidents.models import Category
+from kestrel.students.models import Student
+from kestrel.students.names import (
+    HIDE_NAMES_SESSION_KEY,
+    display_label,
+    mask_text,
+    names_hidden,
+)
 
 
 @requires("signed_in")
@@ -22,3 +32,41 @@ def hide_names(request):
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = "/dashboard/"
     return redirect(back)
+
+
+CHRONOLOGY_PAGE_SIZE = 25
+
+
+@requires("view_chronology")
+def chronology(request, pk):
+    """A student's chronology: every incident about them that the viewer may see, newest first."""
+    student = get_object_or_404(Student.objects.filter(school=request.school), pk=pk)
+    categories = Category.objects.filter(school=request.school, parent__isnull=True)
+    chosen = categories.filter(pk=request.GET.get("category") or 0).first()
+    incidents = selectors.chronology(Viewer.of(request), student, category=chosen)
+    page = Paginator(incidents, CHRONOLOGY_PAGE_SIZE).get_page(request.GET.get("page"))
+    with transaction.atomic():
+        record(action="chronology.viewed", request=request, obj=student, student=student)
+    hidden = names_hidden(request)
+    entries = []
+    for incident in page:
+        people = [incident.student, *(link.student for link in incident.links.all())]
+        entries.append(
+            {
+                "incident": incident,
+                "linked": incident.student_id != student.pk,
+                "text": mask_text(incident.text, people) if hidden else incident.text,
+            }
+        )
+    return render(
+        request,
+        "students/chronology.html",
+        {
+            "student": student,
+            "label": display_label(student, hidden=hidden),
+            "page": page,
+            "entries": entries,
+            "categories": categories,
+            "chosen": chosen,
+        },
+    )

@@ -3,11 +3,12 @@
 import datetime
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from kestrel.accounts.models import User
-from kestrel.alerts.models import AlertGroup
-from kestrel.incidents.models import Category
+from kestrel.alerts.models import Alert, AlertGroup
+from kestrel.incidents.models import Action, Category, Incident, LinkedStudent
 from kestrel.schools.models import AccessLevel, Agency, School
 from kestrel.students.models import Student
 from kestrel.students.upn import make_upn
@@ -85,3 +86,69 @@ class AgencyFactory(DjangoModelFactory):
 
     school = factory.SubFactory(SchoolFactory)
     name = factory.Sequence(lambda n: f"Agency {n}")
+
+
+class IncidentFactory(DjangoModelFactory):
+    """An incident about a student, recorded now by a colleague at the student's school.
+
+    Pass `categories=[...]`; `required_rank` is then fixed from them as recording does (the
+    highest rank among their access levels). With none given it is filed under a category at
+    the school's lowest access level.
+    """
+
+    class Meta:
+        model = Incident
+        skip_postgeneration_save = True
+
+    student = factory.SubFactory(StudentFactory)
+    school = factory.SelfAttribute("student.school")
+    reporter = factory.SubFactory(UserFactory, school=factory.SelfAttribute("..school"))
+    text = "Said something at lunch that worried the teacher on duty."
+    occurred_at = factory.LazyFunction(timezone.now)
+    recorded_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def categories(self, create, extracted, **kwargs):
+        if not create:
+            return
+        categories = list(extracted) if extracted is not None else [_lowest_category(self.school)]
+        self.categories.set(categories)
+        self.required_rank = max((category.access_level.rank for category in categories), default=0)
+        self.save(update_fields=["required_rank"])
+
+
+def _lowest_category(school) -> Category:
+    level = AccessLevel.objects.filter(school=school).order_by("rank").first()
+    return CategoryFactory(school=school, access_level=level or AccessLevelFactory(school=school))
+
+
+class LinkedStudentFactory(DjangoModelFactory):
+    class Meta:
+        model = LinkedStudent
+
+    incident = factory.SubFactory(IncidentFactory)
+    student = factory.SubFactory(StudentFactory, school=factory.SelfAttribute("..incident.school"))
+
+
+class ActionFactory(DjangoModelFactory):
+    class Meta:
+        model = Action
+
+    incident = factory.SubFactory(IncidentFactory)
+    school = factory.SelfAttribute("incident.school")
+    author = factory.SelfAttribute("incident.reporter")
+    text = "Spoke to the parent at pick-up."
+    occurred_at = factory.LazyFunction(timezone.now)
+    recorded_at = factory.LazyFunction(timezone.now)
+
+
+class AlertFactory(DjangoModelFactory):
+    """An unread alert to a colleague about an incident (or, with `action`, an action on it)."""
+
+    class Meta:
+        model = Alert
+
+    incident = factory.SubFactory(IncidentFactory)
+    school = factory.SelfAttribute("incident.school")
+    recipient = factory.SubFactory(UserFactory, school=factory.SelfAttribute("..school"))
+    sender = factory.SelfAttribute("incident.reporter")

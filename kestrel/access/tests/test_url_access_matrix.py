@@ -5,6 +5,7 @@ factor), "enrol" (sent to set one up), "denied" (403), "missing" (404), "method"
 only takes POST), "redirect" (any other redirect).
 """
 
+import datetime
 from urllib.parse import urlsplit
 
 import pytest
@@ -13,28 +14,51 @@ from django.utils import timezone
 
 from kestrel.accounts.middleware import SIGNED_IN_AT
 from kestrel.testing.auth import authenticator_for, sign_in_fully, unlock_key
-from kestrel.testing.factories import AccessLevelFactory, StudentFactory, UserFactory
+from kestrel.testing.factories import (
+    AccessLevelFactory,
+    AlertFactory,
+    CategoryFactory,
+    IncidentFactory,
+    StudentFactory,
+    UserFactory,
+)
 
 # "password_only": signed in with a password, second factor not yet given.
 # "enrolling": signed in with a password at a school that requires a second factor they lack.
 # "dsl" is a key holder with the key locked; "dsl_unlocked" has unlocked it in this session;
 # "other_dsl" is an unlocked key holder at another school (every id below is of the first school).
+# "alerted" and "alerted_read" are teachers alerted to the incident, before and after they marked
+# the alert as read.
 ROLES = [
     "anonymous",
     "password_only",
     "enrolling",
     "teacher",
+    "alerted",
+    "alerted_read",
     "dsl",
     "dsl_unlocked",
     "admin",
     "other_admin",
     "other_dsl",
 ]
-FULL = ["teacher", "dsl", "dsl_unlocked", "admin", "other_admin", "other_dsl"]
+FULL = [
+    "teacher",
+    "alerted",
+    "alerted_read",
+    "dsl",
+    "dsl_unlocked",
+    "admin",
+    "other_admin",
+    "other_dsl",
+]
 
 
 def expect(anonymous="login", password_only="verify", enrolling="enrol", **full):
     default = full.pop("full", "ok")
+    for alerted in ("alerted", "alerted_read"):  # alerted teachers are teachers everywhere else
+        if "teacher" in full:
+            full.setdefault(alerted, full["teacher"])
     row = {"anonymous": anonymous, "password_only": password_only, "enrolling": enrolling}
     row.update({role: full.get(role, default) for role in FULL})
     return row
@@ -92,6 +116,17 @@ EXPECTED = {
     "audit:index": KEY_UNLOCKED,
     "audit:student": expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing"),
     "audit:staff": expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing"),
+    # The incident is at the DSL team's level, recorded by someone else a month ago.
+    "incidents:view": expect(
+        teacher="missing",
+        alerted="ok",
+        alerted_read="missing",
+        dsl="key",
+        admin="missing",
+        other_admin="missing",
+        other_dsl="missing",
+    ),
+    "students:chronology": expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing"),
 }
 
 
@@ -108,8 +143,12 @@ def all_urls():
     return list(_walk(get_resolver()))
 
 
-def _concrete(name: str, route: str, student_pk: int, staff_pk: int) -> str:
-    pk = staff_pk if name in {"audit:staff", "schools:staff_reset_second_factor"} else student_pk
+def _concrete(name: str, route: str, student_pk: int, staff_pk: int, incident_pk: int) -> str:
+    pk = student_pk
+    if name in {"audit:staff", "schools:staff_reset_second_factor"}:
+        pk = staff_pk
+    elif name == "incidents:view":
+        pk = incident_pk
     return "/" + (
         route.replace("<slug:slug>", "students")
         .replace("<int:pk>", str(pk))
@@ -164,7 +203,22 @@ def test_every_view_declares_its_permission():
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_gets_exactly_the_expected_answer_from_every_url(role, people, client, school):
     student = StudentFactory(school=school)
-    if role == "password_only":
+    incident = IncidentFactory(
+        school=school,
+        student=student,
+        reporter=UserFactory(school=school),
+        categories=[CategoryFactory(school=school, access_level=people.dsl.access_level)],
+        recorded_at=timezone.now() - datetime.timedelta(days=30),
+    )
+    if role in {"alerted", "alerted_read"}:
+        teacher = UserFactory(school=school, access_level=people.teacher.access_level)
+        AlertFactory(
+            incident=incident,
+            recipient=teacher,
+            read_at=timezone.now() if role == "alerted_read" else None,
+        )
+        sign_in_fully(client, teacher)
+    elif role == "password_only":
         authenticator_for(people.teacher)
         _password_only(client, people.teacher)
     elif role == "enrolling":
@@ -177,7 +231,8 @@ def test_each_role_gets_exactly_the_expected_answer_from_every_url(role, people,
         sign_in_fully(client, getattr(people, role))
     unexpected = {}
     for name, route, _ in all_urls():
-        response = client.get(_concrete(name, route, student.pk, people.teacher.pk))
+        url = _concrete(name, route, student.pk, people.teacher.pk, incident.pk)
+        response = client.get(url)
         got = _outcome(response)
         if got != EXPECTED[name][role]:
             unexpected[name] = (got, EXPECTED[name][role])

@@ -1,0 +1,83 @@
+"""Recording incidents. An incident, once added, is permanent: there is no edit and no delete."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from kestrel.alerts.models import Alert
+from kestrel.audit.services import record
+from kestrel.incidents.models import Incident, LinkedStudent
+
+
+def _required_rank(categories) -> int:
+    ranks = [category.access_level.rank for category in categories]
+    return max(ranks) if ranks else 0
+
+
+def add_incident(
+    *,
+    actor,
+    student,
+    text: str,
+    categories,
+    occurred_at: datetime.datetime,
+    linked_students=(),
+    agencies=(),
+    alert_recipients=(),
+    request=None,
+) -> Incident:
+    """Records an incident with its categories, linked students, agencies and alerts, in one
+    transaction with its audit event."""
+    school = actor.school
+    categories = list(categories)
+    problems = {}
+    if student.school_id != school.pk:
+        problems["student"] = "Choose a student from your school."
+    if not text.strip():
+        problems["text"] = "Describe the incident."
+    if not categories:
+        problems["categories"] = "Select at least one category."
+    if any(category.school_id != school.pk for category in categories):
+        problems["categories"] = "Choose categories from your school’s list."
+    if occurred_at > timezone.now():
+        problems["occurred_at"] = "The date and time cannot be in the future."
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        incident = Incident.objects.create(
+            school=school,
+            student=student,
+            reporter=actor,
+            text=text,
+            occurred_at=occurred_at,
+            required_rank=_required_rank(categories),
+        )
+        incident.categories.set(categories)
+        incident.agencies.set([agency for agency in agencies if agency.school_id == school.pk])
+        LinkedStudent.objects.bulk_create(
+            LinkedStudent(
+                incident=incident,
+                student=link["student"],
+                monitor_same_category=link.get("monitor_same_category", False),
+                share_documents=link.get("share_documents", False),
+            )
+            for link in linked_students
+            if link["student"].school_id == school.pk and link["student"].pk != student.pk
+        )
+        recipients = {user.pk: user for user in alert_recipients if user.school_id == school.pk}
+        Alert.objects.bulk_create(
+            Alert(school=school, incident=incident, recipient=user, sender=actor)
+            for user in recipients.values()
+            if user.pk != actor.pk and user.is_active
+        )
+        record(
+            action="incident.added",
+            actor=actor,
+            request=request,
+            obj=incident,
+            student=student,
+            detail={"alerted": len(recipients), "linked": len(list(linked_students))},
+        )
+    return incident

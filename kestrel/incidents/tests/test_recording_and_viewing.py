@@ -1,0 +1,204 @@
+"""Recording an incident (the service) and reading it back: Viewing Incident and the chronology."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from kestrel.alerts.models import Alert
+from kestrel.audit.models import AuditEvent
+from kestrel.incidents.models import Incident
+from kestrel.incidents.services import add_incident
+from kestrel.students.names import mask_text
+from kestrel.testing.auth import unlock_key
+from kestrel.testing.factories import (
+    AgencyFactory,
+    CategoryFactory,
+    IncidentFactory,
+    StudentFactory,
+    UserFactory,
+)
+
+TEXT = (
+    "Mr Greenwood was spotted outside of the school gates at the end of the school day. "
+    "Mrs Simpson had seen him when she was coming to pick Leah up. She also managed to prevent "
+    "both Hannah and Matthew from seeing their father."
+)
+
+
+@pytest.fixture
+def hannah(school):
+    return StudentFactory(
+        school=school, legal_first_name="Hannah", legal_last_name="Greenwood", tutor_group="1B"
+    )
+
+
+@pytest.fixture
+def matthew(school):
+    return StudentFactory(
+        school=school, legal_first_name="Matthew", legal_last_name="Greenwood", tutor_group="5B"
+    )
+
+
+@pytest.fixture
+def categories(school, levels):
+    return {
+        "Child Protection": CategoryFactory(
+            school=school, name="Child Protection", access_level=levels.dsl
+        ),
+        "Home Issues": CategoryFactory(
+            school=school, name="Home Issues", access_level=levels.staff
+        ),
+    }
+
+
+def record_guide_incident(people, hannah, matthew, category_map, **changes):
+    agency = AgencyFactory._meta.model.objects.filter(name="Children's Social Care").first()
+    arguments = {
+        "actor": people.dsl,
+        "student": hannah,
+        "text": TEXT,
+        "categories": list(category_map.values()),
+        "occurred_at": timezone.now() - datetime.timedelta(hours=2),
+        "linked_students": [{"student": matthew, "share_documents": True}],
+        "agencies": [agency or AgencyFactory(school=hannah.school, name="Children's Social Care")],
+        "alert_recipients": [people.teacher],
+    }
+    arguments.update(changes)
+    return add_incident(**arguments)
+
+
+def test_recording_saves_links_agencies_alerts_and_the_rank_in_one_go(
+    people, hannah, matthew, categories
+):
+    incident = record_guide_incident(people, hannah, matthew, categories)
+    assert incident.required_rank == 40  # the highest of Child Protection (40) and Home Issues (20)
+    assert [link.student for link in incident.links.all()] == [matthew]
+    assert incident.links.get().share_documents is True
+    assert [agency.name for agency in incident.agencies.all()] == ["Children's Social Care"]
+    alert = Alert.objects.get(incident=incident)
+    assert (alert.recipient, alert.sender, alert.read_at) == (people.teacher, people.dsl, None)
+    event = AuditEvent.objects.get(action="incident.added")
+    assert (event.actor, event.student, event.object_label) == (people.dsl, hannah, str(incident))
+    assert "Greenwood" not in event.object_label
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"text": "   "}, "text"),
+        ({"categories": []}, "categories"),
+        ({"occurred_at": timezone.now() + datetime.timedelta(hours=1)}, "occurred_at"),
+    ],
+)
+def test_an_incident_without_its_essentials_is_refused_and_nothing_is_saved(
+    people, hannah, matthew, categories, changes, field
+):
+    with pytest.raises(ValidationError) as refusal:
+        record_guide_incident(people, hannah, matthew, categories, **changes)
+    assert field in refusal.value.message_dict
+    assert Incident.objects.count() == 0
+    assert Alert.objects.count() == 0
+
+
+def test_a_student_or_category_of_another_school_is_refused(
+    people, hannah, matthew, categories, other_school
+):
+    stranger = StudentFactory(school=other_school)
+    with pytest.raises(ValidationError):
+        record_guide_incident(people, stranger, matthew, categories)
+    with pytest.raises(ValidationError):
+        record_guide_incident(people, hannah, matthew, {"x": CategoryFactory(school=other_school)})
+    assert Incident.objects.count() == 0
+
+
+def test_the_alerted_teacher_views_the_incident_as_the_guide_shows_it(
+    people, hannah, matthew, categories, signed_in
+):
+    incident = record_guide_incident(people, hannah, matthew, categories)
+    page = signed_in(people.teacher).get(f"/incidents/{incident.pk}/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Viewing Incident - Hannah Greenwood (1B)" in html
+    assert "Chloe Kelan alerted you to this incident." in html
+    assert "Mr Greenwood was spotted outside of the school gates" in html
+    assert "Matthew Greenwood (5B)" in html
+    assert "Child Protection" in html and "Home Issues" in html
+    assert AuditEvent.objects.filter(action="incident.viewed", actor=people.teacher).count() == 1
+
+
+def test_under_hide_names_no_student_name_reaches_the_incident_page(
+    people, hannah, matthew, categories, signed_in
+):
+    incident = record_guide_incident(people, hannah, matthew, categories)
+    client = signed_in(people.teacher)
+    client.post("/hide-names/", {"next": "/dashboard/"})
+    html = client.get(f"/incidents/{incident.pk}/").content.decode()
+    for name in ("Hannah", "Matthew", "Greenwood"):
+        assert name not in html
+    assert "Viewing Incident - ***** ***** (1B)" in html
+    assert "Leah" in html  # not a student of Kestrel's records here: left alone, as the guide says
+
+
+def test_hide_names_blanks_names_spelled_as_in_the_records_but_leaves_initials(school):
+    zoe = StudentFactory(school=school, legal_first_name="Zoë", legal_last_name="O'Brien")
+    noor = StudentFactory(school=school, legal_first_name="Noor-Ul-Ain", legal_last_name="Rahman")
+    text = "ZOË and zoë O'Brien met Noor-Ul-Ain; Z.O. and N.R. saw them. Zoëy is someone else."
+    masked = mask_text(text, [zoe, noor])
+    assert masked == (
+        "***** and ***** ***** met *****; Z.O. and N.R. saw them. Zoëy is someone else."
+    )
+
+
+def test_the_chronology_lists_own_and_linked_incidents_newest_first_for_an_unlocked_dsl(
+    people, hannah, matthew, categories, signed_in
+):
+    older = record_guide_incident(
+        people, matthew, hannah, categories, occurred_at=timezone.now() - datetime.timedelta(days=3)
+    )
+    newer = record_guide_incident(people, hannah, matthew, categories, linked_students=[])
+    client = unlock_key(signed_in(people.dsl))
+    page = client.get(f"/students/{hannah.pk}/")
+    assert page.status_code == 200
+    assert [entry["incident"] for entry in page.context["entries"]] == [newer, older]
+    assert "linked: Matthew Greenwood (5B)" in page.content.decode()
+    filtered = client.get(f"/students/{hannah.pk}/", {"category": categories["Home Issues"].pk})
+    assert len(filtered.context["entries"]) == 2
+    assert AuditEvent.objects.filter(action="chronology.viewed", student=hannah).count() == 2
+
+
+def test_a_locked_key_holder_is_sent_to_unlock_before_the_chronology(people, hannah, signed_in):
+    response = signed_in(people.dsl).get(f"/students/{hannah.pk}/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/key/")
+
+
+def _count_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_incident_page_and_chronology_use_the_same_number_of_queries_for_1_or_20_entries(
+    people, hannah, categories, signed_in, school
+):
+    client = unlock_key(signed_in(people.dsl))
+    first = IncidentFactory(
+        student=hannah, reporter=people.teacher, categories=[categories["Home Issues"]]
+    )
+    one_chronology = _count_queries(client, f"/students/{hannah.pk}/")
+    one_incident = _count_queries(client, f"/incidents/{first.pk}/")
+    for _ in range(19):
+        incident = IncidentFactory(
+            student=hannah,
+            reporter=UserFactory(school=school),
+            categories=list(categories.values()),
+        )
+        incident.links.create(student=StudentFactory(school=school))
+    many_chronology = _count_queries(client, f"/students/{hannah.pk}/")
+    many_incident = _count_queries(client, f"/incidents/{incident.pk}/")
+    assert many_chronology == one_chronology
+    assert many_incident == one_incident
