@@ -25,6 +25,10 @@ ACTION_LABELS = {
     "audit.student_viewed": "Read a student’s audit trail",
     "audit.staff_viewed": "Read a colleague’s audit trail",
     "incident.viewed": "Opened an incident",
+    "incident.added": "Recorded an incident",
+    "alert.sent": "Alerted a colleague",
+    "names.hidden": "Turned Hide Names on",
+    "names.shown": "Turned Hide Names off",
     "chronology.viewed": "Opened a chronology",
 }
 

@@ -66,12 +66,27 @@ def add_incident(
             for link in linked_students
             if link["student"].school_id == school.pk and link["student"].pk != student.pk
         )
-        recipients = {user.pk: user for user in alert_recipients if user.school_id == school.pk}
-        Alert.objects.bulk_create(
+        recipients = {
+            user.pk: user
+            for user in alert_recipients
+            if user.school_id == school.pk and user.pk != actor.pk and user.is_active
+        }
+        alerts = Alert.objects.bulk_create(
             Alert(school=school, incident=incident, recipient=user, sender=actor)
             for user in recipients.values()
-            if user.pk != actor.pk and user.is_active
         )
+        for alert in alerts:
+            record(
+                action="alert.sent",
+                actor=actor,
+                request=request,
+                obj=incident,
+                student=student,
+                detail={
+                    "recipient": alert.recipient_id,
+                    "recipient_name": alert.recipient.full_name,
+                },
+            )
         record(
             action="incident.added",
             actor=actor,

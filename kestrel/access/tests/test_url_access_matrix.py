@@ -28,7 +28,7 @@ from kestrel.testing.factories import (
 # "dsl" is a key holder with the key locked; "dsl_unlocked" has unlocked it in this session;
 # "other_dsl" is an unlocked key holder at another school (every id below is of the first school).
 # "alerted" and "alerted_read" are teachers alerted to the incident, before and after they marked
-# the alert as read.
+# the alert as read; "reporter" recorded it 2 days ago, "reporter_after_7_days" 8 days ago.
 ROLES = [
     "anonymous",
     "password_only",
@@ -36,6 +36,8 @@ ROLES = [
     "teacher",
     "alerted",
     "alerted_read",
+    "reporter",
+    "reporter_after_7_days",
     "dsl",
     "dsl_unlocked",
     "admin",
@@ -46,6 +48,8 @@ FULL = [
     "teacher",
     "alerted",
     "alerted_read",
+    "reporter",
+    "reporter_after_7_days",
     "dsl",
     "dsl_unlocked",
     "admin",
@@ -56,7 +60,8 @@ FULL = [
 
 def expect(anonymous="login", password_only="verify", enrolling="enrol", **full):
     default = full.pop("full", "ok")
-    for alerted in ("alerted", "alerted_read"):  # alerted teachers are teachers everywhere else
+    # Alerted teachers and reporters are teachers everywhere else.
+    for alerted in ("alerted", "alerted_read", "reporter", "reporter_after_7_days"):
         if "teacher" in full:
             full.setdefault(alerted, full["teacher"])
     row = {"anonymous": anonymous, "password_only": password_only, "enrolling": enrolling}
@@ -121,6 +126,8 @@ EXPECTED = {
         teacher="missing",
         alerted="ok",
         alerted_read="missing",
+        reporter="ok",
+        reporter_after_7_days="missing",
         dsl="key",
         admin="missing",
         other_admin="missing",
@@ -203,14 +210,18 @@ def test_every_view_declares_its_permission():
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_gets_exactly_the_expected_answer_from_every_url(role, people, client, school):
     student = StudentFactory(school=school)
+    reporter = UserFactory(school=school, access_level=people.teacher.access_level)
+    days_ago = {"reporter": 2, "reporter_after_7_days": 8}.get(role, 30)
     incident = IncidentFactory(
         school=school,
         student=student,
-        reporter=UserFactory(school=school),
+        reporter=reporter,
         categories=[CategoryFactory(school=school, access_level=people.dsl.access_level)],
-        recorded_at=timezone.now() - datetime.timedelta(days=30),
+        recorded_at=timezone.now() - datetime.timedelta(days=days_ago),
     )
-    if role in {"alerted", "alerted_read"}:
+    if role in {"reporter", "reporter_after_7_days"}:
+        sign_in_fully(client, reporter)
+    elif role in {"alerted", "alerted_read"}:
         teacher = UserFactory(school=school, access_level=people.teacher.access_level)
         AlertFactory(
             incident=incident,
