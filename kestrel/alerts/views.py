@@ -3,9 +3,13 @@
 from django.shortcuts import render
 
 from kestrel.access.decorators import requires
+from kestrel.alerts.selectors import my_history, unread_alerts
 
 
 @requires("signed_in")
 def dashboard(request):
-    # Alerts (issue 6) and the user's own incidents and actions (issue 5) fill these sections.
-    return render(request, "alerts/dashboard.html", {"alerts": [], "history": []})
+    return render(
+        request,
+        "alerts/dashboard.html",
+        {"alerts": list(unread_alerts(request.user)), "history": my_history(request.user)},
+    )

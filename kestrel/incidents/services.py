@@ -27,10 +27,12 @@ def add_incident(
     agencies=(),
     alert_recipients=(),
     request=None,
+    recorded_at: datetime.datetime | None = None,
 ) -> Incident:
     """Records an incident with its categories, linked students, agencies and alerts, in one
-    transaction with its audit event."""
+    transaction with its audit event. `recorded_at` is for imports and the demo; it is now."""
     school = actor.school
+    recorded_at = recorded_at or timezone.now()
     categories = list(categories)
     problems = {}
     if student.school_id != school.pk:
@@ -41,7 +43,7 @@ def add_incident(
         problems["categories"] = "Select at least one category."
     if any(category.school_id != school.pk for category in categories):
         problems["categories"] = "Choose categories from your school’s list."
-    if occurred_at > timezone.now():
+    if occurred_at > recorded_at:
         problems["occurred_at"] = "The date and time cannot be in the future."
     if problems:
         raise ValidationError(problems)
@@ -52,6 +54,7 @@ def add_incident(
             reporter=actor,
             text=text,
             occurred_at=occurred_at,
+            recorded_at=recorded_at,
             required_rank=_required_rank(categories),
         )
         incident.categories.set(categories)
@@ -72,7 +75,13 @@ def add_incident(
             if user.school_id == school.pk and user.pk != actor.pk and user.is_active
         }
         alerts = Alert.objects.bulk_create(
-            Alert(school=school, incident=incident, recipient=user, sender=actor)
+            Alert(
+                school=school,
+                incident=incident,
+                recipient=user,
+                sender=actor,
+                created_at=recorded_at,
+            )
             for user in recipients.values()
         )
         for alert in alerts:

@@ -454,6 +454,7 @@ def _seed_guide_incidents(school: School, groups: dict[str, AlertGroup]) -> None
         text=GUIDE_INCIDENT_TEXT,
         categories=[category["Child Protection"], category["Home Issues"]],
         occurred_at=now - datetime.timedelta(days=2, hours=1),
+        recorded_at=now - datetime.timedelta(days=2),
         linked_students=[{"student": students["Matthew Greenwood"], "share_documents": True}],
         agencies=[agency["Children's Social Care"]],
         alert_recipients=[james, *slt],
@@ -466,6 +467,7 @@ def _seed_guide_incidents(school: School, groups: dict[str, AlertGroup]) -> None
         "to class. Breakfast club place offered.",
         categories=[category["Home Issues"]],
         occurred_at=now - datetime.timedelta(days=4, hours=3),
+        recorded_at=now - datetime.timedelta(days=4),
         alert_recipients=[james],
     )
     add_incident(
@@ -476,6 +478,7 @@ def _seed_guide_incidents(school: School, groups: dict[str, AlertGroup]) -> None
         "needed before the next drill.",
         categories=[category["SEND"]],
         occurred_at=now - datetime.timedelta(days=6, hours=2),
+        recorded_at=now - datetime.timedelta(days=6),
         alert_recipients=[james],
     )
 

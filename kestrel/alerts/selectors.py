@@ -1,0 +1,39 @@
+"""Reading alerts and the user's own recent history for the Dashboard."""
+
+import datetime
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from kestrel.alerts.models import Alert
+from kestrel.incidents.models import Action, Category, Incident
+
+MY_HISTORY_DAYS = 7
+
+
+def unread_alerts(user) -> QuerySet[Alert]:
+    """The user's unread alerts, newest first, with what each row shows already fetched."""
+    return (
+        Alert.objects.filter(school_id=user.school_id, recipient=user, read_at__isnull=True)
+        .select_related("sender", "incident__student", "action")
+        .prefetch_related(
+            Prefetch("incident__categories", queryset=Category.objects.order_by("position"))
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def my_history(user) -> list:
+    """Incidents and actions the user added in the last 7 days, newest first."""
+    since = timezone.now() - datetime.timedelta(days=MY_HISTORY_DAYS)
+    incidents = (
+        Incident.objects.filter(reporter=user, recorded_at__gte=since)
+        .select_related("student")
+        .prefetch_related("categories")
+    )
+    actions = Action.objects.filter(author=user, recorded_at__gte=since).select_related(
+        "incident__student"
+    )
+    entries = [("incident", incident.recorded_at, incident) for incident in incidents]
+    entries += [("action", action.recorded_at, action) for action in actions]
+    return sorted(entries, key=lambda entry: entry[1], reverse=True)

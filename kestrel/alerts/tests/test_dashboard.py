@@ -1,0 +1,96 @@
+"""The Dashboard as the guide shows it: unread alerts, and My History of the last 7 days."""
+
+import datetime
+
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from kestrel.testing.factories import AlertFactory, CategoryFactory, IncidentFactory, StudentFactory
+
+
+def test_an_alert_reads_as_in_the_guide_and_opens_the_incident(people, school, signed_in, levels):
+    hannah = StudentFactory(
+        school=school, legal_first_name="Hannah", legal_last_name="Greenwood", tutor_group="1B"
+    )
+    incident = IncidentFactory(
+        student=hannah,
+        reporter=people.dsl,
+        categories=[
+            CategoryFactory(
+                school=school, name="Child Protection", access_level=levels.dsl, position=3
+            ),
+            CategoryFactory(
+                school=school, name="Home Issues", access_level=levels.staff, position=4
+            ),
+        ],
+    )
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=2)):
+        AlertFactory(incident=incident, recipient=people.teacher, sender=people.dsl)
+    html = signed_in(people.teacher).get("/dashboard/").content.decode()
+    text = " ".join(html.split())
+    assert "Chloe Kelan added an" in text and "for Hannah Greenwood (1B)" in text
+    assert "2 days ago by Chloe Kelan" in text
+    assert f'href="/incidents/{incident.pk}/">incident</a>' in html
+    assert text.index("Child Protection") < text.index("Home Issues")
+
+
+def here(school):
+    return IncidentFactory(student=StudentFactory(school=school))
+
+
+def test_read_alerts_and_other_peoples_alerts_are_not_on_the_dashboard(people, signed_in, school):
+    AlertFactory(incident=here(school), recipient=people.teacher, read_at=timezone.now())
+    AlertFactory(incident=here(school), recipient=people.dsl)
+    html = signed_in(people.teacher).get("/dashboard/").content.decode()
+    assert "You have no unread alerts." in html
+
+
+def test_my_history_shows_the_last_seven_days_only(people, signed_in):
+    recent = IncidentFactory(reporter=people.teacher)
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=8)):
+        IncidentFactory(reporter=people.teacher)
+    page = signed_in(people.teacher).get("/dashboard/")
+    history = page.context["history"]
+    assert [item for _, _, item in history] == [recent]
+
+
+def test_an_empty_history_says_so_in_the_guides_words(people, signed_in):
+    html = signed_in(people.teacher).get("/dashboard/").content.decode()
+    assert "You have not logged any incidents or actions in the last 7 days." in html
+
+
+def test_the_dashboard_runs_the_same_queries_for_one_alert_or_thirty(people, signed_in, school):
+    client = signed_in(people.teacher)
+    AlertFactory(incident=here(school), recipient=people.teacher)
+    IncidentFactory(reporter=people.teacher)
+    with CaptureQueriesContext(connection) as one:
+        client.get("/dashboard/")
+    for _ in range(29):
+        AlertFactory(incident=here(school), recipient=people.teacher)
+        IncidentFactory(reporter=people.teacher)
+    with CaptureQueriesContext(connection) as thirty:
+        page = client.get("/dashboard/")
+    assert len(page.context["alerts"]) == 30
+    assert len(thirty) == len(one)
+
+
+def test_the_demo_school_shows_james_the_three_alerts_of_the_guides_screenshot(client, db):
+    from django.core.management import call_command
+    from django.utils.html import strip_tags
+
+    from kestrel.accounts.models import User
+    from kestrel.testing.auth import sign_in_fully
+
+    call_command("seed_demo")
+    james = User.objects.get(email="james.carter@example.org")
+    html = sign_in_fully(client, james).get("/dashboard/").content.decode()
+    text = " ".join(strip_tags(html).split())
+    hannah = text.index("Chloe Kelan added an incident for Hannah Greenwood (1B)")
+    danielle = text.index("Chloe Kelan added an incident for Danielle Bradshaw (4A)")
+    asif = text.index("Wendy Abbott added an incident for Asif Hussain (3A)")
+    assert hannah < danielle < asif
+    assert "2 days ago by Chloe Kelan" in text
+    assert "4 days ago by Chloe Kelan" in text
+    assert "6 days ago by Wendy Abbott" in text
