@@ -1,7 +1,15 @@
-from django import forms
+import datetime
+from zoneinfo import ZoneInfo
 
-from kestrel.forms import SchoolModelForm
+from django import forms
+from django.utils import timezone
+
+from kestrel.accounts.models import User
+from kestrel.alerts.models import AlertGroup
+from kestrel.forms import DateField, SchoolModelForm, style_widgets
 from kestrel.incidents.models import Category
+from kestrel.schools.models import Agency
+from kestrel.students.models import Student
 
 
 class CategoryForm(SchoolModelForm):
@@ -44,3 +52,110 @@ class CategoryForm(SchoolModelForm):
                 "parent", "This category has subcategories of its own, so it must stay a main one."
             )
         return cleaned
+
+
+class AddIncidentForm(forms.Form):
+    """The guide's Add Incident form, field by field, in its order."""
+
+    student = forms.ModelChoiceField(
+        queryset=Student.objects.none(),
+        label="Student",
+        widget=forms.HiddenInput,
+        error_messages={"required": "Choose the student this incident is about."},
+    )
+    text = forms.CharField(
+        label="Incident",
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text="Be accurate and specific. Spell any student’s name exactly as in the school’s "
+        "records, or use their initials.",
+        error_messages={"required": "Describe the incident."},
+        max_length=100_000,
+    )
+    categories = forms.ModelMultipleChoiceField(
+        queryset=Category.objects.none(),
+        label="Categories",
+        error_messages={"required": "Select at least one category."},
+    )
+    linked_students = forms.ModelMultipleChoiceField(
+        queryset=Student.objects.none(), required=False, widget=forms.MultipleHiddenInput
+    )
+    occurred_on = DateField(label="Date", latest=timezone.localdate)
+    occurred_time = forms.TimeField(
+        label="Time",
+        input_formats=["%H:%M", "%H.%M", "%H%M"],
+        help_text="24-hour clock, for example 15:50",
+        error_messages={
+            "required": "Enter the time.",
+            "invalid": "Enter the time as hours and minutes, for example 15:50.",
+        },
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    alert_staff = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(), required=False, widget=forms.MultipleHiddenInput
+    )
+    alert_groups = forms.ModelMultipleChoiceField(
+        queryset=AlertGroup.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    agencies = forms.ModelMultipleChoiceField(
+        queryset=Agency.objects.none(),
+        required=False,
+        label="Agency involved",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    submission = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.school = school
+        students = Student.objects.filter(school=school)
+        self.fields["student"].queryset = students
+        self.fields["linked_students"].queryset = students
+        self.fields["categories"].queryset = Category.objects.filter(
+            school=school, is_active=True
+        ).select_related("access_level", "parent")
+        self.fields["alert_staff"].queryset = User.objects.filter(school=school, is_active=True)
+        self.fields["alert_groups"].queryset = AlertGroup.objects.filter(
+            school=school, is_active=True
+        )
+        self.fields["agencies"].queryset = Agency.objects.filter(school=school, is_active=True)
+        self.fields["occurred_time"].govuk_width = 5
+        style_widgets(self)
+
+    def full_clean(self):
+        super().full_clean()
+        style_widgets(self)
+
+    def clean_text(self):
+        text = self.cleaned_data["text"].replace("\x00", "")
+        if not text.strip():
+            raise forms.ValidationError("Describe the incident.")
+        return text
+
+    def clean(self):
+        cleaned = super().clean()
+        day, time = cleaned.get("occurred_on"), cleaned.get("occurred_time")
+        if day and time:
+            zone = ZoneInfo(self.school.time_zone)
+            occurred = datetime.datetime.combine(day, time).replace(tzinfo=zone, fold=0)
+            if occurred > timezone.now():
+                self.add_error("occurred_time", "The date and time cannot be in the future.")
+            cleaned["occurred_at"] = occurred
+        chosen = list(cleaned.get("categories") or [])
+        # Choosing a subcategory files the incident under its main category as well.
+        for category in list(chosen):
+            if category.parent_id and category.parent not in chosen:
+                chosen.append(category.parent)
+        cleaned["categories"] = chosen
+        student = cleaned.get("student")
+        cleaned["linked_students"] = [
+            linked for linked in cleaned.get("linked_students") or [] if linked != student
+        ]
+        return cleaned
+
+    def recipients(self) -> list:
+        """Everyone alerted: the colleagues chosen one by one and every member of each group."""
+        people = {user.pk: user for user in self.cleaned_data.get("alert_staff") or []}
+        for group in self.cleaned_data.get("alert_groups") or []:
+            for member in group.members.filter(is_active=True):
+                people.setdefault(member.pk, member)
+        return list(people.values())

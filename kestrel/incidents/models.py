@@ -66,6 +66,8 @@ class Incident(SchoolOwned):
     # The highest access-level rank among the incident's categories, fixed when it is recorded so
     # that "who may see it" is one indexed comparison rather than a join at every request.
     required_rank = models.PositiveSmallIntegerField(default=0)
+    # One per Add Incident form: a second press of the button finds the first incident.
+    submission_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

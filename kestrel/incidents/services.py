@@ -3,7 +3,7 @@
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kestrel.alerts.models import Alert
@@ -28,6 +28,7 @@ def add_incident(
     alert_recipients=(),
     request=None,
     recorded_at: datetime.datetime | None = None,
+    submission_key: str | None = None,
 ) -> Incident:
     """Records an incident with its categories, linked students, agencies and alerts, in one
     transaction with its audit event. `recorded_at` is for imports and the demo; it is now."""
@@ -47,8 +48,51 @@ def add_incident(
         problems["occurred_at"] = "The date and time cannot be in the future."
     if problems:
         raise ValidationError(problems)
+    try:
+        return _record(
+            actor=actor,
+            school=school,
+            student=student,
+            text=text,
+            categories=categories,
+            occurred_at=occurred_at,
+            linked_students=list(linked_students),
+            agencies=agencies,
+            alert_recipients=alert_recipients,
+            request=request,
+            recorded_at=recorded_at,
+            submission_key=submission_key,
+        )
+    except IntegrityError:
+        # The same form sent twice at once (a double click): the first one's incident stands.
+        earlier = Incident.objects.filter(submission_key=submission_key, reporter=actor).first()
+        if submission_key and earlier is not None:
+            return earlier
+        raise
+
+
+def _record(
+    *,
+    actor,
+    school,
+    student,
+    text,
+    categories,
+    occurred_at,
+    linked_students,
+    agencies,
+    alert_recipients,
+    request,
+    recorded_at,
+    submission_key,
+) -> Incident:
     with transaction.atomic():
+        if submission_key:
+            earlier = Incident.objects.filter(submission_key=submission_key, reporter=actor).first()
+            if earlier is not None:
+                return earlier  # sent again after it was recorded: still one incident
         incident = Incident.objects.create(
+            submission_key=submission_key,
             school=school,
             student=student,
             reporter=actor,
@@ -102,6 +146,6 @@ def add_incident(
             request=request,
             obj=incident,
             student=student,
-            detail={"alerted": len(recipients), "linked": len(list(linked_students))},
+            detail={"alerted": len(recipients), "linked": len(linked_students)},
         )
     return incident

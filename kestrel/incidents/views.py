@@ -1,25 +1,141 @@
 """Incident pages: Viewing Incident (Add Incident comes with its form)."""
 
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 
 from kestrel.access.decorators import requires
 from kestrel.access.keys import key_unlocked
 from kestrel.access.records import Viewer
 from kestrel.alerts.models import Alert
 from kestrel.audit.services import record
+from kestrel.incidents import services
+from kestrel.incidents.forms import AddIncidentForm
 from kestrel.incidents.selectors import incident_for_page
+from kestrel.students.models import Student
 from kestrel.students.names import display_label, mask_text, names_hidden
 
 
 @requires("signed_in")
 def add_incident(request):
-    return render(
-        request,
-        "unavailable.html",
-        {"title": "Add Incident", "feature": "Recording incidents"},
+    """The guide's Add Incident page."""
+    now = timezone.localtime()
+    form = AddIncidentForm(
+        request.POST or None,
+        school=request.school,
+        initial={
+            "occurred_on": now.date(),
+            "occurred_time": now.strftime("%H:%M"),
+            "submission": uuid.uuid4().hex,
+        },
     )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            incident = services.add_incident(
+                actor=request.user,
+                request=request,
+                student=data["student"],
+                text=data["text"],
+                categories=data["categories"],
+                occurred_at=data["occurred_at"],
+                linked_students=[{"student": linked} for linked in data["linked_students"]],
+                agencies=data["agencies"],
+                alert_recipients=form.recipients(),
+                submission_key=f"{request.user.pk}:{data['submission']}",
+            )
+        except ValidationError as error:
+            for field, messages_ in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages_)
+        else:
+            alerted = incident.alerts.count()
+            messages.success(
+                request,
+                "The incident has been added"
+                + (
+                    f" and {alerted} colleague{'s' if alerted != 1 else ''} alerted."
+                    if alerted
+                    else "."
+                ),
+            )
+            return redirect("incidents:view", pk=incident.pk)
+    return render(request, "incidents/add.html", add_incident_context(request, form))
+
+
+def add_incident_context(request, form) -> dict:
+    """What the Add Incident page shows besides the form: choices and what was already chosen."""
+    hidden = names_hidden(request)
+    school = request.school
+    categories = list(form.fields["categories"].queryset.order_by("position", "name"))
+    chosen_ids = {str(value) for value in form["categories"].value() or []}
+    main = [
+        {
+            "category": category,
+            "checked": str(category.pk) in chosen_ids,
+            "subcategories": [
+                {"category": sub, "checked": str(sub.pk) in chosen_ids}
+                for sub in categories
+                if sub.parent_id == category.pk
+            ],
+        }
+        for category in categories
+        if category.parent_id is None
+    ]
+    staff = [
+        {
+            "id": user.pk,
+            "name": user.full_name,
+            "title": user.job_title,
+            "rank": user.access_level.rank
+            if user.access_level and user.access_level.is_active
+            else -1,
+            "key": user.is_key_holder,
+        }
+        for user in form.fields["alert_staff"]
+        .queryset.select_related("access_level")
+        .order_by("last_name", "first_name")
+        if user.pk != request.user.pk
+    ]
+    groups = [
+        {"id": group.pk, "name": group.name, "members": [m.pk for m in group.members.all()]}
+        for group in form.fields["alert_groups"].queryset.prefetch_related("members")
+    ]
+    student = _chosen(form, "student", school)
+    return {
+        "form": form,
+        "main_categories": main,
+        "chooser": {
+            "staff": staff,
+            "groups": groups,
+            "ranks": {str(c.pk): c.access_level.rank for c in categories},
+            "chosenStaff": [str(pk) for pk in form["alert_staff"].value() or []],
+            "searchUrl": reverse("students:search"),
+        },
+        "chosen_student": student and display_label(student, hidden=hidden),
+        "chosen_student_id": student and student.pk,
+        "chosen_links": [
+            {"id": linked.pk, "label": display_label(linked, hidden=hidden)}
+            for linked in _chosen_many(form, "linked_students", school)
+        ],
+    }
+
+
+def _chosen(form, name, school):
+    value = form[name].value()
+    if not value or not str(value).isdigit():
+        return None
+    return Student.objects.filter(school=school, pk=value).first()
+
+
+def _chosen_many(form, name, school):
+    values = [str(value) for value in form[name].value() or [] if str(value).isdigit()]
+    return list(Student.objects.filter(school=school, pk__in=values)) if values else []
 
 
 @requires("signed_in")

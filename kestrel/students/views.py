@@ -2,6 +2,7 @@
 
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -18,6 +19,7 @@ from kestrel.students.names import (
     mask_text,
     names_hidden,
 )
+from kestrel.students.selectors import search_students
 
 
 @requires("signed_in")
@@ -69,4 +71,31 @@ def chronology(request, pk):
             "categories": categories,
             "chosen": chosen,
         },
+    )
+
+
+@requires("signed_in")
+def search(request):
+    """Type-ahead results for choosing a student; names are starred out under Hide Names."""
+    query = request.GET.get("q", "")[:100].replace("\x00", "")
+    students = list(search_students(school=request.school, query=query))
+    hidden = names_hidden(request)
+    if students:
+        with transaction.atomic():
+            record(
+                action="students.searched",
+                request=request,
+                detail={"results": len(students), "characters": len(query)},
+            )
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "id": student.pk,
+                    "label": display_label(student, hidden=hidden),
+                    "left": not student.on_roll,
+                }
+                for student in students
+            ]
+        }
     )

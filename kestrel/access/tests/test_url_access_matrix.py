@@ -133,6 +133,7 @@ EXPECTED = {
         other_admin="missing",
         other_dsl="missing",
     ),
+    "students:search": SIGNED_IN,
     "students:chronology": expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing"),
 }
 

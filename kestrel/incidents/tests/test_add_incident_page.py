@@ -1,0 +1,190 @@
+"""The Add Incident page: recording through the form, refusals that keep everything typed."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kestrel.alerts.models import Alert
+from kestrel.incidents.models import Incident
+from kestrel.testing.factories import (
+    AgencyFactory,
+    AlertGroupFactory,
+    CategoryFactory,
+    StudentFactory,
+)
+
+ADD = "/incidents/add/"
+
+
+@pytest.fixture
+def setup(school, levels, people):
+    hannah = StudentFactory(
+        school=school, legal_first_name="Hannah", legal_last_name="Greenwood", tutor_group="1B"
+    )
+    matthew = StudentFactory(
+        school=school, legal_first_name="Matthew", legal_last_name="Greenwood", tutor_group="5B"
+    )
+    child_protection = CategoryFactory(
+        school=school, name="Child Protection", access_level=levels.dsl
+    )
+    cause = CategoryFactory(
+        school=school, name="Cause for Concern", parent=child_protection, access_level=levels.dsl
+    )
+    home = CategoryFactory(school=school, name="Home Issues", access_level=levels.staff)
+    slt = AlertGroupFactory(school=school, name="SLT")
+    slt.members.set([people.dsl])
+    agency = AgencyFactory(school=school, name="Police")
+    return {
+        "hannah": hannah,
+        "matthew": matthew,
+        "child_protection": child_protection,
+        "cause": cause,
+        "home": home,
+        "slt": slt,
+        "agency": agency,
+    }
+
+
+def form_data(setup, people, **changes):
+    now = timezone.localtime() - datetime.timedelta(minutes=5)
+    data = {
+        "submission": "a" * 32,
+        "student": setup["hannah"].pk,
+        "text": "Hannah said her dad waited at the gate again. She was upset.",
+        "categories": [setup["cause"].pk, setup["home"].pk],
+        "linked_students": [setup["matthew"].pk],
+        "occurred_on_0": now.day,
+        "occurred_on_1": now.month,
+        "occurred_on_2": now.year,
+        "occurred_time": now.strftime("%H:%M"),
+        "alert_staff": [people.admin.pk],
+        "alert_groups": [setup["slt"].pk],
+        "agencies": [setup["agency"].pk],
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def test_a_teacher_records_an_incident_with_everything_the_guide_lists(setup, people, signed_in):
+    client = signed_in(people.teacher)
+    assert client.get(ADD).status_code == 200
+    response = client.post(ADD, form_data(setup, people))
+    incident = Incident.objects.get()
+    assert response["Location"] == f"/incidents/{incident.pk}/"
+    assert incident.reporter == people.teacher
+    assert incident.student == setup["hannah"]
+    # Choosing a subcategory files it under its main category too.
+    assert set(incident.categories.all()) == {
+        setup["cause"],
+        setup["child_protection"],
+        setup["home"],
+    }
+    assert incident.required_rank == 40
+    assert [link.student for link in incident.links.all()] == [setup["matthew"]]
+    assert list(incident.agencies.all()) == [setup["agency"]]
+    alerted = set(Alert.objects.filter(incident=incident).values_list("recipient", flat=True))
+    assert alerted == {people.admin.pk, people.dsl.pk}  # one by name, one through SLT
+    page = client.get(response["Location"])
+    assert "The incident has been added and 2 colleagues alerted." in page.content.decode()
+
+
+def test_pressing_add_incident_twice_records_one_incident(setup, people, signed_in):
+    client = signed_in(people.teacher)
+    first = client.post(ADD, form_data(setup, people))
+    second = client.post(ADD, form_data(setup, people))
+    assert Incident.objects.count() == 1
+    assert first["Location"] == second["Location"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"student": None}, "Choose the student this incident is about."),
+        ({"categories": None}, "Select at least one category."),
+        ({"text": "   "}, "Describe the incident."),
+        ({"occurred_time": "25:99"}, "Enter the time as hours and minutes, for example 15:50."),
+        ({"occurred_on_0": "31", "occurred_on_1": "2"}, "Date must be a real date."),
+    ],
+)
+def test_a_refused_incident_says_why_and_keeps_everything_typed(
+    setup, people, signed_in, changes, message
+):
+    client = signed_in(people.teacher)
+    response = client.post(ADD, form_data(setup, people, **changes))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert message in html
+    assert Incident.objects.count() == 0
+    assert "Hannah said her dad waited at the gate again. She was upset." in html or (
+        changes.get("text") == "   "
+    )
+    if "student" not in changes:
+        assert "Hannah Greenwood (1B)" in html  # the chosen student is still chosen
+    assert "Matthew Greenwood (5B)" in html  # and the linked student
+    assert f'name="alert_staff" value="{people.admin.pk}"' in html
+
+
+def test_a_time_in_the_future_is_refused(setup, people, signed_in):
+    later = timezone.localtime() + datetime.timedelta(hours=2)
+    if later.date() != timezone.localdate():
+        later = timezone.localtime().replace(hour=23, minute=59)
+    response = signed_in(people.teacher).post(
+        ADD, form_data(setup, people, occurred_time=later.strftime("%H:%M"))
+    )
+    assert "The date and time cannot be in the future." in response.content.decode()
+    assert Incident.objects.count() == 0
+
+
+def test_another_schools_student_cannot_be_recorded_against(setup, people, signed_in, other_school):
+    stranger = StudentFactory(school=other_school)
+    response = signed_in(people.teacher).post(ADD, form_data(setup, people, student=stranger.pk))
+    assert response.status_code == 200
+    assert Incident.objects.count() == 0
+
+
+def test_the_student_type_ahead_finds_by_name_upn_and_group_and_hides_names_on_request(
+    setup, people, signed_in
+):
+    client = signed_in(people.teacher)
+    found = client.get("/students/search/", {"q": "green 1b"}).json()["results"]
+    assert [row["label"] for row in found] == ["Hannah Greenwood (1B)"]
+    by_upn = client.get("/students/search/", {"q": setup["matthew"].upn}).json()["results"]
+    assert [row["id"] for row in by_upn] == [setup["matthew"].pk]
+    assert client.get("/students/search/", {"q": "h"}).json()["results"] == []
+    client.post("/hide-names/", {"next": "/dashboard/"})
+    hidden = client.get("/students/search/", {"q": "green"}).content.decode()
+    assert "Greenwood" not in hidden and "***** ***** (1B)" in hidden
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    text=st.text(max_size=300),
+    student=st.one_of(st.text(max_size=12), st.integers(min_value=-5, max_value=10**12)),
+    time=st.text(max_size=8),
+    day=st.text(max_size=4),
+    category=st.one_of(st.text(max_size=5), st.integers(min_value=-5, max_value=10**12)),
+)
+def test_random_input_never_breaks_add_incident(
+    setup, people, signed_in, text, student, time, day, category
+):
+    response = signed_in(people.teacher).post(
+        ADD,
+        form_data(
+            setup,
+            people,
+            text=text,
+            student=student,
+            occurred_time=time,
+            occurred_on_0=day,
+            categories=[category],
+            submission="f" * 32,
+        ),
+    )
+    assert response.status_code in (200, 302)

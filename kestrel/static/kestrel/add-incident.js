@@ -1,0 +1,192 @@
+// Add Incident: choosing the student, linked students and colleagues to alert, as the guide
+// describes. Chosen people become grey "chips" with a red ✕; colleagues who would not normally
+// be able to view the incident (by the chosen categories) are highlighted in red.
+const form = document.getElementById("add-incident");
+const data = JSON.parse(document.getElementById("staff-chooser-data").textContent);
+const autocomplete = window.accessibleAutocomplete;
+
+function makeChip(list, { id, label, name, group }) {
+  const existing = list.querySelector(`[data-id="${id}"]`);
+  if (existing) return existing;
+  const item = document.createElement("li");
+  item.className = "kestrel-chip";
+  item.dataset.id = String(id);
+  if (group) item.dataset.group = String(group);
+  const text = document.createElement("span");
+  text.textContent = label;
+  const note = document.createElement("span");
+  note.className = "govuk-visually-hidden";
+  note.dataset.warningNote = "";
+  const input = document.createElement("input");
+  input.type = "hidden";
+  input.name = name;
+  input.value = String(id);
+  const remove = document.createElement("button");
+  remove.type = "button";
+  remove.className = "kestrel-chip__remove";
+  remove.dataset.remove = "";
+  const cross = document.createElement("span");
+  cross.setAttribute("aria-hidden", "true");
+  cross.textContent = "✕";
+  const removeLabel = document.createElement("span");
+  removeLabel.className = "govuk-visually-hidden";
+  removeLabel.textContent = `Remove ${label}`;
+  remove.append(cross, removeLabel);
+  item.append(text, note, input, remove);
+  list.append(item);
+  return item;
+}
+
+function clearInput(input) {
+  // accessible-autocomplete keeps the confirmed text; empty it for the next choice.
+  setTimeout(() => {
+    input.value = "";
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  }, 0);
+}
+
+function setUpTypeahead(holder, source, onChoose, noResults) {
+  autocomplete({
+    element: holder,
+    id: holder.dataset.inputId,
+    minLength: 2,
+    source,
+    confirmOnBlur: false,
+    displayMenu: "list",
+    showNoOptionsFound: true,
+    tNoResults: () => noResults,
+    templates: {
+      inputValue: (result) => (result && typeof result === "object" ? result.label : ""),
+      suggestion: (result) =>
+        typeof result === "string" ? result : result.label + (result.left ? " (left the school)" : ""),
+    },
+    onConfirm: (result) => {
+      if (result && typeof result === "object") onChoose(result);
+    },
+  });
+  const input = document.getElementById(holder.dataset.inputId);
+  input.setAttribute("aria-describedby", holder.dataset.describedBy);
+  return input;
+}
+
+// Students: the one the incident is about, and linked students.
+for (const box of form.querySelectorAll("[data-chooser]")) {
+  const single = box.hasAttribute("data-single");
+  const list = box.querySelector("[data-chips]");
+  const holder = box.querySelector("[data-typeahead]");
+  const studentSource = async (query, populate) => {
+    try {
+      const url = `${data.searchUrl}?q=${encodeURIComponent(query)}`;
+      const response = await fetch(url, { credentials: "same-origin" });
+      populate(response.ok ? (await response.json()).results : []);
+    } catch {
+      populate([]);
+    }
+  };
+  const refresh = () => {
+    if (single) holder.hidden = list.children.length > 0;
+  };
+  const input = setUpTypeahead(
+    holder,
+    studentSource,
+    (student) => {
+      if (single) list.replaceChildren();
+      makeChip(list, { ...student, name: box.dataset.field });
+      clearInput(input);
+      refresh();
+      if (single) list.querySelector("[data-remove]").focus();
+    },
+    "No student found",
+  );
+  list.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-remove]");
+    if (!button) return;
+    button.closest("li").remove();
+    refresh();
+    input.focus();
+  });
+  refresh();
+}
+
+// Colleagues to alert: type-ahead over the school's staff, and one button per alert group.
+const staffBox = form.querySelector("[data-staff-chooser]");
+const staffList = staffBox.querySelector("[data-chips]");
+const staffById = new Map(data.staff.map((person) => [String(person.id), person]));
+
+function requiredRank() {
+  const checked = [...form.querySelectorAll("input[name=categories]:checked")];
+  return Math.max(-1, ...checked.map((box) => data.ranks[box.value] ?? -1));
+}
+
+function highlight() {
+  const needed = requiredRank();
+  for (const item of staffList.children) {
+    const person = staffById.get(item.dataset.id);
+    const unusual = Boolean(person) && needed >= 0 && !(person.key && person.rank >= needed);
+    item.classList.toggle("kestrel-chip--warning", unusual);
+    item.querySelector("[data-warning-note]").textContent = unusual
+      ? " (would not normally be able to view this incident)"
+      : "";
+  }
+}
+
+function addColleague(person, group) {
+  const item = makeChip(staffList, {
+    id: person.id,
+    label: person.title ? `${person.name}, ${person.title}` : person.name,
+    name: "alert_staff",
+    group,
+  });
+  if (!group) delete item.dataset.group; // chosen by name: stays if the group is unticked
+}
+
+const staffInput = setUpTypeahead(
+  staffBox.querySelector("[data-typeahead]"),
+  (query, populate) => {
+    const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+    populate(
+      data.staff
+        .filter((person) => words.every((word) => `${person.name} ${person.title}`.toLowerCase().includes(word)))
+        .slice(0, 20)
+        .map((person) => ({ ...person, label: person.title ? `${person.name}, ${person.title}` : person.name })),
+    );
+  },
+  (person) => {
+    addColleague(person);
+    clearInput(staffInput);
+    highlight();
+  },
+  "No colleague found",
+);
+
+staffList.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-remove]");
+  if (!button) return;
+  button.closest("li").remove();
+  staffInput.focus();
+});
+
+for (const box of staffBox.querySelectorAll("input[name=alert_groups]")) {
+  box.addEventListener("change", () => {
+    const group = data.groups.find((candidate) => String(candidate.id) === box.value);
+    if (!group) return;
+    if (box.checked) {
+      for (const id of group.members) {
+        const person = staffById.get(String(id));
+        if (person && !staffList.querySelector(`[data-id="${id}"]`)) addColleague(person, group.id);
+      }
+    } else {
+      for (const item of staffList.querySelectorAll(`[data-group="${group.id}"]`)) item.remove();
+    }
+    highlight();
+  });
+}
+
+// Colleagues chosen before a refused submit come back as chips.
+for (const input of staffBox.querySelectorAll("[data-initial-staff]")) {
+  const person = staffById.get(input.value);
+  if (person) addColleague(person);
+  input.remove();
+}
+for (const box of form.querySelectorAll("input[name=categories]")) box.addEventListener("change", highlight);
+highlight();

@@ -1,0 +1,90 @@
+"""Add Incident in a real browser, as the guide walks through it."""
+
+import pytest
+from playwright.sync_api import expect
+
+from kestrel.incidents.models import Incident
+from kestrel.testing.browser import assert_accessible, sign_in
+from kestrel.testing.factories import (
+    AlertGroupFactory,
+    CategoryFactory,
+    StudentFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def site(transactional_db, live_server, people, school, levels):
+    StudentFactory(
+        school=school, legal_first_name="Hannah", legal_last_name="Greenwood", tutor_group="1B"
+    )
+    StudentFactory(
+        school=school, legal_first_name="Matthew", legal_last_name="Greenwood", tutor_group="5B"
+    )
+    protection = CategoryFactory(
+        school=school, name="Child Protection", access_level=levels.dsl, position=1
+    )
+    CategoryFactory(
+        school=school, name="CAF", parent=protection, access_level=levels.dsl, position=1
+    )
+    CategoryFactory(school=school, name="Home Issues", access_level=levels.staff, position=2)
+    slt = AlertGroupFactory(school=school, name="SLT")
+    senco = UserFactory(
+        school=school,
+        first_name="Wendy",
+        last_name="Abbott",
+        job_title="SENCO",
+        access_level=levels.staff,
+    )
+    slt.members.set([people.dsl, senco])
+    return live_server.url
+
+
+def test_a_teacher_adds_an_incident_choosing_student_categories_links_and_colleagues(
+    page, site, people, password
+):
+    sign_in(page, site, people.teacher.email, password)
+    page.get_by_role("link", name="Add Incident").click()
+    expect(page.get_by_role("heading", name="Add Incident")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_label("Student", exact=True).fill("hannah")
+    page.get_by_role("option", name="Hannah Greenwood (1B)").click()
+    expect(page.get_by_role("button", name="Remove Hannah Greenwood (1B)")).to_be_visible()
+    expect(page.get_by_label("Student", exact=True)).to_be_hidden()  # chosen: the box is grey
+
+    page.get_by_label("Incident", exact=True).fill(
+        "Hannah said that her father waited at the gate."
+    )
+    expect(page.get_by_label("CAF")).to_be_hidden()
+    page.get_by_label("Child Protection", exact=True).check()
+    expect(page.get_by_label("CAF")).to_be_visible()  # subcategories appear when it is chosen
+    page.get_by_label("CAF").check()
+
+    page.get_by_label("Linked student(s)").fill("matthew")
+    page.get_by_role("option", name="Matthew Greenwood (5B)").click()
+
+    page.get_by_label("SLT", exact=True).check()
+    wendy = page.locator(".kestrel-chip", has_text="Wendy Abbott")
+    expect(wendy).to_have_class("kestrel-chip kestrel-chip--warning")  # red: cannot normally view
+    expect(page.locator(".kestrel-chip", has_text="Chloe Kelan")).to_have_class("kestrel-chip")
+    expect(
+        page.get_by_text(
+            "Colleagues highlighted in red would not normally be able to view this incident."
+        )
+    ).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Add Incident").click()
+    expect(
+        page.get_by_role("heading", name="Viewing Incident - Hannah Greenwood (1B)")
+    ).to_be_visible()
+    expect(
+        page.get_by_text("The incident has been added and 2 colleagues alerted.")
+    ).to_be_visible()
+    assert_accessible(page)
+    incident = Incident.objects.get()
+    assert {c.name for c in incident.categories.all()} == {"Child Protection", "CAF"}
+    assert [link.student.legal_first_name for link in incident.links.all()] == ["Matthew"]
