@@ -14,6 +14,7 @@ urlpatterns = [
     path("hide-names/", hide_names, name="hide_names"),
     path("", include("kestrel.accounts.urls")),
     path("incidents/", include("kestrel.incidents.urls")),
+    path("alerts/", include("kestrel.alerts.urls")),
     path("students/", include("kestrel.students.urls")),
     path("library/", include("kestrel.library.urls")),
     path("school/", include("kestrel.schools.urls")),

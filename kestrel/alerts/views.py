@@ -1,8 +1,12 @@
 """The Dashboard: the page after sign-in, with the user's alerts and their own recent history."""
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from kestrel.access.decorators import requires
+from kestrel.alerts import services
+from kestrel.alerts.models import Alert
 from kestrel.alerts.selectors import my_history, unread_alerts
 
 
@@ -13,3 +17,20 @@ def dashboard(request):
         "alerts/dashboard.html",
         {"alerts": list(unread_alerts(request.user)), "history": my_history(request.user)},
     )
+
+
+@requires("signed_in")
+@require_POST
+def mark_as_read(request, pk):
+    alert = get_object_or_404(
+        Alert.objects.filter(recipient=request.user, school=request.school).select_related(
+            "incident__student"
+        ),
+        pk=pk,
+    )
+    services.mark_as_read(actor=request.user, alert=alert, request=request)
+    messages.success(request, "The alert has been marked as read.")
+    following = unread_alerts(request.user).exclude(pk=alert.pk).first()
+    if following is not None and request.POST.get("then") == "next":
+        return redirect("incidents:view", pk=following.incident_id)
+    return redirect("dashboard")

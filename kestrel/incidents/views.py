@@ -14,6 +14,7 @@ from kestrel.access.decorators import requires
 from kestrel.access.keys import key_unlocked
 from kestrel.access.records import Viewer
 from kestrel.alerts.models import Alert
+from kestrel.alerts.selectors import unread_alerts
 from kestrel.audit.services import record
 from kestrel.incidents import services
 from kestrel.incidents.forms import AddIncidentForm
@@ -158,6 +159,17 @@ def view_incident(request, pk):
         .select_related("sender")
         .first()
     )
+    next_alert = (
+        unread_alerts(request.user).exclude(incident=incident).values("incident_id").first()
+        if alert
+        else None
+    )
+    # Who was alerted and who has read it: for those who see the incident by their key.
+    receipts = (
+        list(incident.alerts.select_related("recipient").order_by("created_at"))
+        if key_unlocked(request) and request.user.is_key_holder
+        else []
+    )
     return render(
         request,
         "incidents/view.html",
@@ -170,5 +182,8 @@ def view_incident(request, pk):
                 for action in incident.actions.all()
             ],
             "alert": alert,
+            "next_alert": next_alert,
+            "keeps_access": key_unlocked(request) or request.user.is_key_holder,
+            "receipts": receipts,
         },
     )

@@ -134,6 +134,7 @@ EXPECTED = {
         other_dsl="missing",
     ),
     "students:search": SIGNED_IN,
+    "alerts:read": POST_ONLY,
     "students:chronology": expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing"),
 }
 

@@ -1,0 +1,59 @@
+"""Viewing from an alert, next alert, and mark as read, as the guide describes them."""
+
+from kestrel.alerts.models import Alert
+from kestrel.audit.models import AuditEvent
+from kestrel.testing.auth import unlock_key
+from kestrel.testing.factories import AlertFactory, CategoryFactory, IncidentFactory, StudentFactory
+
+
+def incident_at_dsl_level(school, people):
+    return IncidentFactory(
+        student=StudentFactory(school=school),
+        reporter=people.dsl,
+        categories=[CategoryFactory(school=school, access_level=people.dsl.access_level)],
+    )
+
+
+def test_a_teacher_is_warned_then_marks_as_read_and_cannot_open_the_incident_again(
+    people, school, signed_in
+):
+    incident = incident_at_dsl_level(school, people)
+    alert = AlertFactory(incident=incident, recipient=people.teacher, sender=people.dsl)
+    client = signed_in(people.teacher)
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "Chloe Kelan alerted you to this incident." in page
+    assert "You do not have key access. Once you mark this as read" in page
+
+    response = client.post(f"/alerts/{alert.pk}/read/")
+    assert response["Location"] == "/dashboard/"
+    alert.refresh_from_db()
+    assert alert.read_at is not None
+    assert "You have no unread alerts." in client.get("/dashboard/").content.decode()
+    assert client.get(f"/incidents/{incident.pk}/").status_code == 404
+    assert AuditEvent.objects.filter(action="alert.read", actor=people.teacher).count() == 1
+
+
+def test_the_dsl_still_sees_the_incident_and_the_teachers_read_receipt(people, school, signed_in):
+    incident = incident_at_dsl_level(school, people)
+    alert = AlertFactory(incident=incident, recipient=people.teacher, sender=people.dsl)
+    signed_in(people.teacher).post(f"/alerts/{alert.pk}/read/")
+    dsl = unlock_key(signed_in(people.dsl))
+    page = dsl.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "Alerts and read receipts" in page
+    assert "James Carter" in page and "Not read yet" not in page
+
+
+def test_next_alert_goes_to_the_users_next_unread_alert(people, school, signed_in):
+    first = incident_at_dsl_level(school, people)
+    second = incident_at_dsl_level(school, people)
+    AlertFactory(incident=first, recipient=people.teacher, sender=people.dsl)
+    AlertFactory(incident=second, recipient=people.teacher, sender=people.dsl)
+    page = signed_in(people.teacher).get(f"/incidents/{first.pk}/").content.decode()
+    assert f'href="/incidents/{second.pk}/">next alert</a>' in page
+
+
+def test_nobody_can_mark_someone_elses_alert_as_read(people, school, signed_in):
+    alert = AlertFactory(incident=incident_at_dsl_level(school, people), recipient=people.dsl)
+    response = signed_in(people.teacher).post(f"/alerts/{alert.pk}/read/")
+    assert response.status_code == 404
+    assert Alert.objects.get(pk=alert.pk).read_at is None
