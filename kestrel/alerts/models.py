@@ -44,12 +44,29 @@ class Alert(SchoolOwned):
     )
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # The email that tells the colleague to sign in (kestrel.alerts.tasks): sent by the worker
+    # after the incident's transaction commits, claimed by compare-and-set, retried with backoff.
+    email_status = models.CharField(
+        max_length=10,
+        default="pending",
+        choices=[
+            ("pending", "Waiting to be sent"),
+            ("sending", "Being sent"),
+            ("sent", "Sent"),
+            ("failed", "Failed"),
+        ],
+    )
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["recipient", "read_at", "-created_at"]),
             models.Index(fields=["incident", "recipient"]),
+            models.Index(fields=["school", "email_status"]),
         ]
         constraints = [
             models.UniqueConstraint(

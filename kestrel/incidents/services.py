@@ -1,12 +1,14 @@
 """Recording incidents. An incident, once added, is permanent: there is no edit and no delete."""
 
 import datetime
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kestrel.alerts.models import Alert
+from kestrel.alerts.tasks import queue_alert_emails
 from kestrel.audit.services import record
 from kestrel.incidents.models import Incident, LinkedStudent
 
@@ -128,6 +130,7 @@ def _record(
             )
             for user in recipients.values()
         )
+        transaction.on_commit(partial(queue_alert_emails, [alert.pk for alert in alerts]))
         for alert in alerts:
             record(
                 action="alert.sent",

@@ -6,6 +6,8 @@ app_name = "schools"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("details/", views.details, name="details"),
+    path("email-problems/", views.email_problems, name="email_problems"),
+    path("email-problems/<int:pk>/retry/", views.email_retry, name="email_retry"),
     path(
         "staff/<int:pk>/reset-second-factor/",
         views.staff_reset_second_factor,

@@ -13,6 +13,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kestrel.access.decorators import requires
 from kestrel.accounts.models import User
+from kestrel.alerts.models import Alert
+from kestrel.alerts.tasks import queue_alert_emails
 from kestrel.audit.services import record
 from kestrel.schools.forms import SchoolDetailsForm
 from kestrel.schools.sections import SECTIONS, Section
@@ -165,3 +167,30 @@ def staff_reset_second_factor(request, pk):
         "will set up their authenticator app again the next time they sign in.",
     )
     return redirect("schools:edit", slug="staff", pk=staff.pk)
+
+
+@requires("configure_school")
+def email_problems(request):
+    """Alert emails that could not be delivered after every retry (no child's details shown)."""
+    failed = (
+        Alert.objects.filter(school=request.school, email_status="failed")
+        .select_related("recipient", "sender")
+        .order_by("-created_at")[:200]
+    )
+    return render(request, "schools/email_problems.html", {"failed": failed})
+
+
+@requires("configure_school")
+@require_POST
+def email_retry(request, pk):
+    alert = get_object_or_404(
+        Alert.objects.filter(school=request.school, email_status="failed"), pk=pk
+    )
+    with transaction.atomic():
+        Alert.objects.filter(pk=alert.pk).update(
+            email_status="pending", email_attempts=0, email_error=""
+        )
+        record(action="alert.email_retried", request=request, obj=alert.recipient)
+        transaction.on_commit(lambda: queue_alert_emails([alert.pk]))
+    messages.success(request, f"The email to {alert.recipient.full_name} will be sent again.")
+    return redirect("schools:email_problems")

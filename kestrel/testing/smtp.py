@@ -8,10 +8,15 @@ from aiosmtpd.controller import Controller
 
 
 class _Inbox:
-    def __init__(self):
+    def __init__(self, refuse_first: int = 0):
         self.messages: list[email.message.EmailMessage] = []
+        self.refuse_first = refuse_first
+        self.refused = 0
 
     async def handle_DATA(self, server, session, envelope):
+        if self.refused < self.refuse_first:
+            self.refused += 1
+            return "451 Requested action aborted: try again later"
         self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
         return "250 Message accepted for delivery"
 
@@ -25,14 +30,21 @@ def free_port() -> int:
 class SMTPServer:
     """Starts on enter; `.inbox` holds every message received, parsed."""
 
-    def __init__(self):
+    def __init__(self, refuse_first: int = 0):
         self.port = free_port()
-        self._inbox = _Inbox()
+        self._inbox = _Inbox(refuse_first)
         self._controller = Controller(self._inbox, hostname="127.0.0.1", port=self.port)
 
     @property
     def inbox(self):
         return self._inbox.messages
+
+    def delivered(self) -> dict[str, list]:
+        """Messages by Message-ID: what a mailbox shows, where one ID is one message."""
+        by_id: dict[str, list] = {}
+        for message in self.inbox:
+            by_id.setdefault(message["Message-ID"], []).append(message)
+        return by_id
 
     @property
     def url(self) -> str:

@@ -111,6 +111,8 @@ EXPECTED = {
     "library:index": SIGNED_IN,
     "schools:overview": ADMIN_ONLY,
     "schools:details": ADMIN_ONLY,
+    "schools:email_problems": ADMIN_ONLY,
+    "schools:email_retry": expect(**NOT_ADMINS, full="method"),
     "schools:section": ADMIN_ONLY,
     "schools:add": ADMIN_ONLY,
     "schools:edit": ADMIN_OWN_SCHOOL,

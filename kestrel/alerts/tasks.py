@@ -1,0 +1,123 @@
+"""Alert emails: one per alerted colleague, sent by the worker, never twice.
+
+The email says who alerted them and under which categories, and links to the sign-in page: no
+student's name, no incident text, nothing else (the guide). Each alert's email has a fixed
+Message-ID, its idempotency key: a worker that dies after sending and before recording it will
+send it again on recovery with the same Message-ID, which mailboxes treat as the same message.
+"""
+
+import datetime
+import logging
+from smtplib import SMTPException
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F, Q
+from django.tasks import default_task_backend, task
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from kestrel.alerts.models import Alert
+from kestrel.audit.services import record
+
+logger = logging.getLogger(__name__)
+
+
+def _backoff() -> list[int]:
+    """Seconds to wait before each retry; after the last, the email has failed."""
+    return list(getattr(settings, "ALERT_EMAIL_BACKOFF_SECONDS", [60, 300, 1800, 7200]))
+
+
+CLAIM_TIMEOUT = datetime.timedelta(minutes=10)
+
+
+def message_id(alert: Alert) -> str:
+    host = urlsplit(settings.SITE_URL).hostname or "kestrel.local"
+    return f"<kestrel-alert-{alert.pk}-{alert.created_at:%Y%m%d%H%M%S}@{host}>"
+
+
+def queue_alert_emails(alert_ids: list[int]) -> None:
+    """Called on commit: one task per alert (a rolled-back incident never gets here)."""
+    for alert_id in alert_ids:
+        send_alert_email.enqueue(alert_id)
+
+
+def _later(seconds: int):
+    return send_alert_email.using(run_after=timezone.now() + datetime.timedelta(seconds=seconds))
+
+
+def compose(alert: Alert) -> EmailMessage:
+    categories = [category.name for category in alert.incident.categories.all()]
+    context = {
+        "sender": alert.sender.full_name,
+        "kind": "an action" if alert.action_id else "an incident",
+        "categories": ", ".join(categories),
+        "link": f"{settings.SITE_URL}{reverse('accounts:login')}",
+        "school": alert.school.name,
+    }
+    return EmailMessage(
+        subject=f"Kestrel: {alert.sender.full_name} has alerted you ({context['categories']})",
+        body=render_to_string("alerts/email/alert.txt", context),
+        to=[alert.recipient.email],
+        headers={"Message-ID": message_id(alert)},
+    )
+
+
+@task
+def send_alert_email(alert_id: int) -> str:
+    """Sends one alert's email unless it has been sent (or another worker is sending it)."""
+    now = timezone.now()
+    claimable = Q(email_status="pending") | Q(
+        email_status="sending", email_claimed_at__lt=now - CLAIM_TIMEOUT
+    )
+    claimed = Alert.objects.filter(claimable, pk=alert_id).update(
+        email_status="sending", email_claimed_at=now, email_attempts=F("email_attempts") + 1
+    )
+    if not claimed:
+        return "not claimed"
+    if default_task_backend.supports_defer:
+        # A watchdog: should this worker die mid-send, this later run finds the claim stale.
+        _later(int(CLAIM_TIMEOUT.total_seconds()) + 60).enqueue(alert_id)
+    alert = (
+        Alert.objects.select_related("sender", "recipient", "school", "incident")
+        .prefetch_related("incident__categories")
+        .get(pk=alert_id)
+    )
+    try:
+        compose(alert).send()
+    except (SMTPException, OSError) as error:
+        return _failed(alert, error)
+    Alert.objects.filter(pk=alert_id).update(
+        email_status="sent", email_sent_at=timezone.now(), email_error=""
+    )
+    return "sent"
+
+
+def _failed(alert: Alert, error: Exception) -> str:
+    backoff = _backoff()
+    message = f"{type(error).__name__}: {error}"[:300]
+    if alert.email_attempts <= len(backoff):
+        Alert.objects.filter(pk=alert.pk).update(email_status="pending", email_error=message)
+        delay = backoff[alert.email_attempts - 1]
+        if default_task_backend.supports_defer:
+            _later(delay).enqueue(alert.pk)
+        else:
+            send_alert_email.enqueue(alert.pk)  # an immediate backend retries at once
+        logger.warning(
+            "Alert email %s failed (attempt %s), retrying", alert.pk, alert.email_attempts
+        )
+        return "retrying"
+    with transaction.atomic():
+        Alert.objects.filter(pk=alert.pk).update(email_status="failed", email_error=message)
+        record(
+            action="alert.email_failed",
+            actor=None,
+            school=alert.school,
+            obj=alert.recipient,
+            detail={"alert": alert.pk, "attempts": alert.email_attempts, "error": message},
+        )
+    logger.error("Alert email %s failed after %s attempts", alert.pk, alert.email_attempts)
+    return "failed"
