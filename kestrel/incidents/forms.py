@@ -159,3 +159,78 @@ class AddIncidentForm(forms.Form):
             for member in group.members.filter(is_active=True):
                 people.setdefault(member.pk, member)
         return list(people.values())
+
+
+class AddActionForm(forms.Form):
+    """The guide's Add Action form."""
+
+    text = forms.CharField(
+        label="Action Taken",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="What you did, or what you would now like a colleague to follow up.",
+        error_messages={"required": "Describe the action taken."},
+        max_length=100_000,
+    )
+    agencies = forms.ModelMultipleChoiceField(
+        queryset=Agency.objects.none(),
+        required=False,
+        label="Agency Involved",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    occurred_on = DateField(label="Date", latest=timezone.localdate)
+    occurred_time = forms.TimeField(
+        label="Time",
+        input_formats=["%H:%M", "%H.%M", "%H%M"],
+        help_text="24-hour clock, for example 14:08",
+        error_messages={
+            "required": "Enter the time.",
+            "invalid": "Enter the time as hours and minutes, for example 14:08.",
+        },
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    add_to_linked_students = forms.BooleanField(
+        label="Add action to linked students", required=False
+    )
+    share_documents = forms.BooleanField(label="Share documents?", required=False)
+    alert_staff = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(), required=False, widget=forms.MultipleHiddenInput
+    )
+    alert_groups = forms.ModelMultipleChoiceField(
+        queryset=AlertGroup.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    submission = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.school = school
+        self.fields["agencies"].queryset = Agency.objects.filter(school=school, is_active=True)
+        self.fields["alert_staff"].queryset = User.objects.filter(school=school, is_active=True)
+        self.fields["alert_groups"].queryset = AlertGroup.objects.filter(
+            school=school, is_active=True
+        )
+        self.fields["occurred_time"].govuk_width = 5
+        style_widgets(self)
+
+    def full_clean(self):
+        super().full_clean()
+        style_widgets(self)
+
+    def clean_text(self):
+        text = self.cleaned_data["text"].replace("\x00", "")
+        if not text.strip():
+            raise forms.ValidationError("Describe the action taken.")
+        return text
+
+    def clean(self):
+        cleaned = super().clean()
+        day, time = cleaned.get("occurred_on"), cleaned.get("occurred_time")
+        if day and time:
+            occurred = datetime.datetime.combine(day, time).replace(
+                tzinfo=ZoneInfo(self.school.time_zone)
+            )
+            if occurred > timezone.now():
+                self.add_error("occurred_time", "The date and time cannot be in the future.")
+            cleaned["occurred_at"] = occurred
+        return cleaned
+
+    recipients = AddIncidentForm.recipients

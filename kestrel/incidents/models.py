@@ -116,6 +116,7 @@ class Action(SchoolOwned):
     )
     add_to_linked_students = models.BooleanField("Add action to linked students", default=False)
     share_documents = models.BooleanField("Share documents?", default=False)
+    submission_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["occurred_at", "id"]

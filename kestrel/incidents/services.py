@@ -10,7 +10,7 @@ from django.utils import timezone
 from kestrel.alerts.models import Alert
 from kestrel.alerts.tasks import queue_alert_emails
 from kestrel.audit.services import record
-from kestrel.incidents.models import Incident, LinkedStudent
+from kestrel.incidents.models import Action, Incident, LinkedStudent
 
 
 def _required_rank(categories) -> int:
@@ -152,3 +152,77 @@ def _record(
             detail={"alerted": len(recipients), "linked": len(linked_students)},
         )
     return incident
+
+
+def add_action(
+    *,
+    actor,
+    incident: Incident,
+    text: str,
+    occurred_at: datetime.datetime,
+    agencies=(),
+    add_to_linked_students: bool = False,
+    share_documents: bool = False,
+    alert_recipients=(),
+    request=None,
+    submission_key: str | None = None,
+) -> Action:
+    """Adds an action to an incident the actor may see, and alerts colleagues the same way."""
+    problems = {}
+    if not text.strip():
+        problems["text"] = "Describe the action taken."
+    if occurred_at > timezone.now():
+        problems["occurred_at"] = "The date and time cannot be in the future."
+    if problems:
+        raise ValidationError(problems)
+    school = incident.school
+    try:
+        with transaction.atomic():
+            if submission_key:
+                earlier = Action.objects.filter(submission_key=submission_key).first()
+                if earlier is not None:
+                    return earlier
+            action = Action.objects.create(
+                school=school,
+                incident=incident,
+                author=actor,
+                text=text,
+                occurred_at=occurred_at,
+                add_to_linked_students=add_to_linked_students,
+                share_documents=share_documents,
+                submission_key=submission_key,
+            )
+            action.agencies.set([agency for agency in agencies if agency.school_id == school.pk])
+            recipients = {
+                user.pk: user
+                for user in alert_recipients
+                if user.school_id == school.pk and user.pk != actor.pk and user.is_active
+            }
+            alerts = Alert.objects.bulk_create(
+                Alert(school=school, incident=incident, action=action, recipient=user, sender=actor)
+                for user in recipients.values()
+            )
+            transaction.on_commit(partial(queue_alert_emails, [alert.pk for alert in alerts]))
+            record(
+                action="action.added",
+                actor=actor,
+                request=request,
+                obj=action,
+                student=incident.student,
+                detail={"incident": incident.pk, "alerted": len(alerts)},
+            )
+            for alert in alerts:
+                record(
+                    action="alert.sent",
+                    actor=actor,
+                    request=request,
+                    obj=incident,
+                    student=incident.student,
+                    detail={"recipient": alert.recipient_id, "action": action.pk},
+                )
+    except IntegrityError:
+        earlier = Action.objects.filter(submission_key=submission_key).first()
+        if submission_key and earlier is not None:
+            return earlier
+        raise
+    return action

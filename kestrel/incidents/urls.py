@@ -6,4 +6,5 @@ app_name = "incidents"
 urlpatterns = [
     path("add/", views.add_incident, name="add"),
     path("<int:pk>/", views.view_incident, name="view"),
+    path("<int:pk>/actions/add/", views.add_action, name="add_action"),
 ]

@@ -17,7 +17,7 @@ from kestrel.alerts.models import Alert
 from kestrel.alerts.selectors import unread_alerts
 from kestrel.audit.services import record
 from kestrel.incidents import services
-from kestrel.incidents.forms import AddIncidentForm
+from kestrel.incidents.forms import AddActionForm, AddIncidentForm
 from kestrel.incidents.selectors import incident_for_page
 from kestrel.students.models import Student
 from kestrel.students.names import display_label, mask_text, names_hidden
@@ -88,34 +88,13 @@ def add_incident_context(request, form) -> dict:
         for category in categories
         if category.parent_id is None
     ]
-    staff = [
-        {
-            "id": user.pk,
-            "name": user.full_name,
-            "title": user.job_title,
-            "rank": user.access_level.rank
-            if user.access_level and user.access_level.is_active
-            else -1,
-            "key": user.is_key_holder,
-        }
-        for user in form.fields["alert_staff"]
-        .queryset.select_related("access_level")
-        .order_by("last_name", "first_name")
-        if user.pk != request.user.pk
-    ]
-    groups = [
-        {"id": group.pk, "name": group.name, "members": [m.pk for m in group.members.all()]}
-        for group in form.fields["alert_groups"].queryset.prefetch_related("members")
-    ]
     student = _chosen(form, "student", school)
     return {
         "form": form,
         "main_categories": main,
         "chooser": {
-            "staff": staff,
-            "groups": groups,
+            **staff_chooser(request, form),
             "ranks": {str(c.pk): c.access_level.rank for c in categories},
-            "chosenStaff": [str(pk) for pk in form["alert_staff"].value() or []],
             "searchUrl": reverse("students:search"),
         },
         "chosen_student": student and display_label(student, hidden=hidden),
@@ -185,5 +164,97 @@ def view_incident(request, pk):
             "next_alert": next_alert,
             "keeps_access": key_unlocked(request) or request.user.is_key_holder,
             "receipts": receipts,
+        },
+    )
+
+
+def staff_chooser(request, form) -> dict:
+    """The colleagues and alert groups the "Alert Staff Members" chooser offers (no child data)."""
+    staff = [
+        {
+            "id": user.pk,
+            "name": user.full_name,
+            "title": user.job_title,
+            "rank": user.access_level.rank
+            if user.access_level and user.access_level.is_active
+            else -1,
+            "key": user.is_key_holder,
+        }
+        for user in form.fields["alert_staff"]
+        .queryset.select_related("access_level")
+        .order_by("last_name", "first_name")
+        if user.pk != request.user.pk
+    ]
+    groups = [
+        {"id": group.pk, "name": group.name, "members": [m.pk for m in group.members.all()]}
+        for group in form.fields["alert_groups"].queryset.prefetch_related("members")
+    ]
+    return {
+        "staff": staff,
+        "groups": groups,
+        "chosenStaff": [str(pk) for pk in form["alert_staff"].value() or []],
+    }
+
+
+@requires("signed_in")
+def add_action(request, pk):
+    """The guide's Add Action, below an incident the user may see."""
+    incident = incident_for_page(Viewer.of(request), pk)
+    if incident is None:
+        with transaction.atomic():
+            record(action="access.refused", request=request, detail={"incident": pk})
+        raise Http404("No incident you may open")
+    now = timezone.localtime()
+    form = AddActionForm(
+        request.POST or None,
+        school=request.school,
+        initial={
+            "occurred_on": now.date(),
+            "occurred_time": now.strftime("%H:%M"),
+            "submission": uuid.uuid4().hex,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.add_action(
+                actor=request.user,
+                request=request,
+                incident=incident,
+                text=data["text"],
+                occurred_at=data["occurred_at"],
+                agencies=data["agencies"],
+                add_to_linked_students=data["add_to_linked_students"],
+                share_documents=data["share_documents"],
+                alert_recipients=form.recipients(),
+                submission_key=f"{request.user.pk}:{data['submission']}",
+            )
+        except ValidationError as error:
+            for field, messages_ in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages_)
+        else:
+            messages.success(request, "Your action has been added.")
+            return redirect("incidents:view", pk=incident.pk)
+    hidden = names_hidden(request)
+    people = [incident.student, *(link.student for link in incident.links.all())]
+    # Everyone alerted to the incident, and whoever recorded it: they need to know what was done.
+    recipients = [
+        *incident.alerts.filter(action__isnull=True).values_list("recipient_id", flat=True),
+        incident.reporter_id,
+    ]
+    return render(
+        request,
+        "incidents/add_action.html",
+        {
+            "form": form,
+            "incident": incident,
+            "label": display_label(incident.student, hidden=hidden),
+            "text": mask_text(incident.text, people) if hidden else incident.text,
+            "incident_recipients": recipients,
+            "chooser": {
+                **staff_chooser(request, form),
+                "requiredRank": incident.required_rank,
+                "incidentRecipients": recipients,
+            },
         },
     )

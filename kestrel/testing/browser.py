@@ -51,7 +51,7 @@ def assert_accessible(page) -> None:
 def sign_in(page, live_server_url: str, email: str, password: str) -> None:
     """Signs in through the sign-in page as a person would, with the code from their phone."""
     from kestrel.accounts.models import User
-    from kestrel.testing.auth import authenticator_for, current_code
+    from kestrel.testing.auth import authenticator_for, next_unused_code
 
     device = authenticator_for(User.objects.get(email__iexact=email))
     page.goto(f"{live_server_url}/login/")
@@ -59,5 +59,5 @@ def sign_in(page, live_server_url: str, email: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Login").click()
     if "/login/verify/" in page.url:
-        page.get_by_label("Code from your authenticator app").fill(current_code(device))
+        page.get_by_label("Code from your authenticator app").fill(next_unused_code(device))
         page.get_by_role("button", name="Continue").click()

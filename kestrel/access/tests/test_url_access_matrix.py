@@ -135,6 +135,17 @@ EXPECTED = {
         other_admin="missing",
         other_dsl="missing",
     ),
+    "incidents:add_action": expect(
+        teacher="missing",
+        alerted="ok",
+        alerted_read="missing",
+        reporter="ok",
+        reporter_after_7_days="missing",
+        dsl="missing",
+        admin="missing",
+        other_admin="missing",
+        other_dsl="missing",
+    ),
     "students:search": SIGNED_IN,
     "alerts:read": POST_ONLY,
     "students:chronology": expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing"),
@@ -158,7 +169,7 @@ def _concrete(name: str, route: str, student_pk: int, staff_pk: int, incident_pk
     pk = student_pk
     if name in {"audit:staff", "schools:staff_reset_second_factor"}:
         pk = staff_pk
-    elif name == "incidents:view":
+    elif name in {"incidents:view", "incidents:add_action"}:
         pk = incident_pk
     return "/" + (
         route.replace("<slug:slug>", "students")

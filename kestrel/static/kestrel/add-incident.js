@@ -1,7 +1,7 @@
-// Add Incident: choosing the student, linked students and colleagues to alert, as the guide
-// describes. Chosen people become grey "chips" with a red ✕; colleagues who would not normally
-// be able to view the incident (by the chosen categories) are highlighted in red.
-const form = document.getElementById("add-incident");
+// Add Incident and Add Action: choosing the student, linked students and colleagues to alert, as
+// the guide describes. Chosen people become grey "chips" with a red ✕; colleagues who would not
+// normally be able to view the incident (by its categories) are highlighted in red.
+const form = document.querySelector("[data-incident-form]");
 const data = JSON.parse(document.getElementById("staff-chooser-data").textContent);
 const autocomplete = window.accessibleAutocomplete;
 
@@ -114,6 +114,7 @@ const staffList = staffBox.querySelector("[data-chips]");
 const staffById = new Map(data.staff.map((person) => [String(person.id), person]));
 
 function requiredRank() {
+  if (typeof data.requiredRank === "number") return data.requiredRank; // Add Action: fixed
   const checked = [...form.querySelectorAll("input[name=categories]:checked")];
   return Math.max(-1, ...checked.map((box) => data.ranks[box.value] ?? -1));
 }
@@ -177,6 +178,17 @@ for (const box of staffBox.querySelectorAll("input[name=alert_groups]")) {
       }
     } else {
       for (const item of staffList.querySelectorAll(`[data-group="${group.id}"]`)) item.remove();
+    }
+    highlight();
+  });
+}
+
+// Add Action: "Add incident alert recipients" adds everyone alerted to the incident.
+for (const button of form.querySelectorAll("[data-add-recipients]")) {
+  button.addEventListener("click", () => {
+    for (const id of data.incidentRecipients || []) {
+      const person = staffById.get(String(id));
+      if (person) addColleague(person);
     }
     highlight();
   });
