@@ -3,12 +3,13 @@
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from kestrel.access import keys
 from kestrel.access.decorators import requires
-from kestrel.accounts import second_factor, services
+from kestrel.accounts import second_factor, services, throttle
 from kestrel.accounts.forms import AuthenticatorCodeForm
 from kestrel.audit.services import record
 
@@ -29,10 +30,12 @@ def unlock(request):
         if services.second_factor_refused(request=request):
             form.add_error("code", "Too many wrong codes. Try again in 30 minutes.")
         elif device is not None and second_factor.check_code(device, form.cleaned_data["code"]):
+            # As after signing in: the right code forgets the wrong ones counted before it.
+            throttle.clear("second_factor.account", str(request.user.pk))
             with transaction.atomic():
                 until = keys.unlock(request)
                 record(action="key.unlocked", request=request, detail={"until": until.isoformat()})
-            messages.success(request, f"Key access is on until {until.astimezone():%H:%M}.")
+            messages.success(request, f"Key access is on until {timezone.localtime(until):%H:%M}.")
             return redirect(_safe_next(request))
         else:
             services.record_failed_second_factor(request=request, kind="key")
