@@ -16,7 +16,9 @@ from kestrel.audit.services import record
 
 def _safe_next(request) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}):
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return candidate
     return "/dashboard/"
 
@@ -37,7 +39,7 @@ def unlock(request):
                 record(action="key.unlocked", request=request, detail={"until": until.isoformat()})
             messages.success(request, f"Key access is on until {timezone.localtime(until):%H:%M}.")
             return redirect(_safe_next(request))
-        else:
+        elif device is not None:
             services.record_failed_second_factor(request=request, kind="key")
             form.add_error("code", "That code is not right, or has been used already.")
     return render(

@@ -42,6 +42,15 @@ def index(request):
     )
 
 
+def _filter_form(request) -> tuple[TrailFilterForm, dict | None]:
+    """The date filter; None for the dates when they cannot be read (then nothing is listed)."""
+    asked = any(key.startswith(("start", "end")) for key in request.GET)
+    form = TrailFilterForm(request.GET if asked else None)
+    if not asked:
+        return form, {}
+    return form, (form.cleaned_data if form.is_valid() else None)
+
+
 def _trail_page(request, events):
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [{"event": event, "what": describe(event.action)} for event in page]
@@ -51,11 +60,15 @@ def _trail_page(request, events):
 @requires("view_audit_trail")
 def student(request, pk):
     child = get_object_or_404(Student.objects.filter(school=request.school), pk=pk)
-    form = TrailFilterForm(request.GET or None)
-    dates = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    form, dates = _filter_form(request)
     events = student_trail(
-        school=request.school, student=child, start=dates.get("start"), end=dates.get("end")
+        school=request.school,
+        student=child,
+        start=(dates or {}).get("start"),
+        end=(dates or {}).get("end"),
     )
+    if dates is None:
+        events = events.none()
     page, rows = _trail_page(request, events)
     with transaction.atomic():
         record(action="audit.student_viewed", request=request, obj=child, student=child)
@@ -69,11 +82,15 @@ def student(request, pk):
 @requires("view_audit_trail")
 def staff(request, pk):
     colleague = get_object_or_404(User.objects.filter(school=request.school), pk=pk)
-    form = TrailFilterForm(request.GET or None)
-    dates = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    form, dates = _filter_form(request)
     events = staff_trail(
-        school=request.school, staff=colleague, start=dates.get("start"), end=dates.get("end")
+        school=request.school,
+        staff=colleague,
+        start=(dates or {}).get("start"),
+        end=(dates or {}).get("end"),
     )
+    if dates is None:
+        events = events.none()
     page, rows = _trail_page(request, events)
     with transaction.atomic():
         record(action="audit.staff_viewed", request=request, obj=colleague)

@@ -118,6 +118,9 @@ def section_edit(request, slug, pk):
 
 def _edit(request, section: Section, obj):
     adding = obj.pk is None
+    withheld = section.holds_child_data and not adding and names_hidden(request)
+    if withheld and request.method == "POST":
+        return redirect("schools:edit", slug=section.slug, pk=obj.pk)  # no form was shown
     form = section.form(
         request.POST or None, instance=obj, school=request.school, actor=request.user
     )
@@ -150,7 +153,7 @@ def _edit(request, section: Section, obj):
             "obj": obj,
             "adding": adding,
             # Under Hide Names a student's form (full of their names) is not sent at all.
-            "withheld": section.holds_child_data and not adding and names_hidden(request),
+            "withheld": withheld,
         },
     )
 

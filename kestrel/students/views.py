@@ -31,7 +31,9 @@ def hide_names(request):
     with transaction.atomic():
         record(action="names.hidden" if hidden else "names.shown", request=request)
     back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         back = "/dashboard/"
     return redirect(back)
 
