@@ -37,3 +37,30 @@ def my_history(user) -> list:
     entries = [("incident", incident.recorded_at, incident) for incident in incidents]
     entries += [("action", action.recorded_at, action) for action in actions]
     return sorted(entries, key=lambda entry: entry[1], reverse=True)
+
+
+def school_days_before(moment: datetime.datetime, days: int) -> datetime.datetime:
+    """The same time of day, `days` school days (Monday to Friday) earlier."""
+    cursor = moment
+    remaining = days
+    while remaining:
+        cursor -= datetime.timedelta(days=1)
+        if cursor.weekday() < 5:
+            remaining -= 1
+    return cursor
+
+
+def overdue_dsl_alerts(school) -> QuerySet[Alert]:
+    """Alerts to key holders (the DSL team) still unread after the school's escalation time."""
+    now = timezone.localtime()
+    cutoff = school_days_before(now, school.escalation_school_days)
+    return (
+        Alert.objects.filter(
+            school=school,
+            read_at__isnull=True,
+            recipient__is_key_holder=True,
+            created_at__lt=cutoff,
+        )
+        .select_related("recipient", "sender", "incident__student")
+        .order_by("created_at")
+    )

@@ -7,15 +7,20 @@ from django.views.decorators.http import require_POST
 from kestrel.access.decorators import requires
 from kestrel.alerts import services
 from kestrel.alerts.models import Alert
-from kestrel.alerts.selectors import my_history, unread_alerts
+from kestrel.alerts.selectors import my_history, overdue_dsl_alerts, unread_alerts
 
 
 @requires("signed_in")
 def dashboard(request):
+    overdue = list(overdue_dsl_alerts(request.school)) if request.user.is_key_holder else []
     return render(
         request,
         "alerts/dashboard.html",
-        {"alerts": list(unread_alerts(request.user)), "history": my_history(request.user)},
+        {
+            "alerts": list(unread_alerts(request.user)),
+            "history": my_history(request.user),
+            "overdue": overdue,
+        },
     )
 
 

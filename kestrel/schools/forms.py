@@ -11,6 +11,7 @@ class SchoolDetailsForm(forms.ModelForm):
             "name",
             "require_two_factor",
             "key_unlock_minutes",
+            "escalation_school_days",
             "website_url",
             "user_guide_url",
             "support_url",
@@ -21,6 +22,7 @@ class SchoolDetailsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["key_unlock_minutes"].govuk_width = 3
+        self.fields["escalation_school_days"].govuk_width = 3
         # A blank (or all-spaces) name never reaches clean_name: say the same thing here.
         self.fields["name"].error_messages["required"] = "Enter the school's name."
         style_widgets(self)

@@ -24,6 +24,13 @@ class School(models.Model):
         validators=[MinValueValidator(1)],
         help_text="How long a key holder's unlock lasts before they must use their key again.",
     )
+    escalation_school_days = models.PositiveSmallIntegerField(
+        "Flag unread alerts to the DSL team after (school days)",
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text="An alert to a Designated Safeguarding Lead that is still unread after this "
+        "many school days (Monday to Friday) is flagged on the DSL team’s Dashboard.",
+    )
     website_url = models.URLField("School website", blank=True)
     user_guide_url = models.URLField("User guide link", blank=True)
     support_url = models.URLField("Contact support link", blank=True)

@@ -8,12 +8,18 @@ from aiosmtpd.controller import Controller
 
 
 class _Inbox:
-    def __init__(self, refuse_first: int = 0):
+    def __init__(self, refuse_first: int = 0, drop_first: int = 0):
         self.messages: list[email.message.EmailMessage] = []
         self.refuse_first = refuse_first
+        self.drop_first = drop_first
         self.refused = 0
+        self.dropped = 0
 
     async def handle_DATA(self, server, session, envelope):
+        if self.dropped < self.drop_first:
+            self.dropped += 1
+            server.transport.close()  # hang up mid-conversation, as a flaky relay does
+            return "421 closing"
         if self.refused < self.refuse_first:
             self.refused += 1
             return "451 Requested action aborted: try again later"
@@ -30,9 +36,9 @@ def free_port() -> int:
 class SMTPServer:
     """Starts on enter; `.inbox` holds every message received, parsed."""
 
-    def __init__(self, refuse_first: int = 0):
+    def __init__(self, refuse_first: int = 0, drop_first: int = 0):
         self.port = free_port()
-        self._inbox = _Inbox(refuse_first)
+        self._inbox = _Inbox(refuse_first, drop_first)
         self._controller = Controller(self._inbox, hostname="127.0.0.1", port=self.port)
 
     @property

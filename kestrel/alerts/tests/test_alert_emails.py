@@ -111,6 +111,20 @@ def test_a_refusing_smtp_server_gets_the_email_once_it_accepts(
         assert len(smtp.delivered()) == 1
 
 
+def test_a_server_that_hangs_up_gets_the_email_once_it_stays_on_the_line(
+    guide, people, transactional_db, worker_settings
+):
+    hannah, category = guide
+    with SMTPServer(drop_first=2) as smtp:
+        worker_settings.MAILERS = {"default": email_from_url(smtp.url)}
+        record(people, hannah, category, [people.teacher, people.admin])
+        for _ in range(5):
+            run_worker()
+        assert set(Alert.objects.values_list("email_status", flat=True)) == {"sent"}
+        assert len(smtp.delivered()) == 2
+        assert len(smtp.inbox) == 2  # each arrived exactly once
+
+
 def test_a_worker_killed_after_sending_does_not_make_a_second_message(
     guide, people, transactional_db, worker_settings
 ):
