@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "kestrel.audit",
     "kestrel.access",
     "kestrel.library",
+    "kestrel.files",
     "kestrel.ops",
 ]
 
@@ -179,6 +180,10 @@ WHITENOISE_AUTOREFRESH = DEBUG
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
+
+# Files above this size are streamed to a temporary file rather than held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("kestrel.accounts.urls")),
     path("incidents/", include("kestrel.incidents.urls")),
     path("alerts/", include("kestrel.alerts.urls")),
+    path("files/", include("kestrel.files.urls")),
     path("students/", include("kestrel.students.urls")),
     path("library/", include("kestrel.library.urls")),
     path("school/", include("kestrel.schools.urls")),

@@ -10,6 +10,7 @@ from django.utils import timezone
 from kestrel.alerts.models import Alert
 from kestrel.alerts.tasks import queue_alert_emails
 from kestrel.audit.services import record
+from kestrel.files.services import attach
 from kestrel.incidents.models import Action, Incident, LinkedStudent
 
 
@@ -31,6 +32,7 @@ def add_incident(
     request=None,
     recorded_at: datetime.datetime | None = None,
     submission_key: str | None = None,
+    file_ids=(),
 ) -> Incident:
     """Records an incident with its categories, linked students, agencies and alerts, in one
     transaction with its audit event. `recorded_at` is for imports and the demo; it is now."""
@@ -64,6 +66,7 @@ def add_incident(
             request=request,
             recorded_at=recorded_at,
             submission_key=submission_key,
+            file_ids=list(file_ids),
         )
     except IntegrityError:
         # The same form sent twice at once (a double click): the first one's incident stands.
@@ -87,6 +90,7 @@ def _record(
     request,
     recorded_at,
     submission_key,
+    file_ids,
 ) -> Incident:
     with transaction.atomic():
         if submission_key:
@@ -130,6 +134,7 @@ def _record(
             )
             for user in recipients.values()
         )
+        attach(actor=actor, ids=file_ids, incident=incident)
         transaction.on_commit(partial(queue_alert_emails, [alert.pk for alert in alerts]))
         for alert in alerts:
             record(
@@ -166,6 +171,7 @@ def add_action(
     alert_recipients=(),
     request=None,
     submission_key: str | None = None,
+    file_ids=(),
 ) -> Action:
     """Adds an action to an incident the actor may see, and alerts colleagues the same way."""
     problems = {}
@@ -193,6 +199,7 @@ def add_action(
                 submission_key=submission_key,
             )
             action.agencies.set([agency for agency in agencies if agency.school_id == school.pk])
+            attach(actor=actor, ids=file_ids, action=action)
             recipients = {
                 user.pk: user
                 for user in alert_recipients

@@ -16,6 +16,8 @@ from kestrel.access.records import Viewer
 from kestrel.alerts.models import Alert
 from kestrel.alerts.selectors import unread_alerts
 from kestrel.audit.services import record
+from kestrel.files.checks import ACCEPTED_LABEL, MAX_LABEL
+from kestrel.files.models import Attachment
 from kestrel.incidents import services
 from kestrel.incidents.forms import AddActionForm, AddIncidentForm
 from kestrel.incidents.selectors import incident_for_page
@@ -50,6 +52,7 @@ def add_incident(request):
                 agencies=data["agencies"],
                 alert_recipients=form.recipients(),
                 submission_key=f"{request.user.pk}:{data['submission']}",
+                file_ids=request.POST.getlist("files"),
             )
         except ValidationError as error:
             for field, messages_ in error.message_dict.items():
@@ -90,6 +93,7 @@ def add_incident_context(request, form) -> dict:
     ]
     student = _chosen(form, "student", school)
     return {
+        **files_context(request),
         "form": form,
         "main_categories": main,
         "chooser": {
@@ -164,6 +168,7 @@ def view_incident(request, pk):
             "next_alert": next_alert,
             "keeps_access": key_unlocked(request) or request.user.is_key_holder,
             "receipts": receipts,
+            "files": list(incident.attachments.all()),
         },
     )
 
@@ -228,6 +233,7 @@ def add_action(request, pk):
                 share_documents=data["share_documents"],
                 alert_recipients=form.recipients(),
                 submission_key=f"{request.user.pk}:{data['submission']}",
+                file_ids=request.POST.getlist("files"),
             )
         except ValidationError as error:
             for field, messages_ in error.message_dict.items():
@@ -251,6 +257,7 @@ def add_action(request, pk):
             "label": display_label(incident.student, hidden=hidden),
             "text": mask_text(incident.text, people) if hidden else incident.text,
             "incident_recipients": recipients,
+            **files_context(request),
             "chooser": {
                 **staff_chooser(request, form),
                 "requiredRank": incident.required_rank,
@@ -258,3 +265,16 @@ def add_action(request, pk):
             },
         },
     )
+
+
+def files_context(request) -> dict:
+    """The Files field: its limits, and files already uploaded when a submit was refused."""
+    ids = [pk for pk in request.POST.getlist("files") if pk.isdigit()] if request.POST else []
+    chosen = Attachment.objects.filter(
+        pk__in=ids, uploaded_by=request.user, incident__isnull=True, action__isnull=True
+    )
+    return {
+        "files_limit": MAX_LABEL,
+        "files_accepted": ACCEPTED_LABEL,
+        "chosen_files": list(chosen) if ids else [],
+    }

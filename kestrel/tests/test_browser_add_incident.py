@@ -88,3 +88,42 @@ def test_a_teacher_adds_an_incident_choosing_student_categories_links_and_collea
     incident = Incident.objects.get()
     assert {c.name for c in incident.categories.all()} == {"Child Protection", "CAF"}
     assert [link.student.legal_first_name for link in incident.links.all()] == ["Matthew"]
+
+
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+
+
+def test_files_upload_as_they_are_chosen_refusals_are_explained_and_the_rest_attach(
+    page, site, people, password
+):
+    sign_in(page, site, people.teacher.email, password)
+    page.goto(f"{site}/incidents/add/")
+    chooser = page.get_by_label("Click to browse or drag a file to upload")
+    chooser.set_input_files(
+        [
+            {"name": "minutes.pdf", "mimeType": "application/pdf", "buffer": PDF},
+            {
+                "name": "report.pdf",
+                "mimeType": "application/pdf",
+                "buffer": b"MZ\x90\x00" + b"\x00" * 200,
+            },
+        ]
+    )
+    uploads = page.get_by_role("list", name="Files added")
+    expect(uploads.get_by_text("minutes.pdf (")).to_be_visible()
+    expect(page.get_by_text("“report.pdf” is not a type of file Kestrel accepts")).to_be_visible()
+    expect(uploads.get_by_role("listitem")).to_have_count(1)
+    assert_accessible(page)
+
+    page.get_by_label("Student", exact=True).fill("hannah")
+    page.get_by_role("option", name="Hannah Greenwood (1B)").click()
+    page.get_by_label("Incident", exact=True).fill("Meeting minutes attached.")
+    page.get_by_label("Home Issues").check()
+    page.get_by_role("button", name="Add Incident").click()
+    expect(
+        page.get_by_role("heading", name="Viewing Incident - Hannah Greenwood (1B)")
+    ).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="minutes.pdf").click()
+    assert download.value.suggested_filename == "minutes.pdf"
+    assert Incident.objects.get().attachments.count() == 1

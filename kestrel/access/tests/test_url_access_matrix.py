@@ -9,10 +9,13 @@ import datetime
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from kestrel.accounts.middleware import SIGNED_IN_AT
+from kestrel.files.models import Attachment
 from kestrel.testing.auth import authenticator_for, sign_in_fully, unlock_key
 from kestrel.testing.factories import (
     AccessLevelFactory,
@@ -146,6 +149,18 @@ EXPECTED = {
         other_admin="missing",
         other_dsl="missing",
     ),
+    "files:upload": POST_ONLY,
+    "files:download": expect(
+        teacher="missing",
+        alerted="ok",
+        alerted_read="missing",
+        reporter="ok",
+        reporter_after_7_days="missing",
+        dsl="missing",
+        admin="missing",
+        other_admin="missing",
+        other_dsl="missing",
+    ),
     "students:search": SIGNED_IN,
     "alerts:read": POST_ONLY,
     "students:chronology": expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing"),
@@ -165,7 +180,9 @@ def all_urls():
     return list(_walk(get_resolver()))
 
 
-def _concrete(name: str, route: str, student_pk: int, staff_pk: int, incident_pk: int) -> str:
+def _concrete(
+    name: str, route: str, student_pk: int, staff_pk: int, incident_pk: int, file_key=""
+) -> str:
     pk = student_pk
     if name in {"audit:staff", "schools:staff_reset_second_factor"}:
         pk = staff_pk
@@ -176,6 +193,7 @@ def _concrete(name: str, route: str, student_pk: int, staff_pk: int, incident_pk
         .replace("<int:pk>", str(pk))
         .replace("<uidb64>", "MQ")
         .replace("<token>", "set-password")
+        .replace("<uuid:key>", str(file_key))
     )
 
 
@@ -234,6 +252,16 @@ def test_each_role_gets_exactly_the_expected_answer_from_every_url(role, people,
         categories=[CategoryFactory(school=school, access_level=people.dsl.access_level)],
         recorded_at=timezone.now() - datetime.timedelta(days=days_ago),
     )
+    attachment = Attachment.objects.create(
+        school=school,
+        uploaded_by=reporter,
+        incident=incident,
+        original_name="minutes.pdf",
+        stored_name=default_storage.save("attachments/matrix.pdf", ContentFile(b"%PDF-1.4 m")),
+        content_type="application/pdf",
+        size=10,
+        sha256="0" * 64,
+    )
     if role in {"reporter", "reporter_after_7_days"}:
         sign_in_fully(client, reporter)
     elif role in {"alerted", "alerted_read"}:
@@ -257,7 +285,7 @@ def test_each_role_gets_exactly_the_expected_answer_from_every_url(role, people,
         sign_in_fully(client, getattr(people, role))
     unexpected = {}
     for name, route, _ in all_urls():
-        url = _concrete(name, route, student.pk, people.teacher.pk, incident.pk)
+        url = _concrete(name, route, student.pk, people.teacher.pk, incident.pk, attachment.key)
         response = client.get(url)
         got = _outcome(response)
         if got != EXPECTED[name][role]:
