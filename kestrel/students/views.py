@@ -55,11 +55,22 @@ def chronology(request, pk):
     entries = []
     for incident in page:
         people = [incident.student, *(link.student for link in incident.links.all())]
+        linked = incident.student_id != student.pk
+        actions = [
+            {
+                "action": action,
+                "text": mask_text(action.text, people) if hidden else action.text,
+            }
+            for action in incident.actions.all()
+            # On a linked student's chronology, only actions added "to linked students".
+            if not linked or action.add_to_linked_students
+        ]
         entries.append(
             {
                 "incident": incident,
-                "linked": incident.student_id != student.pk,
+                "linked": linked,
                 "text": mask_text(incident.text, people) if hidden else incident.text,
+                "actions": actions,
             }
         )
     return render(

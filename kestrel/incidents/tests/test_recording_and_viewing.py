@@ -202,3 +202,25 @@ def test_incident_page_and_chronology_use_the_same_number_of_queries_for_1_or_20
     many_incident = _count_queries(client, f"/incidents/{incident.pk}/")
     assert many_chronology == one_chronology
     assert many_incident == one_incident
+
+
+def test_actions_show_on_the_chronology_and_on_a_linked_students_only_when_asked(
+    people, hannah, matthew, categories, signed_in
+):
+    from kestrel.incidents.services import add_action
+
+    incident = record_guide_incident(people, hannah, matthew, categories)
+    when = timezone.now() - datetime.timedelta(minutes=30)
+    add_action(actor=people.dsl, incident=incident, text="Rang mum.", occurred_at=when)
+    add_action(
+        actor=people.dsl,
+        incident=incident,
+        text="Told both class teachers.",
+        occurred_at=when,
+        add_to_linked_students=True,
+    )
+    client = unlock_key(signed_in(people.dsl))
+    own = client.get(f"/students/{hannah.pk}/").content.decode()
+    linked = client.get(f"/students/{matthew.pk}/").content.decode()
+    assert "Rang mum." in own and "Told both class teachers." in own
+    assert "Rang mum." not in linked and "Told both class teachers." in linked
