@@ -7,6 +7,7 @@ from django.utils import timezone
 from kestrel.accounts.models import User
 from kestrel.alerts.models import AlertGroup
 from kestrel.forms import DateField, SchoolModelForm, style_widgets
+from kestrel.incidents.body_map import parse_markers
 from kestrel.incidents.models import Category
 from kestrel.schools.models import Agency
 from kestrel.students.models import Student
@@ -79,6 +80,7 @@ class AddIncidentForm(forms.Form):
     linked_students = forms.ModelMultipleChoiceField(
         queryset=Student.objects.none(), required=False, widget=forms.MultipleHiddenInput
     )
+    markers = forms.CharField(required=False, widget=forms.HiddenInput, max_length=10_000)
     occurred_on = DateField(label="Date", latest=timezone.localdate)
     occurred_time = forms.TimeField(
         label="Time",
@@ -130,6 +132,9 @@ class AddIncidentForm(forms.Form):
         if not text.strip():
             raise forms.ValidationError("Describe the incident.")
         return text
+
+    def clean_markers(self):
+        return parse_markers(self.cleaned_data.get("markers") or "")
 
     def clean(self):
         cleaned = super().clean()

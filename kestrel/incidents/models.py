@@ -124,3 +124,33 @@ class Action(SchoolOwned):
 
     def __str__(self) -> str:
         return f"Action {self.pk}"
+
+
+class BodyMapMarker(models.Model):
+    """A numbered mark on the body map; the incident text refers to it by its number."""
+
+    SIDES = [("front", "Front"), ("back", "Back")]
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="markers")
+    number = models.PositiveSmallIntegerField()
+    side = models.CharField(max_length=5, choices=SIDES)
+    # Where on the figure, as fractions of its width and height (0 to 1).
+    x = models.FloatField()
+    y = models.FloatField()
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "number"], name="marker_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"Marker {self.number} ({self.side})"
+
+    @property
+    def svg_x(self) -> float:
+        return round(self.x * 200, 1)
+
+    @property
+    def svg_y(self) -> float:
+        return round(self.y * 420, 1)

@@ -10,6 +10,8 @@ def _with_everything(incidents: QuerySet) -> QuerySet:
     return incidents.select_related("student", "reporter").prefetch_related(
         "categories",
         "agencies",
+        "markers",
+        "attachments",
         Prefetch("links", queryset=LinkedStudent.objects.select_related("student")),
         Prefetch(
             "actions",

@@ -11,7 +11,7 @@ from kestrel.alerts.models import Alert
 from kestrel.alerts.tasks import queue_alert_emails
 from kestrel.audit.services import record
 from kestrel.files.services import attach
-from kestrel.incidents.models import Action, Incident, LinkedStudent
+from kestrel.incidents.models import Action, BodyMapMarker, Incident, LinkedStudent
 
 
 def _required_rank(categories) -> int:
@@ -33,6 +33,7 @@ def add_incident(
     recorded_at: datetime.datetime | None = None,
     submission_key: str | None = None,
     file_ids=(),
+    markers=(),
 ) -> Incident:
     """Records an incident with its categories, linked students, agencies and alerts, in one
     transaction with its audit event. `recorded_at` is for imports and the demo; it is now."""
@@ -67,6 +68,7 @@ def add_incident(
             recorded_at=recorded_at,
             submission_key=submission_key,
             file_ids=list(file_ids),
+            markers=list(markers),
         )
     except IntegrityError:
         # The same form sent twice at once (a double click): the first one's incident stands.
@@ -91,6 +93,7 @@ def _record(
     recorded_at,
     submission_key,
     file_ids,
+    markers,
 ) -> Incident:
     with transaction.atomic():
         if submission_key:
@@ -135,6 +138,9 @@ def _record(
             for user in recipients.values()
         )
         attach(actor=actor, ids=file_ids, incident=incident)
+        BodyMapMarker.objects.bulk_create(
+            BodyMapMarker(incident=incident, **marker) for marker in markers
+        )
         transaction.on_commit(partial(queue_alert_emails, [alert.pk for alert in alerts]))
         for alert in alerts:
             record(

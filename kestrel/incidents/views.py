@@ -53,6 +53,7 @@ def add_incident(request):
                 alert_recipients=form.recipients(),
                 submission_key=f"{request.user.pk}:{data['submission']}",
                 file_ids=request.POST.getlist("files"),
+                markers=data["markers"],
             )
         except ValidationError as error:
             for field, messages_ in error.message_dict.items():
@@ -169,6 +170,7 @@ def view_incident(request, pk):
             "keeps_access": key_unlocked(request) or request.user.is_key_holder,
             "receipts": receipts,
             "files": list(incident.attachments.all()),
+            "markers": list(incident.markers.all()),
         },
     )
 

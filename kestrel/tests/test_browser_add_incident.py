@@ -127,3 +127,66 @@ def test_files_upload_as_they_are_chosen_refusals_are_explained_and_the_rest_att
         page.get_by_role("link", name="minutes.pdf").click()
     assert download.value.suggested_filename == "minutes.pdf"
     assert Incident.objects.get().attachments.count() == 1
+
+
+def test_an_incident_with_every_field_appears_complete_on_both_chronologies(
+    page, site, people, password, school
+):
+    from kestrel.schools.models import Agency
+
+    Agency.objects.create(school=school, name="Children's Social Care")
+    sign_in(page, site, people.dsl.email, password)
+    page.goto(f"{site}/incidents/add/")
+    page.get_by_label("Student", exact=True).fill("hannah")
+    page.get_by_role("option", name="Hannah Greenwood (1B)").click()
+    page.get_by_label("Incident", exact=True).fill(
+        "Bruise on the left arm (marker 1) and a graze on the back (marker 2)."
+    )
+    page.get_by_label("Child Protection", exact=True).check()
+    page.get_by_label("Linked student(s)").fill("matthew")
+    page.get_by_role("option", name="Matthew Greenwood (5B)").click()
+
+    page.get_by_text("Body map").click()
+    front = page.locator("[data-body-map=front]")
+    back = page.locator("[data-body-map=back]")
+    expect(front).to_be_visible()
+    box = front.bounding_box()
+    front.click(position={"x": box["width"] * 0.2, "y": box["height"] * 0.4})  # marker 1
+    front.click(position={"x": box["width"] * 0.8, "y": box["height"] * 0.8})  # marker 2
+    page.get_by_role("button", name="Remove marker 2").click()
+    back.focus()  # by keyboard: move the cross and press Enter
+    for key in ("ArrowDown", "ArrowDown", "ArrowRight", "Enter"):
+        page.keyboard.press(key)
+    expect(page.get_by_text("Marker 2, back")).to_be_visible()
+    assert_accessible(page)  # with the body map open
+
+    page.get_by_label("Click to browse or drag a file to upload").set_input_files(
+        [{"name": "minutes.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    expect(
+        page.get_by_role("list", name="Files added").get_by_text("minutes.pdf (")
+    ).to_be_visible()
+    page.get_by_label("Children's Social Care").check()
+    page.get_by_role("button", name="Add Incident").click()
+
+    expect(
+        page.get_by_role("heading", name="Viewing Incident - Hannah Greenwood (1B)")
+    ).to_be_visible()
+    expect(page.get_by_text("Markers: 1 (front), 2 (back)")).to_be_visible()
+    expect(page.get_by_role("link", name="minutes.pdf")).to_be_visible()
+    expect(page.get_by_text("Matthew Greenwood (5B)")).to_be_visible()
+    expect(page.get_by_text("Children's Social Care")).to_be_visible()
+    assert_accessible(page)
+
+    incident = Incident.objects.get()
+    page.get_by_role("link", name="Unlock key").click()
+    from kestrel.testing.auth import authenticator_for, next_unused_code
+
+    page.get_by_label("Code from your authenticator app").fill(
+        next_unused_code(authenticator_for(people.dsl))
+    )
+    page.get_by_role("button", name="Unlock").click()
+    for student in (incident.student, incident.links.get().student):
+        page.goto(f"{site}/students/{student.pk}/")
+        expect(page.get_by_text("Bruise on the left arm (marker 1)")).to_be_visible()
+        assert_accessible(page)

@@ -9,69 +9,18 @@ from hypothesis import strategies as st
 
 from kestrel.alerts.models import Alert
 from kestrel.incidents.models import Incident
+from kestrel.incidents.tests.add_incident_post import add_incident_post
 from kestrel.testing.factories import (
-    AgencyFactory,
-    AlertGroupFactory,
-    CategoryFactory,
     StudentFactory,
 )
 
 ADD = "/incidents/add/"
 
 
-@pytest.fixture
-def setup(school, levels, people):
-    hannah = StudentFactory(
-        school=school, legal_first_name="Hannah", legal_last_name="Greenwood", tutor_group="1B"
-    )
-    matthew = StudentFactory(
-        school=school, legal_first_name="Matthew", legal_last_name="Greenwood", tutor_group="5B"
-    )
-    child_protection = CategoryFactory(
-        school=school, name="Child Protection", access_level=levels.dsl
-    )
-    cause = CategoryFactory(
-        school=school, name="Cause for Concern", parent=child_protection, access_level=levels.dsl
-    )
-    home = CategoryFactory(school=school, name="Home Issues", access_level=levels.staff)
-    slt = AlertGroupFactory(school=school, name="SLT")
-    slt.members.set([people.dsl])
-    agency = AgencyFactory(school=school, name="Police")
-    return {
-        "hannah": hannah,
-        "matthew": matthew,
-        "child_protection": child_protection,
-        "cause": cause,
-        "home": home,
-        "slt": slt,
-        "agency": agency,
-    }
-
-
-def form_data(setup, people, **changes):
-    now = timezone.localtime() - datetime.timedelta(minutes=5)
-    data = {
-        "submission": "a" * 32,
-        "student": setup["hannah"].pk,
-        "text": "Hannah said her dad waited at the gate again. She was upset.",
-        "categories": [setup["cause"].pk, setup["home"].pk],
-        "linked_students": [setup["matthew"].pk],
-        "occurred_on_0": now.day,
-        "occurred_on_1": now.month,
-        "occurred_on_2": now.year,
-        "occurred_time": now.strftime("%H:%M"),
-        "alert_staff": [people.admin.pk],
-        "alert_groups": [setup["slt"].pk],
-        "agencies": [setup["agency"].pk],
-    }
-    data.update(changes)
-    return {key: value for key, value in data.items() if value is not None}
-
-
 def test_a_teacher_records_an_incident_with_everything_the_guide_lists(setup, people, signed_in):
     client = signed_in(people.teacher)
     assert client.get(ADD).status_code == 200
-    response = client.post(ADD, form_data(setup, people))
+    response = client.post(ADD, add_incident_post(setup, people))
     incident = Incident.objects.get()
     assert response["Location"] == f"/incidents/{incident.pk}/"
     assert incident.reporter == people.teacher
@@ -93,8 +42,8 @@ def test_a_teacher_records_an_incident_with_everything_the_guide_lists(setup, pe
 
 def test_pressing_add_incident_twice_records_one_incident(setup, people, signed_in):
     client = signed_in(people.teacher)
-    first = client.post(ADD, form_data(setup, people))
-    second = client.post(ADD, form_data(setup, people))
+    first = client.post(ADD, add_incident_post(setup, people))
+    second = client.post(ADD, add_incident_post(setup, people))
     assert Incident.objects.count() == 1
     assert first["Location"] == second["Location"]
 
@@ -113,7 +62,7 @@ def test_a_refused_incident_says_why_and_keeps_everything_typed(
     setup, people, signed_in, changes, message
 ):
     client = signed_in(people.teacher)
-    response = client.post(ADD, form_data(setup, people, **changes))
+    response = client.post(ADD, add_incident_post(setup, people, **changes))
     html = response.content.decode()
     assert response.status_code == 200
     assert message in html
@@ -132,7 +81,7 @@ def test_a_time_in_the_future_is_refused(setup, people, signed_in):
     if later.date() != timezone.localdate():
         later = timezone.localtime().replace(hour=23, minute=59)
     response = signed_in(people.teacher).post(
-        ADD, form_data(setup, people, occurred_time=later.strftime("%H:%M"))
+        ADD, add_incident_post(setup, people, occurred_time=later.strftime("%H:%M"))
     )
     assert "The date and time cannot be in the future." in response.content.decode()
     assert Incident.objects.count() == 0
@@ -140,7 +89,9 @@ def test_a_time_in_the_future_is_refused(setup, people, signed_in):
 
 def test_another_schools_student_cannot_be_recorded_against(setup, people, signed_in, other_school):
     stranger = StudentFactory(school=other_school)
-    response = signed_in(people.teacher).post(ADD, form_data(setup, people, student=stranger.pk))
+    response = signed_in(people.teacher).post(
+        ADD, add_incident_post(setup, people, student=stranger.pk)
+    )
     assert response.status_code == 200
     assert Incident.objects.count() == 0
 
@@ -176,7 +127,7 @@ def test_random_input_never_breaks_add_incident(
 ):
     response = signed_in(people.teacher).post(
         ADD,
-        form_data(
+        add_incident_post(
             setup,
             people,
             text=text,
