@@ -154,3 +154,24 @@ class BodyMapMarker(models.Model):
     @property
     def svg_y(self) -> float:
         return round(self.y * 420, 1)
+
+
+class Draft(SchoolOwned):
+    """An Add Incident form not yet submitted, saved as it is typed so that nothing is lost
+    (Blank Screen, a closed tab, an expired session). Deleted when the incident is added."""
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drafts"
+    )
+    submission = models.CharField(max_length=64)
+    data = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["author", "submission"], name="draft_unique_form")
+        ]
+
+    def __str__(self) -> str:
+        return f"Draft {self.pk}"

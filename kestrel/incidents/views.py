@@ -1,14 +1,16 @@
 """Incident pages: Viewing Incident (Add Incident comes with its form)."""
 
+import datetime
 import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from kestrel.access.decorators import requires
 from kestrel.access.keys import key_unlocked
@@ -18,7 +20,7 @@ from kestrel.alerts.selectors import unread_alerts
 from kestrel.audit.services import record
 from kestrel.files.checks import ACCEPTED_LABEL, MAX_LABEL
 from kestrel.files.models import Attachment
-from kestrel.incidents import services
+from kestrel.incidents import drafts, services
 from kestrel.incidents.forms import AddActionForm, AddIncidentForm
 from kestrel.incidents.selectors import incident_for_page
 from kestrel.students.models import Student
@@ -29,15 +31,17 @@ from kestrel.students.names import display_label, mask_text, names_hidden
 def add_incident(request):
     """The guide's Add Incident page."""
     now = timezone.localtime()
-    form = AddIncidentForm(
-        request.POST or None,
-        school=request.school,
-        initial={
-            "occurred_on": now.date(),
-            "occurred_time": now.strftime("%H:%M"),
-            "submission": uuid.uuid4().hex,
-        },
-    )
+    initial = {
+        "occurred_on": now.date(),
+        "occurred_time": now.strftime("%H:%M"),
+        "submission": uuid.uuid4().hex,
+    }
+    resumed = None
+    if request.method == "GET" and request.GET.get("draft"):
+        resumed = drafts.drafts_of(request.user).filter(submission=request.GET["draft"]).first()
+        if resumed is not None:
+            initial.update(_initial_from_draft(resumed))
+    form = AddIncidentForm(request.POST or None, school=request.school, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -59,6 +63,7 @@ def add_incident(request):
             for field, messages_ in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, messages_)
         else:
+            drafts.discard(actor=request.user, submission=data["submission"])
             alerted = incident.alerts.count()
             messages.success(
                 request,
@@ -70,10 +75,51 @@ def add_incident(request):
                 ),
             )
             return redirect("incidents:view", pk=incident.pk)
-    return render(request, "incidents/add.html", add_incident_context(request, form))
+    if request.method == "POST":
+        drafts.save_draft(actor=request.user, post=request.POST)  # refused: keep it safe too
+    context = add_incident_context(
+        request, form, draft_files=(resumed.data.get("files", []) if resumed else [])
+    )
+    context["other_drafts"] = list(
+        drafts.drafts_of(request.user).exclude(submission=form["submission"].value())[:5]
+    )
+    return render(request, "incidents/add.html", context)
 
 
-def add_incident_context(request, form) -> dict:
+def _initial_from_draft(draft) -> dict:
+    data = draft.data
+    initial = {key: data[key] for key in drafts.FIELDS & data.keys()}
+    initial["submission"] = draft.submission
+    try:
+        initial["occurred_on"] = datetime.date(
+            int(data["occurred_on_2"]), int(data["occurred_on_1"]), int(data["occurred_on_0"])
+        )
+    except (KeyError, ValueError):
+        initial.pop("occurred_on", None)
+    return initial
+
+
+@requires("signed_in")
+@require_POST
+def save_draft(request):
+    """Saves Add Incident as it is typed (and when Blank Screen covers it, or the tab closes)."""
+    draft = drafts.save_draft(actor=request.user, post=request.POST)
+    if draft is None:
+        return JsonResponse({"saved": False})
+    return JsonResponse(
+        {"saved": True, "at": timezone.localtime(draft.updated_at).strftime("%H:%M")}
+    )
+
+
+@requires("signed_in")
+@require_POST
+def discard_draft(request):
+    drafts.discard(actor=request.user, submission=request.POST.get("submission", ""))
+    messages.success(request, "The unfinished incident has been discarded.")
+    return redirect("incidents:add")
+
+
+def add_incident_context(request, form, draft_files=()) -> dict:
     """What the Add Incident page shows besides the form: choices and what was already chosen."""
     hidden = names_hidden(request)
     school = request.school
@@ -94,7 +140,7 @@ def add_incident_context(request, form) -> dict:
     ]
     student = _chosen(form, "student", school)
     return {
-        **files_context(request),
+        **files_context(request, extra_ids=draft_files),
         "form": form,
         "main_categories": main,
         "chooser": {
@@ -269,9 +315,10 @@ def add_action(request, pk):
     )
 
 
-def files_context(request) -> dict:
+def files_context(request, extra_ids=()) -> dict:
     """The Files field: its limits, and files already uploaded when a submit was refused."""
     ids = [pk for pk in request.POST.getlist("files") if pk.isdigit()] if request.POST else []
+    ids += [str(pk) for pk in extra_ids if str(pk).isdigit()]
     chosen = Attachment.objects.filter(
         pk__in=ids, uploaded_by=request.user, incident__isnull=True, action__isnull=True
     )

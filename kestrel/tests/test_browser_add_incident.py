@@ -190,3 +190,23 @@ def test_an_incident_with_every_field_appears_complete_on_both_chronologies(
         page.goto(f"{site}/students/{student.pk}/")
         expect(page.get_by_text("Bruise on the left arm (marker 1)")).to_be_visible()
         assert_accessible(page)
+
+
+def test_blank_screen_saves_the_draft_and_brings_the_typed_text_back(page, site, people, password):
+    from kestrel.incidents.models import Draft
+
+    sign_in(page, site, people.teacher.email, password)
+    page.goto(f"{site}/incidents/add/")
+    page.get_by_label("Incident", exact=True).fill("Typed, not yet added: nothing may be lost.")
+    page.get_by_role("button", name="Blank Screen").click()
+    expect(page.locator("#blank-screen")).to_be_visible()
+    for _ in range(50):
+        if Draft.objects.exists():
+            break
+        page.wait_for_timeout(100)
+    assert Draft.objects.get().data["text"] == "Typed, not yet added: nothing may be lost."
+    page.keyboard.press("Space")
+    expect(page.locator("#blank-screen")).to_be_hidden()
+    expect(page.get_by_label("Incident", exact=True)).to_have_value(
+        "Typed, not yet added: nothing may be lost."
+    )

@@ -150,6 +150,8 @@ EXPECTED = {
         other_dsl="missing",
     ),
     "files:upload": POST_ONLY,
+    "incidents:draft_save": POST_ONLY,
+    "incidents:draft_discard": POST_ONLY,
     "files:download": expect(
         teacher="missing",
         alerted="ok",

@@ -10,6 +10,7 @@ let returnFocus = null;
 
 function showCover() {
   returnFocus = document.activeElement;
+  document.dispatchEvent(new CustomEvent("kestrel:blank-screen")); // unsaved forms save first
   cover.hidden = false;
   document.documentElement.classList.add("kestrel-blanked");
   cover.focus();

@@ -1,0 +1,62 @@
+"""Drafts of Add Incident: what was typed, kept on the server until the incident is added."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from kestrel.incidents.models import Draft
+
+# The form's own fields; anything else sent is ignored.
+FIELDS = {
+    "student",
+    "text",
+    "categories",
+    "linked_students",
+    "markers",
+    "occurred_on_0",
+    "occurred_on_1",
+    "occurred_on_2",
+    "occurred_time",
+    "alert_staff",
+    "alert_groups",
+    "agencies",
+    "files",
+}
+LISTS = {"categories", "linked_students", "alert_staff", "alert_groups", "agencies", "files"}
+MAX_TEXT = 100_000
+
+
+def save_draft(*, actor, post) -> Draft | None:
+    """Keeps what the form holds now; an empty form keeps nothing."""
+    submission = str(post.get("submission", ""))[:64]
+    if not submission:
+        return None
+    data = {}
+    for name in FIELDS:
+        if name in LISTS:
+            values = [str(value)[:20] for value in post.getlist(name)][:200]
+            if values:
+                data[name] = values
+        elif post.get(name):
+            data[name] = str(post.get(name)).replace("\x00", "")[:MAX_TEXT]
+    if not any(data.get(name) for name in ("text", "student", "categories", "markers")):
+        return None
+    with transaction.atomic():
+        draft, _ = Draft.objects.update_or_create(
+            author=actor,
+            submission=submission,
+            defaults={"school": actor.school, "data": data, "updated_at": timezone.now()},
+        )
+    return draft
+
+
+def drafts_of(actor):
+    return Draft.objects.filter(author=actor, school=actor.school)
+
+
+def discard(*, actor, submission: str) -> None:
+    Draft.objects.filter(author=actor, submission=submission).delete()
+
+
+def as_post(draft: Draft) -> dict:
+    """The draft as form data, to fill the form again."""
+    return {**draft.data, "submission": draft.submission}
