@@ -239,3 +239,43 @@ class AddActionForm(forms.Form):
         return cleaned
 
     recipients = AddIncidentForm.recipients
+
+
+class CorrectionForm(forms.Form):
+    text = forms.CharField(
+        label="Corrected text",
+        widget=forms.Textarea(attrs={"rows": 10}),
+        max_length=100_000,
+        help_text="The incident as it should read. The original is kept and stays visible.",
+    )
+    occurred_on = DateField(label="Date", latest=timezone.localdate)
+    occurred_time = forms.TimeField(
+        label="Time",
+        input_formats=["%H:%M", "%H.%M", "%H%M"],
+        error_messages={"invalid": "Enter the time as hours and minutes, for example 15:50."},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    reason = forms.CharField(
+        label="Reason for the correction",
+        max_length=500,
+        error_messages={"required": "Say why the incident needs correcting."},
+    )
+
+    def __init__(self, *args, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.school = school
+        self.fields["occurred_time"].govuk_width = 5
+        style_widgets(self)
+
+    def full_clean(self):
+        super().full_clean()
+        style_widgets(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        day, time = cleaned.get("occurred_on"), cleaned.get("occurred_time")
+        if day and time:
+            cleaned["occurred_at"] = datetime.datetime.combine(day, time).replace(
+                tzinfo=ZoneInfo(self.school.time_zone)
+            )
+        return cleaned

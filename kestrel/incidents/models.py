@@ -175,3 +175,23 @@ class Draft(SchoolOwned):
 
     def __str__(self) -> str:
         return f"Draft {self.pk}"
+
+
+class Correction(models.Model):
+    """A correction to an incident by a key holder. The incident itself is never changed: the
+    original stays, and each correction shows who changed what, when and why."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="corrections")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="corrections"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    text = models.TextField("Corrected text", blank=True)
+    occurred_at = models.DateTimeField("Corrected date/time", null=True, blank=True)
+    reason = models.CharField("Reason for the correction", max_length=500)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Correction {self.pk} to incident {self.incident_id}"

@@ -3,7 +3,7 @@
 from django.db.models import Prefetch, QuerySet
 
 from kestrel.access.records import Viewer, chronology_incidents, visible_incidents
-from kestrel.incidents.models import Action, Incident, LinkedStudent
+from kestrel.incidents.models import Action, Correction, Incident, LinkedStudent
 
 
 def _with_everything(incidents: QuerySet) -> QuerySet:
@@ -12,6 +12,7 @@ def _with_everything(incidents: QuerySet) -> QuerySet:
         "agencies",
         "markers",
         "attachments",
+        Prefetch("corrections", queryset=Correction.objects.select_related("author")),
         Prefetch("links", queryset=LinkedStudent.objects.select_related("student")),
         Prefetch(
             "actions",

@@ -11,7 +11,13 @@ from kestrel.alerts.models import Alert
 from kestrel.alerts.tasks import queue_alert_emails
 from kestrel.audit.services import record
 from kestrel.files.services import attach
-from kestrel.incidents.models import Action, BodyMapMarker, Incident, LinkedStudent
+from kestrel.incidents.models import (
+    Action,
+    BodyMapMarker,
+    Correction,
+    Incident,
+    LinkedStudent,
+)
 
 
 def _required_rank(categories) -> int:
@@ -239,3 +245,52 @@ def add_action(
             return earlier
         raise
     return action
+
+
+def current_version(incident: Incident) -> tuple[str, datetime.datetime]:
+    """The incident's text and date/time as corrected (the latest correction of each wins)."""
+    text, occurred_at = incident.text, incident.occurred_at
+    for correction in incident.corrections.all():
+        text = correction.text or text
+        occurred_at = correction.occurred_at or occurred_at
+    return text, occurred_at
+
+
+def add_correction(*, actor, incident: Incident, text: str, occurred_at, reason: str, request=None):
+    """Records a key holder's correction; the original incident row is left as it was."""
+    text_now, occurred_now = current_version(incident)
+    new_text = text if text.strip() and text != text_now else ""
+
+    def to_minute(moment):
+        return moment.replace(second=0, microsecond=0)
+
+    # The form gives minutes: a time equal to the minute is no change.
+    new_time = (
+        occurred_at if occurred_at and to_minute(occurred_at) != to_minute(occurred_now) else None
+    )
+    problems = {}
+    if not reason.strip():
+        problems["reason"] = "Say why the incident needs correcting."
+    if not new_text and not new_time:
+        problems["text"] = "Change the text or the date and time: nothing was corrected."
+    if new_time and new_time > timezone.now():
+        problems["occurred_at"] = "The date and time cannot be in the future."
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        correction = Correction.objects.create(
+            incident=incident,
+            author=actor,
+            text=new_text,
+            occurred_at=new_time,
+            reason=reason.strip(),
+        )
+        record(
+            action="incident.corrected",
+            actor=actor,
+            request=request,
+            obj=incident,
+            student=incident.student,
+            detail={"text": bool(new_text), "date_time": bool(new_time)},
+        )
+    return correction

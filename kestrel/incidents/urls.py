@@ -9,4 +9,5 @@ urlpatterns = [
     path("drafts/discard/", views.discard_draft, name="draft_discard"),
     path("<int:pk>/", views.view_incident, name="view"),
     path("<int:pk>/actions/add/", views.add_action, name="add_action"),
+    path("<int:pk>/correct/", views.correct_incident, name="correct"),
 ]

@@ -21,7 +21,7 @@ from kestrel.audit.services import record
 from kestrel.files.checks import ACCEPTED_LABEL, MAX_LABEL
 from kestrel.files.models import Attachment
 from kestrel.incidents import drafts, services
-from kestrel.incidents.forms import AddActionForm, AddIncidentForm
+from kestrel.incidents.forms import AddActionForm, AddIncidentForm, CorrectionForm
 from kestrel.incidents.selectors import incident_for_page
 from kestrel.students.models import Student
 from kestrel.students.names import display_label, mask_text, names_hidden
@@ -184,6 +184,11 @@ def view_incident(request, pk):
         record(action="incident.viewed", request=request, obj=incident, student=incident.student)
     hidden = names_hidden(request)
     people = [incident.student, *(link.student for link in incident.links.all())]
+    current_text, current_time = services.current_version(incident)
+    corrections = [
+        (correction, mask_text(correction.text, people) if hidden else correction.text)
+        for correction in incident.corrections.all()
+    ]
     alert = (
         Alert.objects.filter(incident=incident, recipient=request.user, read_at__isnull=True)
         .select_related("sender")
@@ -206,7 +211,11 @@ def view_incident(request, pk):
         {
             "incident": incident,
             "label": display_label(incident.student, hidden=hidden),
-            "text": mask_text(incident.text, people) if hidden else incident.text,
+            "text": mask_text(current_text, people) if hidden else current_text,
+            "occurred_at": current_time,
+            "original_text": mask_text(incident.text, people) if hidden else incident.text,
+            "corrections": corrections,
+            "can_correct": request.user.is_key_holder,
             "actions": [
                 (action, mask_text(action.text, people) if hidden else action.text)
                 for action in incident.actions.all()
@@ -327,3 +336,51 @@ def files_context(request, extra_ids=()) -> dict:
         "files_accepted": ACCEPTED_LABEL,
         "chosen_files": list(chosen) if ids else [],
     }
+
+
+@requires("use_key")
+def correct_incident(request, pk):
+    """A key holder corrects an incident; the original stays, with who changed what and when."""
+    if not key_unlocked(request):
+        return redirect(f"/key/?next={request.path}")
+    incident = incident_for_page(Viewer.of(request), pk)
+    if incident is None:
+        with transaction.atomic():
+            record(action="access.refused", request=request, detail={"incident": pk})
+        raise Http404("No incident you may open")
+    text, occurred_at = services.current_version(incident)
+    local = timezone.localtime(occurred_at)
+    form = CorrectionForm(
+        request.POST or None,
+        school=request.school,
+        initial={
+            "text": text,
+            "occurred_on": local.date(),
+            "occurred_time": local.strftime("%H:%M"),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_correction(
+                actor=request.user,
+                request=request,
+                incident=incident,
+                text=form.cleaned_data["text"],
+                occurred_at=form.cleaned_data.get("occurred_at"),
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            for field, messages_ in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages_)
+        else:
+            messages.success(request, "Your correction has been added. The original is kept.")
+            return redirect("incidents:view", pk=incident.pk)
+    return render(
+        request,
+        "incidents/correct.html",
+        {
+            "form": form,
+            "incident": incident,
+            "label": display_label(incident.student, hidden=names_hidden(request)),
+        },
+    )

@@ -149,6 +149,7 @@ EXPECTED = {
         other_admin="missing",
         other_dsl="missing",
     ),
+    "incidents:correct": expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing"),
     "files:upload": POST_ONLY,
     "incidents:draft_save": POST_ONLY,
     "incidents:draft_discard": POST_ONLY,
@@ -188,7 +189,7 @@ def _concrete(
     pk = student_pk
     if name in {"audit:staff", "schools:staff_reset_second_factor"}:
         pk = staff_pk
-    elif name in {"incidents:view", "incidents:add_action"}:
+    elif name in {"incidents:view", "incidents:add_action", "incidents:correct"}:
         pk = incident_pk
     return "/" + (
         route.replace("<slug:slug>", "students")

@@ -1,0 +1,76 @@
+"""Corrections: an incident is never edited; a key holder's correction keeps the original."""
+
+from kestrel.audit.models import AuditEvent
+from kestrel.incidents.models import Incident
+from kestrel.testing.auth import unlock_key
+from kestrel.testing.factories import CategoryFactory, IncidentFactory, StudentFactory
+
+ORIGINAL = "Leah said Hannah had a bruise on her left arm."
+CORRECTED = "Leah said Hannah had a bruise on her right arm."
+
+
+def incident_for(school, people):
+    return IncidentFactory(
+        student=StudentFactory(school=school, legal_first_name="Hannah", tutor_group="1B"),
+        reporter=people.teacher,
+        text=ORIGINAL,
+        categories=[CategoryFactory(school=school, access_level=people.dsl.access_level)],
+    )
+
+
+def correction_post(incident, **changes):
+    local = incident.occurred_at.astimezone()
+    data = {
+        "text": CORRECTED,
+        "occurred_on_0": local.day,
+        "occurred_on_1": local.month,
+        "occurred_on_2": local.year,
+        "occurred_time": local.strftime("%H:%M"),
+        "reason": "The teacher told me it was the right arm.",
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_correction_keeps_the_original_and_shows_who_changed_what_and_why(
+    people, school, signed_in
+):
+    incident = incident_for(school, people)
+    client = unlock_key(signed_in(people.dsl))
+    response = client.post(f"/incidents/{incident.pk}/correct/", correction_post(incident))
+    assert response["Location"] == f"/incidents/{incident.pk}/"
+    assert Incident.objects.get(pk=incident.pk).text == ORIGINAL  # never edited in place
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert CORRECTED in page and ORIGINAL in page
+    assert "This incident was corrected 1 time" in page
+    assert "Chloe Kelan</strong>" in page and "The teacher told me it was the right arm." in page
+    assert AuditEvent.objects.filter(action="incident.corrected", actor=people.dsl).count() == 1
+
+
+def test_a_correction_that_changes_nothing_or_gives_no_reason_is_refused(people, school, signed_in):
+    incident = incident_for(school, people)
+    client = unlock_key(signed_in(people.dsl))
+    same = client.post(
+        f"/incidents/{incident.pk}/correct/", correction_post(incident, text=ORIGINAL)
+    )
+    assert "nothing was corrected" in same.content.decode()
+    no_reason = client.post(
+        f"/incidents/{incident.pk}/correct/", correction_post(incident, reason="")
+    )
+    assert "Say why the incident needs correcting." in no_reason.content.decode()
+    assert incident.corrections.count() == 0
+
+
+def test_only_key_holders_with_their_key_unlocked_may_correct(people, school, signed_in):
+    incident = incident_for(school, people)
+    assert (
+        signed_in(people.teacher)
+        .post(f"/incidents/{incident.pk}/correct/", correction_post(incident))
+        .status_code
+        == 403
+    )
+    locked = signed_in(people.dsl).post(
+        f"/incidents/{incident.pk}/correct/", correction_post(incident)
+    )
+    assert locked["Location"].startswith("/key/")
+    assert incident.corrections.count() == 0
