@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from kestrel.access.decorators import requires
 from kestrel.access.records import Viewer
+from kestrel.audit.forms import TrailFilterForm
 from kestrel.audit.services import record
 from kestrel.incidents import selectors
 from kestrel.incidents.models import Category
@@ -46,8 +47,20 @@ def chronology(request, pk):
     """A student's chronology: every incident about them that the viewer may see, newest first."""
     student = get_object_or_404(Student.objects.filter(school=request.school), pk=pk)
     categories = Category.objects.filter(school=request.school, parent__isnull=True)
-    chosen = categories.filter(pk=request.GET.get("category") or 0).first()
-    incidents = selectors.chronology(Viewer.of(request), student, category=chosen)
+    category_id = request.GET.get("category", "")
+    chosen = categories.filter(pk=category_id).first() if category_id.isdigit() else None
+    asked = any(key.startswith(("start", "end")) for key in request.GET)
+    dates = TrailFilterForm(request.GET if asked else None)
+    period = dates.cleaned_data if asked and dates.is_valid() else {}
+    incidents = selectors.chronology(
+        Viewer.of(request),
+        student,
+        category=chosen,
+        start=period.get("start"),
+        end=period.get("end"),
+    )
+    if asked and not dates.is_valid():
+        incidents = incidents.none()
     page = Paginator(incidents, CHRONOLOGY_PAGE_SIZE).get_page(request.GET.get("page"))
     with transaction.atomic():
         record(action="chronology.viewed", request=request, obj=student, student=student)
@@ -83,6 +96,7 @@ def chronology(request, pk):
             "entries": entries,
             "categories": categories,
             "chosen": chosen,
+            "form": dates,
         },
     )
 

@@ -224,3 +224,29 @@ def test_actions_show_on_the_chronology_and_on_a_linked_students_only_when_asked
     linked = client.get(f"/students/{matthew.pk}/").content.decode()
     assert "Rang mum." in own and "Told both class teachers." in own
     assert "Rang mum." not in linked and "Told both class teachers." in linked
+
+
+def test_the_chronology_filters_by_date_inclusively_and_refuses_unreadable_dates(
+    people, hannah, matthew, categories, signed_in
+):
+    march = timezone.make_aware(datetime.datetime(2026, 3, 10, 9, 0))
+    june = timezone.make_aware(datetime.datetime(2026, 6, 2, 15, 30))
+    for moment in (march, june):
+        record_guide_incident(people, hannah, matthew, categories, occurred_at=moment)
+    client = unlock_key(signed_in(people.dsl))
+    url = f"/students/{hannah.pk}/"
+    only_march = client.get(
+        url,
+        {
+            "start_0": "10",
+            "start_1": "3",
+            "start_2": "2026",
+            "end_0": "10",
+            "end_1": "3",
+            "end_2": "2026",
+        },
+    )
+    assert [e["incident"].occurred_at for e in only_march.context["entries"]] == [march]
+    wrong = client.get(url, {"start_0": "31", "start_1": "2", "start_2": "2026"})
+    assert wrong.context["entries"] == []
+    assert "From must be a real date." in wrong.content.decode()
