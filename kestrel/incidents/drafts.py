@@ -20,8 +20,19 @@ FIELDS = {
     "alert_groups",
     "agencies",
     "files",
+    "link_monitor",
+    "link_share",
 }
-LISTS = {"categories", "linked_students", "alert_staff", "alert_groups", "agencies", "files"}
+LISTS = {
+    "categories",
+    "linked_students",
+    "alert_staff",
+    "alert_groups",
+    "agencies",
+    "files",
+    "link_monitor",
+    "link_share",
+}
 MAX_TEXT = 100_000
 
 

@@ -42,6 +42,8 @@ def add_incident(request):
         if resumed is not None:
             initial.update(_initial_from_draft(resumed))
     form = AddIncidentForm(request.POST or None, school=request.school, initial=initial)
+    monitor = set(request.POST.getlist("link_monitor")) if request.POST else set()
+    share = set(request.POST.getlist("link_share")) if request.POST else set()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -52,7 +54,14 @@ def add_incident(request):
                 text=data["text"],
                 categories=data["categories"],
                 occurred_at=data["occurred_at"],
-                linked_students=[{"student": linked} for linked in data["linked_students"]],
+                linked_students=[
+                    {
+                        "student": linked,
+                        "monitor_same_category": str(linked.pk) in monitor,
+                        "share_documents": str(linked.pk) in share,
+                    }
+                    for linked in data["linked_students"]
+                ],
                 agencies=data["agencies"],
                 alert_recipients=form.recipients(),
                 submission_key=f"{request.user.pk}:{data['submission']}",
@@ -151,10 +160,20 @@ def add_incident_context(request, form, draft_files=()) -> dict:
         "chosen_student": student and display_label(student, hidden=hidden),
         "chosen_student_id": student and student.pk,
         "chosen_links": [
-            {"id": linked.pk, "label": display_label(linked, hidden=hidden)}
+            {
+                "id": linked.pk,
+                "label": display_label(linked, hidden=hidden),
+                "monitor": str(linked.pk) in _chosen_options(request, form, "link_monitor"),
+                "share": str(linked.pk) in _chosen_options(request, form, "link_share"),
+            }
             for linked in _chosen_many(form, "linked_students", school)
         ],
     }
+
+
+def _chosen_options(request, form, name) -> list[str]:
+    """A linked student's ticked choices: from the refused submit, or the resumed draft."""
+    return request.POST.getlist(name) if request.POST else list(form.initial.get(name, []))
 
 
 def _chosen(form, name, school):

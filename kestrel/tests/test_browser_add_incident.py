@@ -145,6 +145,8 @@ def test_an_incident_with_every_field_appears_complete_on_both_chronologies(
     page.get_by_label("Child Protection", exact=True).check()
     page.get_by_label("Linked student(s)").fill("matthew")
     page.get_by_role("option", name="Matthew Greenwood (5B)").click()
+    page.get_by_label("monitor under the same category").check()
+    page.get_by_label("share documents").check()
 
     page.get_by_text("Body map").click()
     front = page.locator("[data-body-map=front]")
@@ -175,6 +177,7 @@ def test_an_incident_with_every_field_appears_complete_on_both_chronologies(
     expect(page.get_by_text("Markers: 1 (front), 2 (back)")).to_be_visible()
     expect(page.get_by_role("link", name="minutes.pdf")).to_be_visible()
     expect(page.get_by_text("Matthew Greenwood (5B)")).to_be_visible()
+    expect(page.get_by_text("monitored under the same category; documents shared")).to_be_visible()
     expect(page.get_by_text("Children's Social Care")).to_be_visible()
     assert_accessible(page)
 

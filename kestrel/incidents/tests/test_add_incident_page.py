@@ -139,3 +139,50 @@ def test_random_input_never_breaks_add_incident(
         ),
     )
     assert response.status_code in (200, 302)
+
+
+def test_a_linked_students_choices_are_kept(setup, people, signed_in):
+    matthew = setup["matthew"].pk
+    response = signed_in(people.teacher).post(
+        ADD, add_incident_post(setup, people, link_monitor=[matthew], link_share=[matthew])
+    )
+    link = Incident.objects.get().links.get()
+    assert (link.monitor_same_category, link.share_documents) == (True, True)
+    page = signed_in(people.teacher).get(response["Location"]).content.decode()
+    assert "monitored under the same category; documents shared" in page
+
+
+def test_times_across_the_clock_changes_are_read_in_london_time(setup, people, signed_in):
+    client = signed_in(people.teacher)
+    # 29 March 2026 01:30 does not exist in London (clocks go forward): read as 02:30 BST.
+    client.post(
+        ADD,
+        add_incident_post(
+            setup,
+            people,
+            occurred_on_0="29",
+            occurred_on_1="3",
+            occurred_on_2="2026",
+            occurred_time="01:30",
+            submission="1" * 32,
+        ),
+    )
+    # 25 October 2026 01:30 happens twice: the first (BST, 00:30 UTC) is taken.
+    client.post(
+        ADD,
+        add_incident_post(
+            setup,
+            people,
+            occurred_on_0="25",
+            occurred_on_1="10",
+            occurred_on_2="2026",
+            occurred_time="01:30",
+            submission="2" * 32,
+        ),
+    )
+    spring, autumn = (
+        incident.occurred_at.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M")
+        for incident in Incident.objects.order_by("occurred_at")
+    )
+    assert spring == "2026-03-29 01:30"  # 01:30 GMT, the moment the clocks showed 02:30 BST
+    assert autumn == "2026-10-25 00:30"

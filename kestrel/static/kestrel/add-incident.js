@@ -69,6 +69,31 @@ function setUpTypeahead(holder, source, onChoose, noResults) {
   return input;
 }
 
+// A linked student's two choices from the guide, beside their chip.
+function addLinkOptions(chip, student) {
+  const options = document.createElement("span");
+  options.className = "kestrel-link-options";
+  for (const [name, label] of [
+    ["link_monitor", "monitor under the same category"],
+    ["link_share", "share documents"],
+  ]) {
+    const id = `${name}_${student.id}`;
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.name = name;
+    box.value = String(student.id);
+    box.id = id;
+    const text = document.createElement("label");
+    text.htmlFor = id;
+    text.textContent = label;
+    const wrap = document.createElement("span");
+    wrap.className = "kestrel-link-option";
+    wrap.append(box, text);
+    options.append(wrap);
+  }
+  chip.insertBefore(options, chip.querySelector("[data-remove]"));
+}
+
 // Students: the one the incident is about, and linked students.
 for (const box of form.querySelectorAll("[data-chooser]")) {
   const single = box.hasAttribute("data-single");
@@ -91,7 +116,8 @@ for (const box of form.querySelectorAll("[data-chooser]")) {
     studentSource,
     (student) => {
       if (single) list.replaceChildren();
-      makeChip(list, { ...student, name: box.dataset.field });
+      const chip = makeChip(list, { ...student, name: box.dataset.field });
+      if (!single) addLinkOptions(chip, student);
       clearInput(input);
       refresh();
       if (single) list.querySelector("[data-remove]").focus();
