@@ -36,8 +36,11 @@ if (form) {
   };
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
-  // Chips and markers change hidden inputs, which fire no events: watch the form itself.
-  new MutationObserver(changed).observe(form, { subtree: true, childList: true, attributes: true, attributeFilter: ["value"] });
+  // Chips and markers change hidden inputs, which fire no events: watch for those (and not for
+  // this script's own "Draft saved" line, which would otherwise save again and again).
+  new MutationObserver((mutations) => {
+    if (mutations.some((mutation) => !status.contains(mutation.target))) changed();
+  }).observe(form, { subtree: true, childList: true, attributes: true, attributeFilter: ["value"] });
   document.addEventListener("kestrel:blank-screen", saveNow);
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "hidden") saveNow();
