@@ -40,6 +40,8 @@ RULES: dict[str, Callable[..., bool]] = {
     "manage_staff": _school_admin,
     "manage_students": _school_admin,
     "use_key": _key_holder,
+    # The DSL team publishes the Library's documents and sees who has read each policy.
+    "manage_library": _key_holder,
     # Pages that show records across students: key holders, with their key unlocked.
     "view_audit_trail": _key_unlocked,
     "view_chronology": _key_unlocked,

@@ -1,14 +1,158 @@
 """The Library: documents and guidance the DSL publishes for staff."""
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from kestrel.access.decorators import requires
+from kestrel.access.policy import allows
+from kestrel.accounts.models import User
+from kestrel.audit.services import record
+from kestrel.files.checks import ALLOWED, Refused
+from kestrel.library import services
+from kestrel.library.forms import PublishForm, VersionForm
+from kestrel.library.models import Document, DocumentVersion, ReadRecord
+
+
+def _documents(school):
+    return Document.objects.filter(school=school, is_active=True).prefetch_related(
+        Prefetch("versions", queryset=DocumentVersion.objects.order_by("-number"))
+    )
 
 
 @requires("signed_in")
 def library(request):
+    """Every document, by category, with whether the reader has confirmed each policy."""
+    documents = list(_documents(request.school).select_related("category"))
+    read = set(ReadRecord.objects.filter(reader=request.user).values_list("version_id", flat=True))
+    categories = {}
+    for document in documents:
+        current = document.versions.all()[0]
+        categories.setdefault(document.category, []).append(
+            {"document": document, "current": current, "read": current.pk in read}
+        )
     return render(
         request,
-        "unavailable.html",
-        {"title": "Library", "feature": "The Library of policies and guidance"},
+        "library/library.html",
+        {
+            "categories": sorted(
+                categories.items(), key=lambda item: (item[0].position, item[0].name)
+            ),
+            "can_publish": allows(request, "manage_library"),
+        },
     )
+
+
+@requires("signed_in")
+def document(request, pk):
+    doc = get_object_or_404(_documents(request.school).select_related("category"), pk=pk)
+    versions = list(doc.versions.all())
+    current = versions[0]
+    can_publish = allows(request, "manage_library")
+    readers = []
+    if doc.is_policy and can_publish:
+        have_read = {read.reader_id: read.read_at for read in current.reads.all()}
+        readers = [
+            {"user": user, "read_at": have_read.get(user.pk)}
+            for user in User.objects.filter(school=request.school, is_active=True)
+        ]
+    return render(
+        request,
+        "library/document.html",
+        {
+            "doc": doc,
+            "current": current,
+            "versions": versions,
+            "has_read": current.reads.filter(reader=request.user).exists(),
+            "can_publish": can_publish,
+            "readers": readers,
+            "read_count": sum(1 for row in readers if row["read_at"]),
+            "form": VersionForm(),
+        },
+    )
+
+
+@requires("signed_in")
+def download(request, pk, number):
+    version = get_object_or_404(
+        DocumentVersion.objects.filter(document__school=request.school, document__is_active=True),
+        document_id=pk,
+        number=number,
+    )
+    with transaction.atomic():
+        record(
+            action="library.downloaded",
+            request=request,
+            obj=version.document,
+            detail={"version": number},
+        )
+    response = FileResponse(
+        default_storage.open(version.stored_name, "rb"),
+        as_attachment=True,
+        filename=version.original_name,
+        content_type=version.content_type,
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@requires("signed_in")
+@require_POST
+def confirm_read(request, pk):
+    doc = get_object_or_404(_documents(request.school), pk=pk, is_policy=True)
+    services.confirm_read(actor=request.user, version=doc.versions.all()[0], request=request)
+    messages.success(request, f"Thank you: you have confirmed you read “{doc.title}”.")
+    return redirect("library:document", pk=doc.pk)
+
+
+@requires("manage_library")
+def publish(request):
+    form = PublishForm(request.POST or None, request.FILES or None, school=request.school)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            category = data["category"] or services.category_named(
+                school=request.school, name=data["new_category"]
+            )
+            doc = services.publish(
+                actor=request.user,
+                request=request,
+                title=data["title"],
+                category=category,
+                summary=data["summary"],
+                is_policy=data["is_policy"],
+                upload=data["file"],
+            )
+        except Refused as refusal:
+            form.add_error("file", str(refusal))
+        else:
+            messages.success(request, f"“{doc.title}” is now in the Library.")
+            return redirect("library:document", pk=doc.pk)
+    return render(request, "library/publish.html", {"form": form, "type_names": ALLOWED})
+
+
+@requires("manage_library")
+@require_POST
+def add_version(request, pk):
+    doc = get_object_or_404(_documents(request.school), pk=pk)
+    form = VersionForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            version = services.add_version(
+                actor=request.user,
+                document=doc,
+                upload=form.cleaned_data["file"],
+                notes=form.cleaned_data["notes"],
+                request=request,
+            )
+        except Refused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, f"Version {version.number} of “{doc.title}” is published.")
+    else:
+        messages.error(request, "Choose the file of the new version.")
+    return redirect("library:document", pk=doc.pk)

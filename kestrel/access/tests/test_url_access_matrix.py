@@ -112,6 +112,11 @@ EXPECTED = {
     "accounts:passkey_remove": expect(full="method"),
     "incidents:add": SIGNED_IN,
     "library:index": SIGNED_IN,
+    "library:publish": expect(**NOT_KEY_HOLDERS),
+    "library:document": expect(other_admin="missing", other_dsl="missing"),
+    "library:confirm_read": expect(full="method"),
+    "library:add_version": expect(**NOT_KEY_HOLDERS, full="method"),
+    "library:download": expect(other_admin="missing", other_dsl="missing"),
     "schools:overview": ADMIN_ONLY,
     "schools:details": ADMIN_ONLY,
     "schools:email_problems": ADMIN_ONLY,
@@ -184,19 +189,28 @@ def all_urls():
 
 
 def _concrete(
-    name: str, route: str, student_pk: int, staff_pk: int, incident_pk: int, file_key=""
+    name: str,
+    route: str,
+    student_pk: int,
+    staff_pk: int,
+    incident_pk: int,
+    file_key="",
+    document_pk=0,
 ) -> str:
     pk = student_pk
     if name in {"audit:staff", "schools:staff_reset_second_factor"}:
         pk = staff_pk
     elif name in {"incidents:view", "incidents:add_action", "incidents:correct"}:
         pk = incident_pk
+    elif name.startswith("library:"):
+        pk = document_pk
     return "/" + (
         route.replace("<slug:slug>", "students")
         .replace("<int:pk>", str(pk))
         .replace("<uidb64>", "MQ")
         .replace("<token>", "set-password")
         .replace("<uuid:key>", str(file_key))
+        .replace("<int:number>", "1")
     )
 
 
@@ -213,6 +227,21 @@ def _outcome(response) -> str:
             return "key"
         return "login" if path == "/login/" else "redirect"
     return {403: "denied", 404: "missing", 405: "method"}.get(response.status_code, "other")
+
+
+def publish_document(school, dsl):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from kestrel.library.services import category_named, publish
+
+    return publish(
+        actor=dsl,
+        title="Child protection policy",
+        category=category_named(school=school, name="Policies"),
+        summary="",
+        is_policy=True,
+        upload=SimpleUploadedFile("policy.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"),
+    )
 
 
 def other_dsl(people):
@@ -265,6 +294,7 @@ def test_each_role_gets_exactly_the_expected_answer_from_every_url(role, people,
         size=10,
         sha256="0" * 64,
     )
+    document = publish_document(school, people.dsl)
     if role in {"reporter", "reporter_after_7_days"}:
         sign_in_fully(client, reporter)
     elif role in {"alerted", "alerted_read"}:
@@ -288,7 +318,9 @@ def test_each_role_gets_exactly_the_expected_answer_from_every_url(role, people,
         sign_in_fully(client, getattr(people, role))
     unexpected = {}
     for name, route, _ in all_urls():
-        url = _concrete(name, route, student.pk, people.teacher.pk, incident.pk, attachment.key)
+        url = _concrete(
+            name, route, student.pk, people.teacher.pk, incident.pk, attachment.key, document.pk
+        )
         response = client.get(url)
         got = _outcome(response)
         if got != EXPECTED[name][role]:
