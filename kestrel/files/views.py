@@ -12,6 +12,7 @@ from kestrel.audit.services import record
 from kestrel.files import services
 from kestrel.files.checks import ALLOWED
 from kestrel.files.models import Attachment
+from kestrel.students.names import mask_text, names_hidden
 
 
 @requires("signed_in")
@@ -48,10 +49,16 @@ def download(request, key):
             record(action="access.refused", request=request, detail={"file": str(key)})
         raise Http404("No file you may open")
     handle = services.open_for_download(actor=request.user, attachment=attachment, request=request)
+    filename = attachment.original_name
+    if names_hidden(request):
+        # Under Hide Names the file's name, which may name a child, is starred out too.
+        incident = attachment.incident
+        people = [incident.student, *(link.student for link in incident.links.all())]
+        filename = mask_text(filename, people)
     response = FileResponse(
         handle,
         as_attachment=True,
-        filename=attachment.original_name,
+        filename=filename,
         content_type=attachment.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"

@@ -243,7 +243,10 @@ def view_incident(request, pk):
             "next_alert": next_alert,
             "keeps_access": key_unlocked(request) or request.user.is_key_holder,
             "receipts": receipts,
-            "files": list(incident.attachments.all()),
+            "files": [
+                (file, mask_text(file.original_name, people) if hidden else file.original_name)
+                for file in incident.attachments.all()
+            ],
             "markers": list(incident.markers.all()),
         },
     )
@@ -378,7 +381,7 @@ def correct_incident(request, pk):
             "occurred_time": local.strftime("%H:%M"),
         },
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not names_hidden(request) and form.is_valid():
         try:
             services.add_correction(
                 actor=request.user,
@@ -394,12 +397,15 @@ def correct_incident(request, pk):
         else:
             messages.success(request, "Your correction has been added. The original is kept.")
             return redirect("incidents:view", pk=incident.pk)
+    hidden = names_hidden(request)
     return render(
         request,
         "incidents/correct.html",
         {
             "form": form,
             "incident": incident,
-            "label": display_label(incident.student, hidden=names_hidden(request)),
+            "label": display_label(incident.student, hidden=hidden),
+            # The form holds the incident's words, names and all: not sent under Hide Names.
+            "withheld": hidden,
         },
     )
