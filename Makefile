@@ -29,6 +29,7 @@ install: $(BIN)/.synced
 run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo --if-empty
+	$(MANAGE) tidy
 	$(MANAGE) serve --port $(PORT)
 
 test: install

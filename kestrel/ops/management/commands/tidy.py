@@ -1,0 +1,50 @@
+"""`manage.py tidy`: removes what was left unfinished. Run it daily (cron, a systemd timer).
+
+- files uploaded to a form that was never submitted (after 2 days);
+- drafts of Add Incident not touched for 30 days (they hold what was typed about a child);
+- rate-limit counts older than a day.
+Nothing that belongs to a recorded incident, action or the audit trail is ever touched.
+"""
+
+import datetime
+
+from django.core.files.storage import default_storage
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from kestrel.accounts import throttle
+from kestrel.audit.services import record
+from kestrel.files.models import Attachment
+from kestrel.incidents.models import Draft
+
+UNUSED_UPLOAD_AGE = datetime.timedelta(days=2)
+DRAFT_AGE = datetime.timedelta(days=30)
+
+
+class Command(BaseCommand):
+    help = "Removes unsubmitted uploads, stale drafts and old rate-limit counts."
+
+    def handle(self, *args, **options):
+        now = timezone.now()
+        orphans = Attachment.objects.filter(
+            incident__isnull=True, action__isnull=True, uploaded_at__lt=now - UNUSED_UPLOAD_AGE
+        )
+        removed_files = 0
+        for attachment in orphans.iterator():
+            with transaction.atomic():
+                default_storage.delete(attachment.stored_name)
+                record(
+                    action="file.unused_removed",
+                    school=attachment.school,
+                    obj=attachment,
+                    detail={"uploaded_by": attachment.uploaded_by_id},
+                )
+                attachment.delete()
+            removed_files += 1
+        drafts, _ = Draft.objects.filter(updated_at__lt=now - DRAFT_AGE).delete()
+        counts = throttle.prune()
+        self.stdout.write(
+            f"Removed {removed_files} unused uploads, {drafts} stale drafts, "
+            f"{counts} old rate-limit counts."
+        )
