@@ -57,45 +57,38 @@ def _trail_page(request, events):
     return page, rows
 
 
-@requires("view_audit_trail")
-def student(request, pk):
-    child = get_object_or_404(Student.objects.filter(school=request.school), pk=pk)
+def _trail(request, selector, **whose):
+    """The trail chosen by `selector`, filtered by the From/To dates (none if unreadable)."""
     form, dates = _filter_form(request)
-    events = student_trail(
+    events = selector(
         school=request.school,
-        student=child,
         start=(dates or {}).get("start"),
         end=(dates or {}).get("end"),
+        **whose,
     )
     if dates is None:
         events = events.none()
     page, rows = _trail_page(request, events)
+    return {"form": form, "page": page, "rows": rows}
+
+
+@requires("view_audit_trail")
+def student(request, pk):
+    child = get_object_or_404(Student.objects.filter(school=request.school), pk=pk)
+    context = _trail(request, student_trail, student=child)
     with transaction.atomic():
         record(action="audit.student_viewed", request=request, obj=child, student=child)
     return render(
         request,
         "audit/student.html",
-        {"child": child, "form": form, "page": page, "rows": rows, "hidden": names_hidden(request)},
+        {**context, "child": child, "hidden": names_hidden(request)},
     )
 
 
 @requires("view_audit_trail")
 def staff(request, pk):
     colleague = get_object_or_404(User.objects.filter(school=request.school), pk=pk)
-    form, dates = _filter_form(request)
-    events = staff_trail(
-        school=request.school,
-        staff=colleague,
-        start=(dates or {}).get("start"),
-        end=(dates or {}).get("end"),
-    )
-    if dates is None:
-        events = events.none()
-    page, rows = _trail_page(request, events)
+    context = _trail(request, staff_trail, staff=colleague)
     with transaction.atomic():
         record(action="audit.staff_viewed", request=request, obj=colleague)
-    return render(
-        request,
-        "audit/staff.html",
-        {"colleague": colleague, "form": form, "page": page, "rows": rows},
-    )
+    return render(request, "audit/staff.html", {**context, "colleague": colleague})

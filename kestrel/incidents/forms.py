@@ -55,6 +55,41 @@ class CategoryForm(SchoolModelForm):
         return cleaned
 
 
+def time_field(example: str) -> forms.TimeField:
+    """The time of day as staff type it: 24-hour hours and minutes."""
+    return forms.TimeField(
+        label="Time",
+        input_formats=["%H:%M", "%H.%M", "%H%M"],
+        help_text=f"24-hour clock, for example {example}",
+        error_messages={
+            "required": "Enter the time.",
+            "invalid": f"Enter the time as hours and minutes, for example {example}.",
+        },
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+
+def narrative(value: str, missing: str) -> str:
+    """Free text as typed, without NUL characters, refused when only spaces."""
+    text = value.replace("\x00", "")
+    if not text.strip():
+        raise forms.ValidationError(missing)
+    return text
+
+
+def when(form, cleaned: dict) -> dict:
+    """Combines Date and Time in the school's time zone (the earlier of an hour that happens
+    twice when the clocks go back) and refuses a moment in the future."""
+    day, time = cleaned.get("occurred_on"), cleaned.get("occurred_time")
+    if day and time:
+        zone = ZoneInfo(form.school.time_zone)
+        occurred = datetime.datetime.combine(day, time).replace(tzinfo=zone, fold=0)
+        if occurred > timezone.now():
+            form.add_error("occurred_time", "The date and time cannot be in the future.")
+        cleaned["occurred_at"] = occurred
+    return cleaned
+
+
 class AddIncidentForm(forms.Form):
     """The guide's Add Incident form, field by field, in its order."""
 
@@ -82,16 +117,7 @@ class AddIncidentForm(forms.Form):
     )
     markers = forms.CharField(required=False, widget=forms.HiddenInput, max_length=10_000)
     occurred_on = DateField(label="Date", latest=timezone.localdate)
-    occurred_time = forms.TimeField(
-        label="Time",
-        input_formats=["%H:%M", "%H.%M", "%H%M"],
-        help_text="24-hour clock, for example 15:50",
-        error_messages={
-            "required": "Enter the time.",
-            "invalid": "Enter the time as hours and minutes, for example 15:50.",
-        },
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
+    occurred_time = time_field("15:50")
     alert_staff = forms.ModelMultipleChoiceField(
         queryset=User.objects.none(), required=False, widget=forms.MultipleHiddenInput
     )
@@ -128,23 +154,13 @@ class AddIncidentForm(forms.Form):
         style_widgets(self)
 
     def clean_text(self):
-        text = self.cleaned_data["text"].replace("\x00", "")
-        if not text.strip():
-            raise forms.ValidationError("Describe the incident.")
-        return text
+        return narrative(self.cleaned_data["text"], "Describe the incident.")
 
     def clean_markers(self):
         return parse_markers(self.cleaned_data.get("markers") or "")
 
     def clean(self):
-        cleaned = super().clean()
-        day, time = cleaned.get("occurred_on"), cleaned.get("occurred_time")
-        if day and time:
-            zone = ZoneInfo(self.school.time_zone)
-            occurred = datetime.datetime.combine(day, time).replace(tzinfo=zone, fold=0)
-            if occurred > timezone.now():
-                self.add_error("occurred_time", "The date and time cannot be in the future.")
-            cleaned["occurred_at"] = occurred
+        cleaned = when(self, super().clean())
         chosen = list(cleaned.get("categories") or [])
         # Choosing a subcategory files the incident under its main category as well.
         for category in list(chosen):
@@ -183,16 +199,7 @@ class AddActionForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     occurred_on = DateField(label="Date", latest=timezone.localdate)
-    occurred_time = forms.TimeField(
-        label="Time",
-        input_formats=["%H:%M", "%H.%M", "%H%M"],
-        help_text="24-hour clock, for example 14:08",
-        error_messages={
-            "required": "Enter the time.",
-            "invalid": "Enter the time as hours and minutes, for example 14:08.",
-        },
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
+    occurred_time = time_field("14:08")
     add_to_linked_students = forms.BooleanField(
         label="Add action to linked students", required=False
     )
@@ -221,22 +228,10 @@ class AddActionForm(forms.Form):
         style_widgets(self)
 
     def clean_text(self):
-        text = self.cleaned_data["text"].replace("\x00", "")
-        if not text.strip():
-            raise forms.ValidationError("Describe the action taken.")
-        return text
+        return narrative(self.cleaned_data["text"], "Describe the action taken.")
 
     def clean(self):
-        cleaned = super().clean()
-        day, time = cleaned.get("occurred_on"), cleaned.get("occurred_time")
-        if day and time:
-            occurred = datetime.datetime.combine(day, time).replace(
-                tzinfo=ZoneInfo(self.school.time_zone)
-            )
-            if occurred > timezone.now():
-                self.add_error("occurred_time", "The date and time cannot be in the future.")
-            cleaned["occurred_at"] = occurred
-        return cleaned
+        return when(self, super().clean())
 
     recipients = AddIncidentForm.recipients
 
@@ -249,12 +244,7 @@ class CorrectionForm(forms.Form):
         help_text="The incident as it should read. The original is kept and stays visible.",
     )
     occurred_on = DateField(label="Date", latest=timezone.localdate)
-    occurred_time = forms.TimeField(
-        label="Time",
-        input_formats=["%H:%M", "%H.%M", "%H%M"],
-        error_messages={"invalid": "Enter the time as hours and minutes, for example 15:50."},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
+    occurred_time = time_field("15:50")
     reason = forms.CharField(
         label="Reason for the correction",
         max_length=500,
@@ -272,10 +262,4 @@ class CorrectionForm(forms.Form):
         style_widgets(self)
 
     def clean(self):
-        cleaned = super().clean()
-        day, time = cleaned.get("occurred_on"), cleaned.get("occurred_time")
-        if day and time:
-            cleaned["occurred_at"] = datetime.datetime.combine(day, time).replace(
-                tzinfo=ZoneInfo(self.school.time_zone)
-            )
-        return cleaned
+        return when(self, super().clean())

@@ -20,6 +20,43 @@ from kestrel.incidents.models import (
 )
 
 
+def _alert(*, actor, incident, recipients, request, action=None, at=None) -> list[Alert]:
+    """Alerts colleagues of the same school (never the author, never a deactivated account),
+    one audit event each; their emails are queued for when the transaction commits."""
+    school = incident.school
+    people = {
+        user.pk: user
+        for user in recipients
+        if user.school_id == school.pk and user.pk != actor.pk and user.is_active
+    }
+    alerts = Alert.objects.bulk_create(
+        Alert(
+            school=school,
+            incident=incident,
+            action=action,
+            recipient=user,
+            sender=actor,
+            created_at=at or timezone.now(),
+        )
+        for user in people.values()
+    )
+    transaction.on_commit(partial(queue_alert_emails, [alert.pk for alert in alerts]))
+    for alert in alerts:
+        record(
+            action="alert.sent",
+            actor=actor,
+            request=request,
+            obj=incident,
+            student=incident.student,
+            detail={
+                "recipient": alert.recipient_id,
+                "recipient_name": alert.recipient.full_name,
+                "action": action.pk if action else None,
+            },
+        )
+    return alerts
+
+
 def _required_rank(categories) -> int:
     ranks = [category.access_level.rank for category in categories]
     return max(ranks) if ranks else 0
@@ -128,45 +165,24 @@ def _record(
             for link in linked_students
             if link["student"].school_id == school.pk and link["student"].pk != student.pk
         )
-        recipients = {
-            user.pk: user
-            for user in alert_recipients
-            if user.school_id == school.pk and user.pk != actor.pk and user.is_active
-        }
-        alerts = Alert.objects.bulk_create(
-            Alert(
-                school=school,
-                incident=incident,
-                recipient=user,
-                sender=actor,
-                created_at=recorded_at,
-            )
-            for user in recipients.values()
-        )
         attach(actor=actor, ids=file_ids, incident=incident)
         BodyMapMarker.objects.bulk_create(
             BodyMapMarker(incident=incident, **marker) for marker in markers
         )
-        transaction.on_commit(partial(queue_alert_emails, [alert.pk for alert in alerts]))
-        for alert in alerts:
-            record(
-                action="alert.sent",
-                actor=actor,
-                request=request,
-                obj=incident,
-                student=student,
-                detail={
-                    "recipient": alert.recipient_id,
-                    "recipient_name": alert.recipient.full_name,
-                },
-            )
+        alerts = _alert(
+            actor=actor,
+            incident=incident,
+            recipients=alert_recipients,
+            request=request,
+            at=recorded_at,
+        )
         record(
             action="incident.added",
             actor=actor,
             request=request,
             obj=incident,
             student=student,
-            detail={"alerted": len(recipients), "linked": len(linked_students)},
+            detail={"alerted": len(alerts), "linked": len(linked_students)},
         )
     return incident
 
@@ -212,16 +228,13 @@ def add_action(
             )
             action.agencies.set([agency for agency in agencies if agency.school_id == school.pk])
             attach(actor=actor, ids=file_ids, action=action)
-            recipients = {
-                user.pk: user
-                for user in alert_recipients
-                if user.school_id == school.pk and user.pk != actor.pk and user.is_active
-            }
-            alerts = Alert.objects.bulk_create(
-                Alert(school=school, incident=incident, action=action, recipient=user, sender=actor)
-                for user in recipients.values()
+            alerts = _alert(
+                actor=actor,
+                incident=incident,
+                action=action,
+                recipients=alert_recipients,
+                request=request,
             )
-            transaction.on_commit(partial(queue_alert_emails, [alert.pk for alert in alerts]))
             record(
                 action="action.added",
                 actor=actor,
@@ -230,15 +243,6 @@ def add_action(
                 student=incident.student,
                 detail={"incident": incident.pk, "alerted": len(alerts)},
             )
-            for alert in alerts:
-                record(
-                    action="alert.sent",
-                    actor=actor,
-                    request=request,
-                    obj=incident,
-                    student=incident.student,
-                    detail={"recipient": alert.recipient_id, "action": action.pk},
-                )
     except IntegrityError:
         earlier = Action.objects.filter(submission_key=submission_key).first()
         if submission_key and earlier is not None:
