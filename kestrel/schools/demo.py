@@ -346,10 +346,9 @@ def seed_demo_school(*, today: datetime.date | None = None) -> School:
     """Creates the demo school with its staff, students and configuration."""
     today = today or datetime.date.today()
     rng = random.Random(2018)  # noqa: S311 - repeatable demo data, not a secret
-    school = School.objects.create(
-        name=DEMO_SCHOOL_NAME,
-        user_guide_url="https://github.com/kestrel-safeguarding/kestrel#readme",
-    )
+    # Help links (website, user guide, support, FAQ) are each school's own: set them in School
+    # details. The demo has none rather than links that lead nowhere.
+    school = School.objects.create(name=DEMO_SCHOOL_NAME)
     levels = {
         name: AccessLevel.objects.create(school=school, name=name, rank=rank, description=about)
         for name, rank, about in ACCESS_LEVELS

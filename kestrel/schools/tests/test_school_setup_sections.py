@@ -488,3 +488,18 @@ def test_narrow_inputs_are_drawn_at_their_width(admin):
     response = admin.get(reverse("schools:add", args=["access-levels"]))
 
     assert "govuk-input--width-3" in response.text
+
+
+def test_help_links_appear_in_the_top_bar_once_the_school_sets_them(people, signed_in, school):
+    client = signed_in(people.teacher)
+    assert 'aria-label="Help"' not in client.get("/dashboard/").content.decode()
+    school.user_guide_url = "https://guide.example.org/kestrel"
+    school.support_url = "https://support.example.org/"
+    school.faq_url = "https://faq.example.org/"
+    school.save()
+    page = client.get("/dashboard/").content.decode()
+    assert (
+        '<a class="kestrel-topbar__link" href="https://guide.example.org/kestrel">User Guide</a>'
+        in page
+    )
+    assert ">Contact Support</a>" in page and ">FAQ</a>" in page
