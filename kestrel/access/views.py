@@ -4,23 +4,14 @@ from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from kestrel.access import keys
 from kestrel.access.decorators import requires
+from kestrel.access.redirects import safe_next
 from kestrel.accounts import second_factor, services, throttle
 from kestrel.accounts.forms import AuthenticatorCodeForm
 from kestrel.audit.services import record
-
-
-def _safe_next(request) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return "/dashboard/"
 
 
 @requires("use_key")
@@ -38,7 +29,7 @@ def unlock(request):
                 until = keys.unlock(request)
                 record(action="key.unlocked", request=request, detail={"until": until.isoformat()})
             messages.success(request, f"Key access is on until {timezone.localtime(until):%H:%M}.")
-            return redirect(_safe_next(request))
+            return redirect(safe_next(request))
         elif device is not None:
             services.record_failed_second_factor(request=request, kind="key")
             form.add_error("code", "That code is not right, or has been used already.")
@@ -48,7 +39,7 @@ def unlock(request):
         {
             "form": form,
             "has_authenticator": device is not None,
-            "next": _safe_next(request),
+            "next": safe_next(request),
             "minutes": request.user.school.key_unlock_minutes,
         },
     )

@@ -13,35 +13,37 @@ from kestrel.files.models import Attachment
 SNIFF_BYTES = 64 * 1024
 
 
-def store_upload(*, actor, upload, request=None) -> Attachment:
-    """Checks an uploaded file and stores it outside the web root under a generated name."""
+def check_and_save(upload, *, folder: str) -> dict:
+    """Checks an uploaded file by its content and saves it outside the web root under a
+    generated name in `folder`; returns what a file row records about it."""
     if upload.size > MAX_BYTES:
         check(upload.name, b"", upload.size)  # raises the size message
-    head = upload.read(SNIFF_BYTES)
-    checked = check(upload.name, head, upload.size)
+    checked = check(upload.name, upload.read(SNIFF_BYTES), upload.size)
     upload.seek(0)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    stored_name = f"attachments/{actor.school_id}/{uuid.uuid4().hex}"
+    return {
+        "original_name": checked.name,
+        "stored_name": default_storage.save(f"{folder}/{uuid.uuid4().hex}", upload),
+        "content_type": checked.content_type,
+        "size": upload.size,
+        "sha256": digest.hexdigest(),
+    }
+
+
+def store_upload(*, actor, upload, request=None) -> Attachment:
+    """Checks an uploaded file and keeps it, unattached, until its form is submitted."""
+    stored = check_and_save(upload, folder=f"attachments/{actor.school_id}")
     with transaction.atomic():
-        saved_as = default_storage.save(stored_name, upload)
-        attachment = Attachment.objects.create(
-            school=actor.school,
-            uploaded_by=actor,
-            original_name=checked.name,
-            stored_name=saved_as,
-            content_type=checked.content_type,
-            size=upload.size,
-            sha256=digest.hexdigest(),
-        )
+        attachment = Attachment.objects.create(school=actor.school, uploaded_by=actor, **stored)
         record(
             action="file.uploaded",
             actor=actor,
             request=request,
             obj=attachment,
-            detail={"type": checked.content_type, "size": upload.size},
+            detail={"type": stored["content_type"], "size": stored["size"]},
         )
     return attachment
 

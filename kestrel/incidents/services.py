@@ -20,6 +20,25 @@ from kestrel.incidents.models import (
 )
 
 
+def _once(rows, submission_key: str | None, create):
+    """Runs `create` once per form: the same form sent again, even twice at once (a double
+    click), gives back the row the first one made instead of a second row."""
+
+    def earlier():
+        return rows.filter(submission_key=submission_key).first() if submission_key else None
+
+    found = earlier()
+    if found is not None:
+        return found
+    try:
+        return create()
+    except IntegrityError:  # the other request committed first; its row stands
+        found = earlier()
+        if found is None:
+            raise
+        return found
+
+
 def _alert(*, actor, incident, recipients, request, action=None, at=None) -> list[Alert]:
     """Alerts colleagues of the same school (never the author, never a deactivated account),
     one audit event each; their emails are queued for when the transaction commits."""
@@ -96,8 +115,10 @@ def add_incident(
         problems["occurred_at"] = "The date and time cannot be in the future."
     if problems:
         raise ValidationError(problems)
-    try:
-        return _record(
+    return _once(
+        Incident.objects.filter(reporter=actor),
+        submission_key,
+        lambda: _record(
             actor=actor,
             school=school,
             student=student,
@@ -112,13 +133,8 @@ def add_incident(
             submission_key=submission_key,
             file_ids=list(file_ids),
             markers=list(markers),
-        )
-    except IntegrityError:
-        # The same form sent twice at once (a double click): the first one's incident stands.
-        earlier = Incident.objects.filter(submission_key=submission_key, reporter=actor).first()
-        if submission_key and earlier is not None:
-            return earlier
-        raise
+        ),
+    )
 
 
 def _record(
@@ -139,10 +155,6 @@ def _record(
     markers,
 ) -> Incident:
     with transaction.atomic():
-        if submission_key:
-            earlier = Incident.objects.filter(submission_key=submission_key, reporter=actor).first()
-            if earlier is not None:
-                return earlier  # sent again after it was recorded: still one incident
         incident = Incident.objects.create(
             submission_key=submission_key,
             school=school,
@@ -210,12 +222,9 @@ def add_action(
     if problems:
         raise ValidationError(problems)
     school = incident.school
-    try:
+
+    def create() -> Action:
         with transaction.atomic():
-            if submission_key:
-                earlier = Action.objects.filter(submission_key=submission_key).first()
-                if earlier is not None:
-                    return earlier
             action = Action.objects.create(
                 school=school,
                 incident=incident,
@@ -243,12 +252,9 @@ def add_action(
                 student=incident.student,
                 detail={"incident": incident.pk, "alerted": len(alerts)},
             )
-    except IntegrityError:
-        earlier = Action.objects.filter(submission_key=submission_key).first()
-        if submission_key and earlier is not None:
-            return earlier
-        raise
-    return action
+        return action
+
+    return _once(Action.objects.filter(author=actor), submission_key, create)
 
 
 def current_version(incident: Incident) -> tuple[str, datetime.datetime]:

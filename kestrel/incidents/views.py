@@ -69,8 +69,7 @@ def add_incident(request):
                 markers=data["markers"],
             )
         except ValidationError as error:
-            for field, messages_ in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, messages_)
+            refused(form, error)
         else:
             drafts.discard(actor=request.user, submission=data["submission"])
             alerted = incident.alerts.count()
@@ -126,6 +125,12 @@ def discard_draft(request):
     drafts.discard(actor=request.user, submission=request.POST.get("submission", ""))
     messages.success(request, "The unfinished incident has been discarded.")
     return redirect("incidents:add")
+
+
+def refused(form, error: ValidationError) -> None:
+    """Puts a service's refusal next to the fields it is about (or above the form)."""
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)
 
 
 def add_incident_context(request, form, draft_files=()) -> dict:
@@ -315,8 +320,7 @@ def add_action(request, pk):
                 file_ids=request.POST.getlist("files"),
             )
         except ValidationError as error:
-            for field, messages_ in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, messages_)
+            refused(form, error)
         else:
             messages.success(request, "Your action has been added.")
             return redirect("incidents:view", pk=incident.pk)
@@ -392,8 +396,7 @@ def correct_incident(request, pk):
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            for field, messages_ in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, messages_)
+            refused(form, error)
         else:
             messages.success(request, "Your correction has been added. The original is kept.")
             return redirect("incidents:view", pk=incident.pk)

@@ -1,33 +1,15 @@
 """Publishing documents, adding versions, recording reads. Each writes its audit event."""
 
-import hashlib
-import uuid
-
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max
 
 from kestrel.audit.services import record
-from kestrel.files.checks import check
-from kestrel.files.services import SNIFF_BYTES
+from kestrel.files.services import check_and_save
 from kestrel.library.models import Document, DocumentVersion, LibraryCategory, ReadRecord
 
 
 def _store(actor, upload) -> dict:
-    checked = check(upload.name, upload.read(SNIFF_BYTES), upload.size)
-    upload.seek(0)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    stored = default_storage.save(f"library/{actor.school_id}/{uuid.uuid4().hex}", upload)
-    return {
-        "original_name": checked.name,
-        "stored_name": stored,
-        "content_type": checked.content_type,
-        "size": upload.size,
-        "sha256": digest.hexdigest(),
-    }
+    return check_and_save(upload, folder=f"library/{actor.school_id}")
 
 
 def category_named(*, school, name: str) -> LibraryCategory:

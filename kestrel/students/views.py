@@ -4,11 +4,11 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from kestrel.access.decorators import requires
 from kestrel.access.records import Viewer
+from kestrel.access.redirects import safe_next
 from kestrel.audit.forms import TrailFilterForm
 from kestrel.audit.services import record
 from kestrel.incidents import selectors
@@ -31,12 +31,7 @@ def hide_names(request):
     request.session[HIDE_NAMES_SESSION_KEY] = hidden
     with transaction.atomic():
         record(action="names.hidden" if hidden else "names.shown", request=request)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        back = "/dashboard/"
-    return redirect(back)
+    return redirect(safe_next(request))
 
 
 CHRONOLOGY_PAGE_SIZE = 25

@@ -5,13 +5,14 @@ from django.contrib.auth import views as auth_views
 from django.middleware import csrf
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from kestrel.access.decorators import requires
 from kestrel.access.policy import PUBLIC, SECOND_FACTOR_PENDING
+from kestrel.access.redirects import safe_next
 from kestrel.accounts import second_factor, services
 from kestrel.accounts.forms import (
     AuthenticatorCodeForm,
@@ -23,18 +24,9 @@ from kestrel.accounts.forms import (
 from kestrel.accounts.tasks import password_link_tokens
 
 
-def _next_url(request) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return resolve_url("dashboard")
-
-
 def _with_next(url_name: str, request) -> str:
     # Encoded, so a next link with its own query string arrives whole.
-    return f"{resolve_url(url_name)}?{urlencode({'next': _next_url(request)})}"
+    return f"{resolve_url(url_name)}?{urlencode({'next': safe_next(request)})}"
 
 
 @requires(PUBLIC)
@@ -46,7 +38,7 @@ def login(request):
         second_factor.VERIFIED,
         second_factor.NOT_REQUIRED,
     }:
-        return redirect(_next_url(request))
+        return redirect(safe_next(request))
     form = LoginForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         next_step = services.sign_in(user=form.get_user(), request=request)
@@ -54,7 +46,7 @@ def login(request):
             return redirect(_with_next("accounts:verify", request))
         if next_step == second_factor.ENROL:
             return redirect(_with_next("accounts:two_factor_setup", request))
-        return redirect(_next_url(request))
+        return redirect(safe_next(request))
     return render(
         request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")}
     )
@@ -64,7 +56,7 @@ def login(request):
 def verify(request):
     """The second step of signing in: a code from the authenticator app, or a passkey."""
     if second_factor.state(request) != second_factor.PENDING:
-        return redirect(_next_url(request))
+        return redirect(safe_next(request))
     device = second_factor.authenticator(request.user)
     form = AuthenticatorCodeForm(request.POST or None)
     locked = False
@@ -73,7 +65,7 @@ def verify(request):
             locked = True
         elif device is not None and second_factor.check_code(device, form.cleaned_data["code"]):
             services.complete_second_factor(request=request, device=device, kind="authenticator")
-            return redirect(_next_url(request))
+            return redirect(safe_next(request))
         else:
             services.record_failed_second_factor(request=request, kind="authenticator")
             form.add_error(
@@ -90,7 +82,7 @@ def verify(request):
             "has_authenticator": device is not None,
             "has_passkeys": second_factor.passkeys(request.user).exists(),
             "passkey_config": passkey_config(request),
-            "next": _next_url(request),
+            "next": safe_next(request),
         },
     )
 
@@ -111,7 +103,7 @@ def passkey_config(request) -> dict:
 @requires(SECOND_FACTOR_PENDING)
 def verify_backup_code(request):
     if second_factor.state(request) != second_factor.PENDING:
-        return redirect(_next_url(request))
+        return redirect(safe_next(request))
     form = BackupCodeForm(request.POST or None)
     locked = False
     if request.method == "POST" and form.is_valid():
@@ -126,14 +118,14 @@ def verify_backup_code(request):
                 f"You used a backup code. You have {remaining} left: create new ones in "
                 "Account Settings if you are running low.",
             )
-            return redirect(_next_url(request))
+            return redirect(safe_next(request))
         else:
             services.record_failed_second_factor(request=request, kind="backup_code")
             form.add_error("code", "That backup code is not right, or has been used already.")
     return render(
         request,
         "accounts/verify_backup_code.html",
-        {"form": form, "locked": locked, "next": _next_url(request)},
+        {"form": form, "locked": locked, "next": safe_next(request)},
     )
 
 
