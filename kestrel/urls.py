@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 from kestrel.access.decorators import requires
 from kestrel.access.policy import PUBLIC
 from kestrel.alerts.views import dashboard
+from kestrel.incidents.views import staff_search
 from kestrel.students.views import hide_names
 
 home = requires(PUBLIC)(RedirectView.as_view(pattern_name="dashboard"))
@@ -12,6 +13,7 @@ urlpatterns = [
     path("", home),
     path("dashboard/", dashboard, name="dashboard"),
     path("hide-names/", hide_names, name="hide_names"),
+    path("staff/search/", staff_search, name="staff_search"),
     path("", include("kestrel.accounts.urls")),
     path("incidents/", include("kestrel.incidents.urls")),
     path("alerts/", include("kestrel.alerts.urls")),

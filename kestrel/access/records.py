@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from kestrel.access.keys import key_unlocked
 from kestrel.alerts.models import Alert
-from kestrel.incidents.models import Incident
+from kestrel.incidents.models import Incident, LinkedStudent
 
 MY_HISTORY_DAYS = 7
 
@@ -71,5 +71,8 @@ def chronology_incidents(viewer: Viewer, student) -> QuerySet[Incident]:
     may open. Chronologies are for key holders with their key unlocked."""
     if not (viewer.key_unlocked and viewer.user.is_key_holder):
         return Incident.objects.none()
-    mine = Q(student=student) | Q(links__student=student)
-    return visible_incidents(viewer).filter(mine).distinct()
+    # One indexed list of ids (own incidents, then linked ones) rather than an OR across a join,
+    # which would make the database read every incident of the school.
+    own = Incident.objects.filter(student=student).values("pk")
+    linked = LinkedStudent.objects.filter(student=student).values("incident_id")
+    return visible_incidents(viewer).filter(pk__in=own.union(linked))

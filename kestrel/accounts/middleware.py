@@ -9,6 +9,29 @@ from django.shortcuts import redirect
 from django.utils import timezone
 
 SIGNED_IN_AT = "kestrel_signed_in_at"
+RENEWED_AT = "kestrel_renewed_at"
+RENEW_EVERY_SECONDS = 60
+
+
+class SessionRenewalMiddleware:
+    """Moves a session's idle expiry on at most once a minute rather than at every request.
+
+    A session is saved (and its 30 idle minutes start again) when it changed, or when its last
+    renewal is a minute old: idle sessions still end 29 to 30 minutes after the last request, and
+    a busy page costs no session write.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and not session.is_empty():
+            now = int(timezone.now().timestamp())
+            if now - session.get(RENEWED_AT, 0) >= RENEW_EVERY_SECONDS:
+                session[RENEWED_AT] = now
+        return response
 
 
 class SessionLimitsMiddleware:

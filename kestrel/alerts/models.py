@@ -67,6 +67,12 @@ class Alert(SchoolOwned):
             models.Index(fields=["recipient", "read_at", "-created_at"]),
             models.Index(fields=["incident", "recipient"]),
             models.Index(fields=["school", "email_status"]),
+            # The DSL team's overdue alerts: only unread rows, which stay few as alerts are read.
+            models.Index(
+                fields=["school", "created_at"],
+                condition=models.Q(read_at__isnull=True),
+                name="alert_unread_in_school",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -2,11 +2,11 @@
 
 import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from kestrel.alerts.models import Alert
-from kestrel.incidents.models import Action, Category, Incident
+from kestrel.incidents.models import Action, Incident
 
 MY_HISTORY_DAYS = 7
 
@@ -15,10 +15,7 @@ def unread_alerts(user) -> QuerySet[Alert]:
     """The user's unread alerts, newest first, with what each row shows already fetched."""
     return (
         Alert.objects.filter(school_id=user.school_id, recipient=user, read_at__isnull=True)
-        .select_related("sender", "incident__student", "action")
-        .prefetch_related(
-            Prefetch("incident__categories", queryset=Category.objects.order_by("position"))
-        )
+        .select_related("sender", "incident__student")
         .order_by("-created_at", "-id")
     )
 
@@ -26,10 +23,8 @@ def unread_alerts(user) -> QuerySet[Alert]:
 def my_history(user) -> list:
     """Incidents and actions the user added in the last 7 days, newest first."""
     since = timezone.now() - datetime.timedelta(days=MY_HISTORY_DAYS)
-    incidents = (
-        Incident.objects.filter(reporter=user, recorded_at__gte=since)
-        .select_related("student")
-        .prefetch_related("categories")
+    incidents = Incident.objects.filter(reporter=user, recorded_at__gte=since).select_related(
+        "student"
     )
     actions = Action.objects.filter(author=user, recorded_at__gte=since).select_related(
         "incident__student"

@@ -9,12 +9,15 @@ from kestrel.audit.services import record
 
 def mark_as_read(*, actor, alert: Alert, request=None) -> Alert:
     """The guide's "mark as read": the alert leaves the Dashboard and the time is kept."""
+    now = timezone.now()
     with transaction.atomic():
         updated = Alert.objects.filter(pk=alert.pk, recipient=actor, read_at__isnull=True).update(
-            read_at=timezone.now()
+            read_at=now
         )
-        alert.refresh_from_db(fields=["read_at"])
-        if updated:
+        if not updated:  # read already, perhaps in another tab: keep the first time
+            alert.refresh_from_db(fields=["read_at"])
+        else:
+            alert.read_at = now
             record(
                 action="alert.read",
                 actor=actor,

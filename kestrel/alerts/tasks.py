@@ -41,8 +41,9 @@ def message_id(alert: Alert) -> str:
 
 def queue_alert_emails(alert_ids: list[int]) -> None:
     """Called on commit: one task per alert (a rolled-back incident never gets here)."""
-    for alert_id in alert_ids:
-        send_alert_email.enqueue(alert_id)
+    with transaction.atomic():  # one write transaction for the lot
+        for alert_id in alert_ids:
+            send_alert_email.enqueue(alert_id)
 
 
 def _later(seconds: int):
@@ -50,7 +51,7 @@ def _later(seconds: int):
 
 
 def compose(alert: Alert) -> EmailMessage:
-    categories = [category.name for category in alert.incident.categories.all()]
+    categories = alert.incident.category_names
     context = {
         "sender": alert.sender.full_name,
         "kind": "an action" if alert.action_id else "an incident",
@@ -81,10 +82,8 @@ def send_alert_email(alert_id: int) -> str:
     if default_task_backend.supports_defer:
         # A watchdog: should this worker die mid-send, this later run finds the claim stale.
         _later(int(CLAIM_TIMEOUT.total_seconds()) + 60).enqueue(alert_id)
-    alert = (
-        Alert.objects.select_related("sender", "recipient", "school", "incident")
-        .prefetch_related("incident__categories")
-        .get(pk=alert_id)
+    alert = Alert.objects.select_related("sender", "recipient", "school", "incident").get(
+        pk=alert_id
     )
     try:
         compose(alert).send()

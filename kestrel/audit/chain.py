@@ -75,8 +75,11 @@ def _tail(chain: int) -> tuple[int, str]:
 
 
 def append(event: AuditEvent) -> AuditEvent:
-    """Links the unsaved `event` to the end of its school's chain and saves it."""
-    with transaction.atomic():
+    """Links the unsaved `event` to the end of its school's chain and saves it.
+
+    Inside the caller's transaction when there is one (no savepoint: if the event cannot be
+    written, the change it records must not be written either)."""
+    with transaction.atomic(savepoint=False):
         event.chain = chain_for(event.school_id)
         _lock(event.chain)
         seq, prev = _tail(event.chain)
@@ -94,7 +97,7 @@ def bulk_append(events: Iterable[AuditEvent], batch_size: int = 2000) -> int:
         event.chain = chain_for(event.school_id)
         by_chain.setdefault(event.chain, []).append(event)
     count = 0
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         for chain, rows in by_chain.items():
             _lock(chain)
             seq, prev = _tail(chain)

@@ -4,11 +4,23 @@ import hashlib
 
 from django.db import models
 
-from kestrel.audit.chain import append
+from kestrel.audit.chain import append, bulk_append
 from kestrel.audit.models import AuditEvent
+from kestrel.schools.models import School
 
 
-def record(
+def record(**fields) -> AuditEvent:
+    """Writes one audit event: who did what to which record, from where (see `event`)."""
+    return append(event(**fields))
+
+
+def record_all(events: list[AuditEvent]) -> None:
+    """Writes several events made with `event`, in order, taking the chain's turn once."""
+    if events:
+        bulk_append(events)
+
+
+def event(
     *,
     action: str,
     actor=None,
@@ -18,25 +30,29 @@ def record(
     student=None,
     detail: dict | None = None,
 ) -> AuditEvent:
-    """Writes one audit event: who did what to which record, from where."""
+    """An unsaved audit event: who did what to which record, from where."""
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
-    if school is None:
-        school = getattr(obj, "school", None) or getattr(actor, "school", None)
-    return append(
-        AuditEvent(
-            school=school,
-            actor=actor,
-            actor_label=actor.full_name if actor else "",
-            action=action,
-            object_type=obj._meta.label_lower if obj is not None else "",
-            object_id=str(obj.pk) if obj is not None else "",
-            object_label=str(obj)[:300] if obj is not None else "",
-            student=student,
-            detail=detail or {},
-            ip_address=client_ip(request),
-            session_hash=session_hash(request),
-        )
+    # By id: the school row itself is not needed, and reading `obj.school` would cost a query.
+    if school is None and isinstance(obj, School):
+        school = obj
+    school_id = (
+        school.pk
+        if school is not None
+        else getattr(obj, "school_id", None) or getattr(actor, "school_id", None)
+    )
+    return AuditEvent(
+        school_id=school_id,
+        actor=actor,
+        actor_label=actor.full_name if actor else "",
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_label=str(obj)[:300] if obj is not None else "",
+        student=student,
+        detail=detail or {},
+        ip_address=client_ip(request),
+        session_hash=session_hash(request),
     )
 
 

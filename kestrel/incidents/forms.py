@@ -2,6 +2,7 @@ import datetime
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from kestrel.accounts.models import User
@@ -90,6 +91,19 @@ def when(form, cleaned: dict) -> dict:
     return cleaned
 
 
+def active_agencies(school):
+    return Agency.objects.filter(school=school, is_active=True).order_by("name")
+
+
+def alert_groups(school):
+    """The school's alert groups, each with its active members (fetched with the groups)."""
+    return (
+        AlertGroup.objects.filter(school=school, is_active=True)
+        .order_by("name")
+        .prefetch_related(Prefetch("members", queryset=User.objects.filter(is_active=True)))
+    )
+
+
 class AddIncidentForm(forms.Form):
     """The guide's Add Incident form, field by field, in its order."""
 
@@ -142,10 +156,10 @@ class AddIncidentForm(forms.Form):
             school=school, is_active=True
         ).select_related("access_level", "parent")
         self.fields["alert_staff"].queryset = User.objects.filter(school=school, is_active=True)
-        self.fields["alert_groups"].queryset = AlertGroup.objects.filter(
+        self.fields["alert_groups"].queryset = alert_groups(school)
+        self.fields["agencies"].queryset = Agency.objects.filter(
             school=school, is_active=True
-        )
-        self.fields["agencies"].queryset = Agency.objects.filter(school=school, is_active=True)
+        ).order_by("name")
         self.fields["occurred_time"].govuk_width = 5
         style_widgets(self)
 
@@ -177,7 +191,7 @@ class AddIncidentForm(forms.Form):
         """Everyone alerted: the colleagues chosen one by one and every member of each group."""
         people = {user.pk: user for user in self.cleaned_data.get("alert_staff") or []}
         for group in self.cleaned_data.get("alert_groups") or []:
-            for member in group.members.filter(is_active=True):
+            for member in group.members.all():  # active members only: see alert_groups
                 people.setdefault(member.pk, member)
         return list(people.values())
 
@@ -215,11 +229,11 @@ class AddActionForm(forms.Form):
     def __init__(self, *args, school, **kwargs):
         super().__init__(*args, **kwargs)
         self.school = school
-        self.fields["agencies"].queryset = Agency.objects.filter(school=school, is_active=True)
-        self.fields["alert_staff"].queryset = User.objects.filter(school=school, is_active=True)
-        self.fields["alert_groups"].queryset = AlertGroup.objects.filter(
+        self.fields["agencies"].queryset = Agency.objects.filter(
             school=school, is_active=True
-        )
+        ).order_by("name")
+        self.fields["alert_staff"].queryset = User.objects.filter(school=school, is_active=True)
+        self.fields["alert_groups"].queryset = alert_groups(school)
         self.fields["occurred_time"].govuk_width = 5
         style_widgets(self)
 

@@ -68,6 +68,11 @@ class Incident(SchoolOwned):
     required_rank = models.PositiveSmallIntegerField(default=0)
     # One per Add Incident form: a second press of the button finds the first incident.
     submission_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # What the incident was recorded with, as its pages show it: category names and labels,
+    # agency names and body map markers (see `snapshot_of`). Written once, in the transaction
+    # that records the incident, so that showing an incident needs no join; the rows above stay
+    # the record and what lists are filtered by.
+    snapshot = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -80,6 +85,41 @@ class Incident(SchoolOwned):
     def __str__(self) -> str:
         # Never the text or the student's name: this label goes into the audit trail.
         return f"Incident {self.pk}"
+
+    @property
+    def category_names(self) -> list[str]:
+        return [category["name"] for category in self.snapshot.get("categories", [])]
+
+    @property
+    def category_labels(self) -> list[str]:
+        """As the guide shows them: "Child Protection: Cause for Concern" for a subcategory."""
+        return [category["label"] for category in self.snapshot.get("categories", [])]
+
+    @property
+    def agency_names(self) -> list[str]:
+        return list(self.snapshot.get("agencies", []))
+
+    @property
+    def marker_list(self) -> list["BodyMapMarker"]:
+        return [
+            BodyMapMarker(incident_id=self.pk, **marker)
+            for marker in self.snapshot.get("markers", [])
+        ]
+
+
+def snapshot_of(*, categories=(), agencies=(), markers=()) -> dict:
+    """The snapshot an incident (or an action: agencies only) is recorded with."""
+    return {
+        "categories": [
+            {"id": category.pk, "name": category.name, "label": str(category)}
+            for category in sorted(categories, key=lambda c: (c.position, c.name, c.pk))
+        ],
+        "agencies": sorted(agency.name for agency in agencies),
+        "markers": [
+            {"number": m["number"], "side": m["side"], "x": m["x"], "y": m["y"]}
+            for m in sorted(markers, key=lambda marker: marker["number"])
+        ],
+    }
 
 
 class LinkedStudent(models.Model):
@@ -117,13 +157,22 @@ class Action(SchoolOwned):
     add_to_linked_students = models.BooleanField("Add action to linked students", default=False)
     share_documents = models.BooleanField("Share documents?", default=False)
     submission_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # The agencies' names as recorded, written with the action (see Incident.snapshot).
+    snapshot = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["occurred_at", "id"]
-        indexes = [models.Index(fields=["incident", "occurred_at"])]
+        indexes = [
+            models.Index(fields=["incident", "occurred_at"]),
+            models.Index(fields=["author", "-recorded_at"]),  # My History
+        ]
 
     def __str__(self) -> str:
         return f"Action {self.pk}"
+
+    @property
+    def agency_names(self) -> list[str]:
+        return list(self.snapshot.get("agencies", []))
 
 
 class BodyMapMarker(models.Model):

@@ -2,31 +2,34 @@
 
 import datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Window
 from django.utils import timezone
 
 from kestrel.access.records import Viewer, chronology_incidents, visible_incidents
 from kestrel.incidents.models import Action, Correction, Incident, LinkedStudent
 
 
-def _with_everything(incidents: QuerySet) -> QuerySet:
-    return incidents.select_related("student", "reporter").prefetch_related(
-        "categories",
-        "agencies",
-        "markers",
-        "attachments",
-        Prefetch("corrections", queryset=Correction.objects.select_related("author")),
+def _with_page(incidents: QuerySet, *, actions: bool = True, files: bool = True) -> QuerySet:
+    """What an incident's page shows besides its snapshot (categories, agencies, markers): its
+    student, reporter, linked students, corrections and, if asked, actions and files."""
+    related = [
         Prefetch("links", queryset=LinkedStudent.objects.select_related("student")),
-        Prefetch(
-            "actions",
-            queryset=Action.objects.select_related("author").prefetch_related("agencies"),
-        ),
-    )
+        Prefetch("corrections", queryset=Correction.objects.select_related("author")),
+    ]
+    if actions:
+        related.append(Prefetch("actions", queryset=Action.objects.select_related("author")))
+    if files:
+        related.append("attachments")
+    return incidents.select_related("student", "reporter__access_level").prefetch_related(*related)
 
 
-def incident_for_page(viewer: Viewer, pk: int) -> Incident | None:
+def incident_for_page(
+    viewer: Viewer, pk: int, *, actions: bool = True, files: bool = True
+) -> Incident | None:
     """The incident with all it shows, or None if the viewer may not open it."""
-    return _with_everything(visible_incidents(viewer)).filter(pk=pk).first()
+    incidents = visible_incidents(viewer).filter(pk=pk)
+    return _with_page(incidents, actions=actions, files=files).first()
 
 
 def chronology(
@@ -36,9 +39,10 @@ def chronology(
     in one category (with its subcategories) and between two dates (school days, inclusive)."""
     incidents = chronology_incidents(viewer, student)
     if category is not None:
+        filed = Incident.categories.through.objects.filter(incident=OuterRef("pk"))
         incidents = incidents.filter(
-            Q(categories=category) | Q(categories__parent=category)
-        ).distinct()
+            Exists(filed.filter(Q(category=category) | Q(category__parent=category)))
+        )
     zone = timezone.get_current_timezone()
     if start:
         incidents = incidents.filter(
@@ -49,4 +53,21 @@ def chronology(
         incidents = incidents.filter(
             occurred_at__lt=datetime.datetime.combine(following, datetime.time(), zone)
         )
-    return _with_everything(incidents).order_by("-occurred_at", "-id")
+    return incidents.order_by("-occurred_at", "-id")
+
+
+def chronology_page(incidents: QuerySet[Incident], number, per_page: int) -> Page:
+    """One page of a chronology, its rows and the total counted in the same query."""
+    paginator = Paginator(incidents, per_page)
+    try:
+        number = max(int(number), 1)
+    except (TypeError, ValueError):
+        number = 1
+    counted = _with_page(incidents, files=False).annotate(total=Window(Count("pk")))
+    rows = list(counted[(number - 1) * per_page : number * per_page])
+    if not rows and number > 1:  # past the end (an old link): the last page instead
+        total = incidents.count()
+        number = max((total + per_page - 1) // per_page, 1)
+        rows = list(counted[(number - 1) * per_page : number * per_page])
+    paginator.count = rows[0].total if rows else 0
+    return Page(rows, number, paginator)

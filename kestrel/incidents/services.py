@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from kestrel.alerts.models import Alert
 from kestrel.alerts.tasks import queue_alert_emails
-from kestrel.audit.services import record
+from kestrel.audit.services import event, record, record_all
 from kestrel.files.services import attach
 from kestrel.incidents.models import (
     Action,
@@ -17,6 +17,7 @@ from kestrel.incidents.models import (
     Correction,
     Incident,
     LinkedStudent,
+    snapshot_of,
 )
 
 
@@ -39,18 +40,20 @@ def _once(rows, submission_key: str | None, create):
         return found
 
 
-def _alert(*, actor, incident, recipients, request, action=None, at=None) -> list[Alert]:
+def _alert(
+    *, actor, incident, recipients, request, audit: list, action=None, at=None
+) -> list[Alert]:
     """Alerts colleagues of the same school (never the author, never a deactivated account),
-    one audit event each; their emails are queued for when the transaction commits."""
-    school = incident.school
+    adding one audit event each to `audit`; their emails are queued for when the transaction
+    commits."""
     people = {
         user.pk: user
         for user in recipients
-        if user.school_id == school.pk and user.pk != actor.pk and user.is_active
+        if user.school_id == incident.school_id and user.pk != actor.pk and user.is_active
     }
     alerts = Alert.objects.bulk_create(
         Alert(
-            school=school,
+            school_id=incident.school_id,
             incident=incident,
             action=action,
             recipient=user,
@@ -59,9 +62,10 @@ def _alert(*, actor, incident, recipients, request, action=None, at=None) -> lis
         )
         for user in people.values()
     )
-    transaction.on_commit(partial(queue_alert_emails, [alert.pk for alert in alerts]))
-    for alert in alerts:
-        record(
+    if alerts:
+        transaction.on_commit(partial(queue_alert_emails, [alert.pk for alert in alerts]))
+    audit.extend(
+        event(
             action="alert.sent",
             actor=actor,
             request=request,
@@ -73,6 +77,8 @@ def _alert(*, actor, incident, recipients, request, action=None, at=None) -> lis
                 "action": action.pk if action else None,
             },
         )
+        for alert in alerts
+    )
     return alerts
 
 
@@ -115,6 +121,7 @@ def add_incident(
         problems["occurred_at"] = "The date and time cannot be in the future."
     if problems:
         raise ValidationError(problems)
+    agencies = [agency for agency in agencies if agency.school_id == school.pk]
     return _once(
         Incident.objects.filter(reporter=actor),
         submission_key,
@@ -164,9 +171,17 @@ def _record(
             occurred_at=occurred_at,
             recorded_at=recorded_at,
             required_rank=_required_rank(categories),
+            snapshot=snapshot_of(categories=categories, agencies=agencies, markers=markers),
         )
-        incident.categories.set(categories)
-        incident.agencies.set([agency for agency in agencies if agency.school_id == school.pk])
+        # Inserted directly: `.set()` would first read what a new incident cannot yet have.
+        Incident.categories.through.objects.bulk_create(
+            Incident.categories.through(incident=incident, category=category)
+            for category in categories
+        )
+        if agencies:
+            Incident.agencies.through.objects.bulk_create(
+                Incident.agencies.through(incident=incident, agency=agency) for agency in agencies
+            )
         LinkedStudent.objects.bulk_create(
             LinkedStudent(
                 incident=incident,
@@ -181,21 +196,27 @@ def _record(
         BodyMapMarker.objects.bulk_create(
             BodyMapMarker(incident=incident, **marker) for marker in markers
         )
+        audit = []
         alerts = _alert(
             actor=actor,
             incident=incident,
             recipients=alert_recipients,
             request=request,
+            audit=audit,
             at=recorded_at,
         )
-        record(
-            action="incident.added",
-            actor=actor,
-            request=request,
-            obj=incident,
-            student=student,
-            detail={"alerted": len(alerts), "linked": len(linked_students)},
+        audit.append(
+            event(
+                action="incident.added",
+                actor=actor,
+                request=request,
+                obj=incident,
+                student=student,
+                detail={"alerted": len(alerts), "linked": len(linked_students)},
+            )
         )
+        record_all(audit)
+    incident.alerted = len(alerts)  # for the page that says how many were alerted
     return incident
 
 
@@ -221,12 +242,13 @@ def add_action(
         problems["occurred_at"] = "The date and time cannot be in the future."
     if problems:
         raise ValidationError(problems)
-    school = incident.school
+    school_id = incident.school_id
+    agencies = [agency for agency in agencies if agency.school_id == school_id]
 
     def create() -> Action:
         with transaction.atomic():
             action = Action.objects.create(
-                school=school,
+                school_id=school_id,
                 incident=incident,
                 author=actor,
                 text=text,
@@ -234,24 +256,33 @@ def add_action(
                 add_to_linked_students=add_to_linked_students,
                 share_documents=share_documents,
                 submission_key=submission_key,
+                snapshot={"agencies": snapshot_of(agencies=agencies)["agencies"]},
             )
-            action.agencies.set([agency for agency in agencies if agency.school_id == school.pk])
+            if agencies:
+                Action.agencies.through.objects.bulk_create(
+                    Action.agencies.through(action=action, agency=agency) for agency in agencies
+                )
             attach(actor=actor, ids=file_ids, action=action)
+            audit = []
             alerts = _alert(
                 actor=actor,
                 incident=incident,
                 action=action,
                 recipients=alert_recipients,
                 request=request,
+                audit=audit,
             )
-            record(
-                action="action.added",
-                actor=actor,
-                request=request,
-                obj=action,
-                student=incident.student,
-                detail={"incident": incident.pk, "alerted": len(alerts)},
+            audit.append(
+                event(
+                    action="action.added",
+                    actor=actor,
+                    request=request,
+                    obj=action,
+                    student=incident.student,
+                    detail={"incident": incident.pk, "alerted": len(alerts)},
+                )
             )
+            record_all(audit)
         return action
 
     return _once(Action.objects.filter(author=actor), submission_key, create)

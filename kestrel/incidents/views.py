@@ -6,6 +6,7 @@ import uuid
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,8 +16,8 @@ from django.views.decorators.http import require_POST
 from kestrel.access.decorators import requires
 from kestrel.access.keys import key_unlocked
 from kestrel.access.records import Viewer
-from kestrel.alerts.models import Alert
-from kestrel.alerts.selectors import unread_alerts
+from kestrel.accounts.models import User
+from kestrel.alerts.models import Alert, AlertGroup
 from kestrel.audit.services import record
 from kestrel.files.checks import ACCEPTED_LABEL, MAX_LABEL
 from kestrel.files.models import Attachment
@@ -72,7 +73,9 @@ def add_incident(request):
             refused(form, error)
         else:
             drafts.discard(actor=request.user, submission=data["submission"])
-            alerted = incident.alerts.count()
+            alerted = getattr(incident, "alerted", None)
+            if alerted is None:  # the same form sent twice: the first one's incident
+                alerted = incident.alerts.filter(action__isnull=True).count()
             messages.success(
                 request,
                 "The incident has been added"
@@ -213,22 +216,19 @@ def view_incident(request, pk):
         (correction, mask_text(correction.text, people) if hidden else correction.text)
         for correction in incident.corrections.all()
     ]
-    alert = (
-        Alert.objects.filter(incident=incident, recipient=request.user, read_at__isnull=True)
-        .select_related("sender")
-        .first()
+    # Who was alerted and who has read it: for those who see the incident by their key. The
+    # viewer's own unread alert comes from the same rows (one query either way).
+    shows_receipts = key_unlocked(request) and request.user.is_key_holder
+    alerts = Alert.objects.filter(incident=incident).select_related("sender").order_by("created_at")
+    if shows_receipts:
+        alerts = alerts.select_related("recipient")
+    else:
+        alerts = alerts.filter(recipient=request.user, read_at__isnull=True)
+    alerts = list(alerts)
+    alert = next(
+        (a for a in alerts if a.recipient_id == request.user.pk and a.read_at is None), None
     )
-    next_alert = (
-        unread_alerts(request.user).exclude(incident=incident).values("incident_id").first()
-        if alert
-        else None
-    )
-    # Who was alerted and who has read it: for those who see the incident by their key.
-    receipts = (
-        list(incident.alerts.select_related("recipient").order_by("created_at"))
-        if key_unlocked(request) and request.user.is_key_holder
-        else []
-    )
+    receipts = alerts if shows_receipts else []
     return render(
         request,
         "incidents/view.html",
@@ -245,50 +245,101 @@ def view_incident(request, pk):
                 for action in incident.actions.all()
             ],
             "alert": alert,
-            "next_alert": next_alert,
             "keeps_access": key_unlocked(request) or request.user.is_key_holder,
             "receipts": receipts,
             "files": [
                 (file, mask_text(file.original_name, people) if hidden else file.original_name)
                 for file in incident.attachments.all()
             ],
-            "markers": list(incident.markers.all()),
+            "markers": incident.marker_list,
         },
     )
 
 
-def staff_chooser(request, form) -> dict:
-    """The colleagues and alert groups the "Alert Staff Members" chooser offers (no child data)."""
-    staff = [
-        {
-            "id": user.pk,
-            "name": user.full_name,
-            "title": user.job_title,
-            "rank": user.access_level.rank
-            if user.access_level and user.access_level.is_active
-            else -1,
-            "key": user.is_key_holder,
-        }
-        for user in form.fields["alert_staff"]
-        .queryset.select_related("access_level")
-        .order_by("last_name", "first_name")
-        if user.pk != request.user.pk
-    ]
-    groups = [
-        {"id": group.pk, "name": group.name, "members": [m.pk for m in group.members.all()]}
-        for group in form.fields["alert_groups"].queryset.prefetch_related("members")
-    ]
+def colleague(user) -> dict:
+    """A colleague as the "Alert Staff Members" chooser knows them (no child data)."""
+    level = user.access_level
     return {
-        "staff": staff,
-        "groups": groups,
-        "chosenStaff": [str(pk) for pk in form["alert_staff"].value() or []],
+        "id": user.pk,
+        "name": user.full_name,
+        "title": user.job_title,
+        "rank": level.rank if level is not None and level.is_active else -1,
+        "key": user.is_key_holder,
     }
+
+
+def staff_chooser(request, form, known=()) -> dict:
+    """The alert groups the "Alert Staff Members" chooser offers (and the agencies to tick), and
+    the colleagues it must know by name before anyone types: group members, people chosen before
+    a refused submit, and `known` (users). Others are found by typing (`staff_search`).
+
+    Groups and their members come in one query, which also gives the group checkboxes their
+    choices; a group with no active member has no one to alert and is not offered."""
+    memberships = (
+        AlertGroup.members.through.objects.filter(
+            alertgroup__school=request.school,
+            alertgroup__is_active=True,
+            user__is_active=True,
+        )
+        .select_related("alertgroup", "user__access_level")
+        .order_by("alertgroup__name", "alertgroup_id")
+    )
+    groups: dict[int, dict] = {}
+    people = {user.pk: user for user in known}
+    for row in memberships:
+        group = groups.setdefault(
+            row.alertgroup_id, {"id": row.alertgroup_id, "name": row.alertgroup.name, "members": []}
+        )
+        group["members"].append(row.user_id)
+        people[row.user_id] = row.user
+    # The agencies too are read once, for the "is there any" test and the boxes alike.
+    form.fields["agencies"].choices = [
+        (agency.pk, agency.name) for agency in form.fields["agencies"].queryset
+    ]
+    form.fields["alert_groups"].choices = [
+        (group["id"], group["name"]) for group in groups.values()
+    ]
+    chosen = [str(pk) for pk in form["alert_staff"].value() or [] if str(pk).isdigit()]
+    missing = [pk for pk in chosen if int(pk) not in people]
+    if missing:
+        people.update(
+            (user.pk, user)
+            for user in form.fields["alert_staff"]
+            .queryset.filter(pk__in=missing)
+            .select_related("access_level")
+        )
+    return {
+        "staff": [colleague(user) for pk, user in people.items() if pk != request.user.pk],
+        "groups": list(groups.values()),
+        "chosenStaff": chosen,
+        "staffSearchUrl": reverse("staff_search"),
+    }
+
+
+@requires("signed_in")
+def staff_search(request):
+    """Type-ahead results for "Alert Staff Members": active colleagues of the user's school whose
+    name or job title holds every word typed (never the user: they cannot alert themselves)."""
+    words = request.GET.get("q", "")[:100].replace("\x00", "").split()
+    found = User.objects.none()
+    if words:
+        found = User.objects.filter(school=request.school, is_active=True).exclude(
+            pk=request.user.pk
+        )
+        for word in words[:5]:
+            found = found.filter(
+                Q(first_name__icontains=word)
+                | Q(last_name__icontains=word)
+                | Q(job_title__icontains=word)
+            )
+        found = found.select_related("access_level").order_by("last_name", "first_name")[:20]
+    return JsonResponse({"results": [colleague(user) for user in found]})
 
 
 @requires("signed_in")
 def add_action(request, pk):
     """The guide's Add Action, below an incident the user may see."""
-    incident = incident_for_page(Viewer.of(request), pk)
+    incident = incident_for_page(Viewer.of(request), pk, actions=False, files=False)
     if incident is None:
         with transaction.atomic():
             record(action="access.refused", request=request, detail={"incident": pk})
@@ -324,13 +375,25 @@ def add_action(request, pk):
         else:
             messages.success(request, "Your action has been added.")
             return redirect("incidents:view", pk=incident.pk)
+    with transaction.atomic():
+        record(
+            action="incident.viewed",
+            request=request,
+            obj=incident,
+            student=incident.student,
+            detail={"page": "add_action"},
+        )
     hidden = names_hidden(request)
     people = [incident.student, *(link.student for link in incident.links.all())]
+    text, occurred_at = services.current_version(incident)
     # Everyone alerted to the incident, and whoever recorded it: they need to know what was done.
-    recipients = [
-        *incident.alerts.filter(action__isnull=True).values_list("recipient_id", flat=True),
-        incident.reporter_id,
+    alerted = [
+        alert.recipient
+        for alert in incident.alerts.filter(action__isnull=True, recipient__is_active=True)
+        .select_related("recipient__access_level")
+        .order_by("created_at", "pk")
     ]
+    recipients = [user.pk for user in alerted] + [incident.reporter_id]
     return render(
         request,
         "incidents/add_action.html",
@@ -338,11 +401,12 @@ def add_action(request, pk):
             "form": form,
             "incident": incident,
             "label": display_label(incident.student, hidden=hidden),
-            "text": mask_text(incident.text, people) if hidden else incident.text,
+            "text": mask_text(text, people) if hidden else text,
+            "occurred_at": occurred_at,
             "incident_recipients": recipients,
             **files_context(request),
             "chooser": {
-                **staff_chooser(request, form),
+                **staff_chooser(request, form, known=[*alerted, incident.reporter]),
                 "requiredRank": incident.required_rank,
                 "incidentRecipients": recipients,
             },

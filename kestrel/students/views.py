@@ -1,6 +1,5 @@
 """Student pages (the chronology arrives with incidents), and the Hide Names switch."""
 
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +12,7 @@ from kestrel.audit.forms import TrailFilterForm
 from kestrel.audit.services import record
 from kestrel.incidents import selectors
 from kestrel.incidents.models import Category
+from kestrel.incidents.services import current_version
 from kestrel.students.models import Student
 from kestrel.students.names import (
     HIDE_NAMES_SESSION_KEY,
@@ -41,9 +41,13 @@ CHRONOLOGY_PAGE_SIZE = 25
 def chronology(request, pk):
     """A student's chronology: every incident about them that the viewer may see, newest first."""
     student = get_object_or_404(Student.objects.filter(school=request.school), pk=pk)
-    categories = Category.objects.filter(school=request.school, parent__isnull=True)
+    categories = list(
+        Category.objects.filter(school=request.school, parent__isnull=True).order_by(
+            "position", "name"
+        )
+    )
     category_id = request.GET.get("category", "")
-    chosen = categories.filter(pk=category_id).first() if category_id.isdigit() else None
+    chosen = next((c for c in categories if str(c.pk) == category_id), None)
     asked = any(key.startswith(("start", "end")) for key in request.GET)
     dates = TrailFilterForm(request.GET if asked else None)
     period = dates.cleaned_data if asked and dates.is_valid() else {}
@@ -56,7 +60,7 @@ def chronology(request, pk):
     )
     if asked and not dates.is_valid():
         incidents = incidents.none()
-    page = Paginator(incidents, CHRONOLOGY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.chronology_page(incidents, request.GET.get("page", 1), CHRONOLOGY_PAGE_SIZE)
     with transaction.atomic():
         record(action="chronology.viewed", request=request, obj=student, student=student)
     hidden = names_hidden(request)
@@ -64,6 +68,7 @@ def chronology(request, pk):
     for incident in page:
         people = [incident.student, *(link.student for link in incident.links.all())]
         linked = incident.student_id != student.pk
+        text, occurred_at = current_version(incident)
         actions = [
             {
                 "action": action,
@@ -77,7 +82,8 @@ def chronology(request, pk):
             {
                 "incident": incident,
                 "linked": linked,
-                "text": mask_text(incident.text, people) if hidden else incident.text,
+                "text": mask_text(text, people) if hidden else text,
+                "occurred_at": occurred_at,
                 "actions": actions,
             }
         )

@@ -8,7 +8,7 @@ from factory.django import DjangoModelFactory
 
 from kestrel.accounts.models import User
 from kestrel.alerts.models import Alert, AlertGroup
-from kestrel.incidents.models import Action, Category, Incident, LinkedStudent
+from kestrel.incidents.models import Action, Category, Incident, LinkedStudent, snapshot_of
 from kestrel.schools.models import AccessLevel, Agency, School
 from kestrel.students.models import Student
 from kestrel.students.upn import make_upn
@@ -114,7 +114,8 @@ class IncidentFactory(DjangoModelFactory):
         categories = list(extracted) if extracted is not None else [_lowest_category(self.school)]
         self.categories.set(categories)
         self.required_rank = max((category.access_level.rank for category in categories), default=0)
-        self.save(update_fields=["required_rank"])
+        self.snapshot = snapshot_of(categories=categories)
+        self.save(update_fields=["required_rank", "snapshot"])
 
 
 def _lowest_category(school) -> Category:

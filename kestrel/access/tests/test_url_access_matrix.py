@@ -170,6 +170,9 @@ EXPECTED = {
         other_dsl="missing",
     ),
     "students:search": SIGNED_IN,
+    "staff_search": SIGNED_IN,
+    # "next alert" sends everyone signed in on: to their next alerted incident, or the Dashboard.
+    "alerts:next": expect(full="redirect"),
     "alerts:read": POST_ONLY,
     "students:chronology": expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing"),
 }

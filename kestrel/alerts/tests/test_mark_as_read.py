@@ -3,7 +3,13 @@
 from kestrel.alerts.models import Alert
 from kestrel.audit.models import AuditEvent
 from kestrel.testing.auth import unlock_key
-from kestrel.testing.factories import AlertFactory, CategoryFactory, IncidentFactory, StudentFactory
+from kestrel.testing.factories import (
+    ActionFactory,
+    AlertFactory,
+    CategoryFactory,
+    IncidentFactory,
+    StudentFactory,
+)
 
 
 def incident_at_dsl_level(school, people):
@@ -46,10 +52,29 @@ def test_the_dsl_still_sees_the_incident_and_the_teachers_read_receipt(people, s
 def test_next_alert_goes_to_the_users_next_unread_alert(people, school, signed_in):
     first = incident_at_dsl_level(school, people)
     second = incident_at_dsl_level(school, people)
-    AlertFactory(incident=first, recipient=people.teacher, sender=people.dsl)
+    alert = AlertFactory(incident=first, recipient=people.teacher, sender=people.dsl)
     AlertFactory(incident=second, recipient=people.teacher, sender=people.dsl)
-    page = signed_in(people.teacher).get(f"/incidents/{first.pk}/").content.decode()
-    assert f'href="/incidents/{second.pk}/">next alert</a>' in page
+    client = signed_in(people.teacher)
+    page = client.get(f"/incidents/{first.pk}/").content.decode()
+    assert f'href="/alerts/next/?after={alert.pk}">next alert</a>' in page
+    assert client.get(f"/alerts/next/?after={alert.pk}")["Location"] == f"/incidents/{second.pk}/"
+
+
+def test_next_alert_skips_other_alerts_about_the_same_incident(people, school, signed_in):
+    incident = incident_at_dsl_level(school, people)
+    alert = AlertFactory(incident=incident, recipient=people.teacher, sender=people.dsl)
+    action = ActionFactory(incident=incident, author=people.dsl)
+    AlertFactory(incident=incident, action=action, recipient=people.teacher, sender=people.dsl)
+    response = signed_in(people.teacher).get(f"/alerts/next/?after={alert.pk}", follow=True)
+    assert response.redirect_chain[-1][0] == "/dashboard/"
+    assert "You have no other unread alerts." in response.content.decode()
+
+
+def test_next_alert_never_leads_to_someone_elses_alert(people, school, signed_in):
+    mine = AlertFactory(incident=incident_at_dsl_level(school, people), recipient=people.teacher)
+    AlertFactory(incident=incident_at_dsl_level(school, people), recipient=people.dsl)
+    response = signed_in(people.teacher).get(f"/alerts/next/?after={mine.pk}")
+    assert response["Location"] == "/dashboard/"
 
 
 def test_nobody_can_mark_someone_elses_alert_as_read(people, school, signed_in):

@@ -4,8 +4,6 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kestrel.alerts.models import Alert
@@ -17,9 +15,7 @@ from kestrel.testing.auth import unlock_key
 from kestrel.testing.factories import (
     AgencyFactory,
     CategoryFactory,
-    IncidentFactory,
     StudentFactory,
-    UserFactory,
 )
 
 TEXT = (
@@ -174,34 +170,6 @@ def test_a_locked_key_holder_is_sent_to_unlock_before_the_chronology(people, han
     response = signed_in(people.dsl).get(f"/students/{hannah.pk}/")
     assert response.status_code == 302
     assert response["Location"].startswith("/key/")
-
-
-def _count_queries(client, url):
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
-
-
-def test_incident_page_and_chronology_use_the_same_number_of_queries_for_1_or_20_entries(
-    people, hannah, categories, signed_in, school
-):
-    client = unlock_key(signed_in(people.dsl))
-    first = IncidentFactory(
-        student=hannah, reporter=people.teacher, categories=[categories["Home Issues"]]
-    )
-    one_chronology = _count_queries(client, f"/students/{hannah.pk}/")
-    one_incident = _count_queries(client, f"/incidents/{first.pk}/")
-    for _ in range(19):
-        incident = IncidentFactory(
-            student=hannah,
-            reporter=UserFactory(school=school),
-            categories=list(categories.values()),
-        )
-        incident.links.create(student=StudentFactory(school=school))
-    many_chronology = _count_queries(client, f"/students/{hannah.pk}/")
-    many_incident = _count_queries(client, f"/incidents/{incident.pk}/")
-    assert many_chronology == one_chronology
-    assert many_incident == one_incident
 
 
 def test_actions_show_on_the_chronology_and_on_a_linked_students_only_when_asked(

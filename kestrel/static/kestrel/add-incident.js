@@ -134,7 +134,8 @@ for (const box of form.querySelectorAll("[data-chooser]")) {
   refresh();
 }
 
-// Colleagues to alert: type-ahead over the school's staff, and one button per alert group.
+// Colleagues to alert: type-ahead over the school's staff (asked of the server as you type), and
+// one button per alert group.
 const staffBox = form.querySelector("[data-staff-chooser]");
 const staffList = staffBox.querySelector("[data-chips]");
 const staffById = new Map(data.staff.map((person) => [String(person.id), person]));
@@ -169,14 +170,18 @@ function addColleague(person, group) {
 
 const staffInput = setUpTypeahead(
   staffBox.querySelector("[data-typeahead]"),
-  (query, populate) => {
-    const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-    populate(
-      data.staff
-        .filter((person) => words.every((word) => `${person.name} ${person.title}`.toLowerCase().includes(word)))
-        .slice(0, 20)
-        .map((person) => ({ ...person, label: person.title ? `${person.name}, ${person.title}` : person.name })),
-    );
+  async (query, populate) => {
+    try {
+      const url = `${data.staffSearchUrl}?q=${encodeURIComponent(query)}`;
+      const response = await fetch(url, { credentials: "same-origin" });
+      const people = response.ok ? (await response.json()).results : [];
+      for (const person of people) staffById.set(String(person.id), person);
+      populate(
+        people.map((person) => ({ ...person, label: person.title ? `${person.name}, ${person.title}` : person.name })),
+      );
+    } catch {
+      populate([]);
+    }
   },
   (person) => {
     addColleague(person);

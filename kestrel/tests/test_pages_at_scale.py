@@ -1,0 +1,170 @@
+"""What changed so that pages stay fast with a trust's data: staff type-ahead from the server,
+bounded Dashboard lists, chronology pages, write-time snapshots and sessions renewed once a
+minute. Behaviour, not timings: the timings are `make bench`."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from kestrel.incidents import services
+from kestrel.testing.auth import unlock_key
+from kestrel.testing.factories import (
+    AgencyFactory,
+    AlertFactory,
+    CategoryFactory,
+    IncidentFactory,
+    LinkedStudentFactory,
+    StudentFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def names(response) -> list[str]:
+    return [person["name"] for person in response.json()["results"]]
+
+
+def test_staff_type_ahead_finds_colleagues_by_every_word_typed(people, school, signed_in):
+    UserFactory(school=school, first_name="Wendy", last_name="Abbott", job_title="Head teacher")
+    UserFactory(school=school, first_name="Wendy", last_name="Moss", job_title="Class teacher")
+    client = signed_in(people.teacher)
+    assert names(client.get("/staff/search/", {"q": "wendy"})) == ["Wendy Abbott", "Wendy Moss"]
+    assert names(client.get("/staff/search/", {"q": "wendy head"})) == ["Wendy Abbott"]
+    found = client.get("/staff/search/", {"q": "abbott"}).json()["results"][0]
+    assert set(found) == {"id", "name", "title", "rank", "key"}
+
+
+def test_staff_type_ahead_never_offers_oneself_leavers_or_another_schools_staff(
+    people, school, other_school, signed_in
+):
+    UserFactory(school=school, first_name="Wendy", last_name="Gone", is_active=False)
+    UserFactory(school=other_school, first_name="Wendy", last_name="Elsewhere")
+    client = signed_in(people.teacher)
+    assert names(client.get("/staff/search/", {"q": "wendy"})) == []
+    assert names(client.get("/staff/search/", {"q": "james"})) == []  # James himself
+    assert names(client.get("/staff/search/", {"q": "  "})) == []
+
+
+def test_the_dashboard_lists_the_newest_50_alerts_and_says_how_many_there_are(
+    people, school, signed_in
+):
+    student = StudentFactory(school=school)
+    start = timezone.now() - datetime.timedelta(hours=2)
+    for minute in range(53):
+        AlertFactory(
+            incident=IncidentFactory(student=student, reporter=people.dsl),
+            recipient=people.teacher,
+            created_at=start + datetime.timedelta(minutes=minute),
+        )
+    page = signed_in(people.teacher).get("/dashboard/")
+    shown = page.context["alerts"]
+    assert len(shown) == 50
+    assert shown[0].created_at == start + datetime.timedelta(minutes=52)  # newest first
+    assert "Showing your newest 50 of 53 unread alerts." in page.content.decode()
+
+
+def test_a_chronology_page_past_the_end_shows_the_last_page(people, school, signed_in):
+    student = StudentFactory(school=school)
+    for _ in range(30):
+        IncidentFactory(student=student, reporter=people.teacher)
+    client = unlock_key(signed_in(people.dsl))
+    page = client.get(f"/students/{student.pk}/", {"page": 9}).context["page"]
+    assert (page.number, page.paginator.num_pages, len(page.object_list)) == (2, 2, 5)
+    assert client.get(f"/students/{student.pk}/", {"page": "x"}).context["page"].number == 1
+
+
+def test_a_chronology_holds_own_and_linked_incidents_once_each(people, school, signed_in):
+    student = StudentFactory(school=school)
+    own = IncidentFactory(student=student, reporter=people.teacher)
+    linked = IncidentFactory(student=StudentFactory(school=school), reporter=people.teacher)
+    LinkedStudentFactory(incident=linked, student=student)
+    LinkedStudentFactory(incident=own, student=StudentFactory(school=school))
+    page = unlock_key(signed_in(people.dsl)).get(f"/students/{student.pk}/")
+    assert sorted(entry["incident"].pk for entry in page.context["entries"]) == sorted(
+        [own.pk, linked.pk]
+    )
+    assert page.context["page"].paginator.count == 2
+
+
+def test_an_incident_keeps_the_names_it_was_recorded_with(people, school, levels, signed_in):
+    parent = CategoryFactory(school=school, name="Child Protection", access_level=levels.dsl)
+    sub = CategoryFactory(school=school, name="Neglect", parent=parent, access_level=levels.dsl)
+    police = AgencyFactory(school=school, name="Police")
+    incident = services.add_incident(
+        actor=people.teacher,
+        student=StudentFactory(school=school),
+        text="Came to school hungry again.",
+        categories=[sub, parent],
+        occurred_at=timezone.now() - datetime.timedelta(hours=1),
+        agencies=[police],
+        markers=[{"number": 1, "side": "front", "x": 0.5, "y": 0.25}],
+    )
+    incident.refresh_from_db()
+    assert incident.category_labels == ["Child Protection", "Child Protection: Neglect"]
+    assert incident.agency_names == ["Police"]
+    assert [(m.number, m.side) for m in incident.marker_list] == [(1, "front")]
+    police.name = "Police (renamed)"
+    police.save()
+    html = unlock_key(signed_in(people.dsl)).get(f"/incidents/{incident.pk}/").content.decode()
+    assert "Child Protection: Neglect" in html
+    assert ">Police</dd>" in html and "Police (renamed)" not in html
+
+
+def test_an_action_keeps_its_agencies_names(people, school):
+    incident = IncidentFactory(student=StudentFactory(school=school), reporter=people.dsl)
+    action = services.add_action(
+        actor=people.dsl,
+        incident=incident,
+        text="Rang the police.",
+        occurred_at=timezone.now() - datetime.timedelta(minutes=5),
+        agencies=[AgencyFactory(school=school, name="Police")],
+    )
+    action.refresh_from_db()
+    assert action.agency_names == ["Police"]
+    assert [agency.name for agency in action.agencies.all()] == ["Police"]
+
+
+def test_a_session_is_saved_at_most_once_a_minute_yet_idles_out_after_30_minutes(people, signed_in):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        client = signed_in(people.teacher)
+        client.get("/dashboard/")
+        key = client.session.session_key
+        saved = Session.objects.get(pk=key).expire_date
+        clock.shift(datetime.timedelta(seconds=30))
+        client.get("/dashboard/")
+        assert Session.objects.get(pk=key).expire_date == saved  # no write
+        clock.shift(datetime.timedelta(seconds=31))
+        client.get("/dashboard/")
+        renewed = Session.objects.get(pk=key).expire_date
+        assert renewed == saved + datetime.timedelta(seconds=61)
+        clock.shift(datetime.timedelta(minutes=29))
+        assert client.get("/dashboard/").status_code == 200
+        clock.shift(datetime.timedelta(minutes=31))
+        assert client.get("/dashboard/").status_code == 302
+
+
+def test_incidents_recorded_before_snapshots_get_them_from_their_rows(school, levels, people):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from kestrel.incidents.models import Incident
+
+    fill = import_module("kestrel.incidents.migrations.0008_snapshots").fill_snapshots
+    parent = CategoryFactory(school=school, name="Child Protection", access_level=levels.dsl)
+    sub = CategoryFactory(school=school, name="Neglect", parent=parent, access_level=levels.dsl)
+    incident = IncidentFactory(
+        student=StudentFactory(school=school), reporter=people.teacher, categories=[sub]
+    )
+    incident.agencies.set([AgencyFactory(school=school, name="Police")])
+    incident.markers.create(number=1, side="back", x=0.1, y=0.2)
+    Incident.objects.filter(pk=incident.pk).update(snapshot={})
+    fill(apps, None)
+    incident.refresh_from_db()
+    assert incident.category_labels == ["Child Protection: Neglect"]
+    assert incident.agency_names == ["Police"]
+    assert [(m.number, m.side, m.x, m.y) for m in incident.marker_list] == [(1, "back", 0.1, 0.2)]
