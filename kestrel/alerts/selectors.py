@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Window
 from django.utils import timezone
 
 from kestrel.alerts.models import Alert
@@ -20,18 +20,27 @@ def unread_alerts(user) -> QuerySet[Alert]:
     )
 
 
-def my_history(user) -> list:
-    """Incidents and actions the user added in the last 7 days, newest first."""
+def my_history(user, limit: int = 50) -> tuple[list, int]:
+    """The newest `limit` incidents and actions the user added in the last 7 days, newest first,
+    and how many there are in all (two queries, however long the week was)."""
     since = timezone.now() - datetime.timedelta(days=MY_HISTORY_DAYS)
-    incidents = Incident.objects.filter(reporter=user, recorded_at__gte=since).select_related(
-        "student"
+    total = Window(Count("pk"))
+    incidents = list(
+        Incident.objects.filter(reporter=user, recorded_at__gte=since)
+        .select_related("student")
+        .annotate(total=total)
+        .order_by("-recorded_at", "-id")[:limit]
     )
-    actions = Action.objects.filter(author=user, recorded_at__gte=since).select_related(
-        "incident__student"
+    actions = list(
+        Action.objects.filter(author=user, recorded_at__gte=since)
+        .select_related("incident__student")
+        .annotate(total=total)
+        .order_by("-recorded_at", "-id")[:limit]
     )
     entries = [("incident", incident.recorded_at, incident) for incident in incidents]
     entries += [("action", action.recorded_at, action) for action in actions]
-    return sorted(entries, key=lambda entry: entry[1], reverse=True)
+    count = sum(rows[0].total for rows in (incidents, actions) if rows)
+    return sorted(entries, key=lambda entry: entry[1], reverse=True)[:limit], count
 
 
 def school_days_before(moment: datetime.datetime, days: int) -> datetime.datetime:

@@ -25,13 +25,15 @@ def dashboard(request):
     overdue, overdue_total = (
         _newest(overdue_dsl_alerts(request.school)) if request.user.is_key_holder else ([], 0)
     )
+    history, history_total = my_history(request.user, limit=DASHBOARD_ROWS)
     return render(
         request,
         "alerts/dashboard.html",
         {
             "alerts": alerts,
             "alerts_total": alerts_total,
-            "history": my_history(request.user),
+            "history": history,
+            "history_total": history_total,
             "overdue": overdue,
             "overdue_total": overdue_total,
         },

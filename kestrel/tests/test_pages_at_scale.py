@@ -168,3 +168,17 @@ def test_incidents_recorded_before_snapshots_get_them_from_their_rows(school, le
     assert incident.category_labels == ["Child Protection: Neglect"]
     assert incident.agency_names == ["Police"]
     assert [(m.number, m.side, m.x, m.y) for m in incident.marker_list] == [(1, "back", 0.1, 0.2)]
+
+
+def test_my_history_lists_the_newest_50_and_says_how_many_there_were(people, school, signed_in):
+    from kestrel.testing.factories import ActionFactory
+
+    student = StudentFactory(school=school)
+    for _ in range(40):
+        incident = IncidentFactory(student=student, reporter=people.teacher)
+        ActionFactory(incident=incident, author=people.teacher)
+    page = signed_in(people.teacher).get("/dashboard/")
+    assert len(page.context["history"]) == 50
+    assert page.context["history_total"] == 80
+    text = page.content.decode()
+    assert "Showing your newest 50 of 80 incidents and actions from the last 7 days." in text
