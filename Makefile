@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 PORT ?= 8000
+BENCH_SIZE ?= small
+BENCH_SECONDS ?= 10
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
@@ -16,6 +18,9 @@ help:
 	@echo "make run    serve the demo school on http://127.0.0.1:$(PORT) with the task worker"
 	@echo "make test   run the whole test suite (needs Debian's chromium for browser tests)"
 	@echo "make lint   ruff check + format check"
+	@echo "make bench  time the pages under gunicorn with wrk, against a bare Django view"
+	@echo "            (BENCH_SIZE=small|large, BENCH_SECONDS=10; SQLite, or PostgreSQL with"
+	@echo "            DATABASE_URL=postgres://user@host:5432/any: the bench makes its own database)"
 
 # The environment is rebuilt whenever the lock file changes.
 $(BIN)/.synced: uv.lock pyproject.toml
@@ -42,6 +47,18 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Benchmarks: Kestrel under gunicorn as in production, each page driven by Debian's wrk as
+# signed-in staff and compared with a bare Django view; results in var/bench/. The bench seeds
+# and keeps a database of its own (var/bench/kestrel-<size>.sqlite3, or kestrel_bench_<size> on
+# the PostgreSQL server DATABASE_URL names), never the one `make run` uses.
+bench: install
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "bench: installing Debian's wrk"; \
+	  sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$sudo apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
+	$(MANAGE) bench --size $(BENCH_SIZE) --seconds $(BENCH_SECONDS)
 
 # Front-end base (GOV.UK Frontend unbranded, htmx 2, accessible-autocomplete, axe-core): the built
 # files are committed under kestrel/static/vendor so that running Kestrel needs no Node.

@@ -183,3 +183,21 @@ def test_two_sqlite_writers_at_once_never_see_database_is_locked(tmp_path):
         env_overrides=env,
     )
     assert count.stdout.strip().splitlines()[-1] == "300"
+
+
+def test_production_keeps_database_connections_between_requests(tmp_path):
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; db = settings.DATABASES['default']; "
+        "print(db['CONN_MAX_AGE'], db['CONN_HEALTH_CHECKS'])",
+        env_overrides={
+            "DJANGO_SETTINGS_MODULE": "kestrel.settings_production",
+            "SECRET_KEY": "x7" * 30 + "-production-only-key",
+            "EMAIL_URL": "smtp+tls://kestrel:secret@mail.example.org:587",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/prod.sqlite3",
+            "KESTREL_VAR_DIR": str(tmp_path),
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == ["300", "True"]

@@ -1,0 +1,324 @@
+"""One bench run, from the bench database to the saved report.
+
+`manage.py bench` starts this in a process of its own (`environment()`), with the bench's
+settings and database, so that nothing it does can touch the developer's database.
+"""
+
+import dataclasses
+import datetime
+import os
+import platform
+import secrets
+import subprocess
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, connections
+
+from kestrel.accounts.models import User
+from kestrel.ops.bench import load as wrk
+from kestrel.ops.bench import server
+from kestrel.ops.bench.database import (
+    SCHOOL_NAME,
+    Size,
+    bench_database_url,
+    create_postgres_database,
+    database_label,
+    drop_database,
+    is_postgres,
+    prepare_database,
+)
+from kestrel.ops.bench.pages import Page, build_pages
+from kestrel.ops.bench.people import (
+    ACCOUNTS,
+    DSL_ALERTS,
+    READER_ALERTS,
+    TEACHER_ALERTS,
+    bench_people,
+    cookie_header,
+    end_old_sessions,
+    give_unread_alerts,
+    new_csrf_secret,
+    session_key,
+    signed_in_client,
+)
+from kestrel.ops.bench.plan import made_rows, make_plan, unread_alerts_of
+from kestrel.ops.bench.queries import measure
+from kestrel.ops.bench.report import TARGETS_NOTE, assess, save, table
+from kestrel.schools.models import School
+
+INSIDE = "KESTREL_BENCH_INSIDE"  # set in the bench's own process
+SESSIONS_PER_ACCOUNT = 8
+# Each page's sessions: an account's own, and the floor's (the DSL's, but not shared with pages).
+SESSION_GROUPS = {**{name: name for name in ACCOUNTS}, "floor": "dsl"}
+# No task worker runs during the bench, and nothing listens here: alert emails stay queued,
+# which shows that no request waits for an email to be sent.
+EMAIL_URL = "smtp://127.0.0.1:1"
+
+
+def environment(*, size: Size, out_dir: Path, server_url: str) -> dict:
+    """The environment of the bench's process and of gunicorn: production settings plus the
+    floor, the bench database, a secret key made for this run."""
+    env = dict(os.environ)
+    env.pop("DEBUG", None)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "kestrel.settings_bench",
+            "DATABASE_URL": bench_database_url(server_url, size, out_dir),
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            # Kept with the bench database, so its audit chain stays verifiable across runs.
+            "AUDIT_KEY": env.get("AUDIT_KEY") or audit_key(out_dir),
+            "EMAIL_URL": EMAIL_URL,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SITE_URL": "https://127.0.0.1",
+            "KESTREL_VAR_DIR": str(out_dir),
+            "STATIC_ROOT": str(out_dir / "static"),
+            "PYTHONUNBUFFERED": "1",
+            INSIDE: "1",
+        }
+    )
+    return env
+
+
+def audit_key(out_dir: Path) -> str:
+    path = out_dir / "audit_key"
+    if not path.exists():
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def run(*, size: Size, load: wrk.Load, out_dir: Path, fresh: bool, stdout) -> int:
+    """Prepares the data, measures every page, prints the table and saves the JSON; returns the
+    exit status (1 if any page was refused)."""
+    started = utc_now()
+    url = os.environ["DATABASE_URL"]
+    seeded_now = prepare(size, url=url, fresh=fresh, stdout=stdout)
+    school = School.objects.get(name=SCHOOL_NAME.format(1))
+    people = bench_people(school)
+    plan = make_plan(school, people)
+    reader_alerts = give_alerts(people, plan)
+    cookies, measuring, csrf = sign_in(people)
+    pages = build_pages(plan, cookies=cookies, csrf=csrf)
+    rows = [count_queries(page, measuring[page.sessions], people) for page in pages]
+    connections.close_all()
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    log = out_dir / f"gunicorn-{database_label(url)}-{size.name}.log"
+    stdout.write(
+        f"bench: {len(pages)} pages, {load.seconds} s each after {load.warmup_seconds} s of "
+        f"warm-up (server log: {log})"
+    )
+    # The scripts hold live session cookies: they are kept only while the run lasts.
+    with (
+        tempfile.TemporaryDirectory(prefix="kestrel-bench-") as scripts,
+        server.gunicorn(port=server.free_port(), log=log, ready_path="/bench/floor/") as base,
+    ):
+        for page, row in zip(pages, rows, strict=True):
+            try:
+                drive(page, row, base_url=base, load=load, people=people, workdir=Path(scripts))
+            except (RuntimeError, ValueError, subprocess.TimeoutExpired) as error:
+                row["problems"].append(str(error))
+                continue
+            stdout.write(
+                f"bench: {page.title} ({page.role}): {row['load']['rps']:.1f} rps, "
+                f"p95 {row['load']['p95_ms']:.1f} ms"
+            )
+
+    report = {
+        "started_at": started,
+        "finished_at": utc_now(),
+        "database": database_description(url, seeded_now),
+        "size": dataclasses.asdict(size),
+        "data": {
+            **plan.counts,
+            "school": school.name,
+            "chronology_entries": plan.chronology_entries,
+            "reader_unread_alerts": reader_alerts,
+            "sessions_per_account": SESSIONS_PER_ACCOUNT,
+        },
+        "machine": {
+            "cores": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+        "git": git_state(),
+        "server": server.description(),
+        "load": {"tool": wrk.wrk_version(), **dataclasses.asdict(load)},
+        "targets_note": TARGETS_NOTE,
+        "floor": assess(rows),
+        "pages": rows,
+        "ok": not any(row["problems"] for row in rows),
+    }
+    dated, latest = save(report, out_dir)
+    stdout.write("")
+    stdout.write(table(report))
+    stdout.write(f"\nSaved {dated} (and {latest.name}).")
+    return 0 if report["ok"] else 1
+
+
+def prepare(size: Size, *, url: str, fresh: bool, stdout) -> bool:
+    """The bench database, made, migrated and seeded as needed, and the static files for the
+    production storage; True if it was seeded in this run."""
+    if fresh:
+        connections.close_all()  # a connection left open would go on using the dropped file
+        drop_database(url)
+    if is_postgres(url):
+        create_postgres_database(url)
+    seeded_now = prepare_database(size, stdout=stdout)
+    call_command("collectstatic", "--noinput", verbosity=0)
+    return seeded_now
+
+
+def give_alerts(people, plan) -> int:
+    """Unread alerts for the Dashboards and for mark as read; returns the reader's count."""
+    sender = User.objects.get(pk=plan.alert_staff[0])
+    bench_users = list(people.values())
+    for name, count in [("teacher", TEACHER_ALERTS), ("dsl", DSL_ALERTS)]:
+        give_unread_alerts(people[name], count, sender=sender, skip_reporters=bench_users)
+    reader_alerts = give_unread_alerts(
+        people["reader"],
+        min(READER_ALERTS, plan.counts["incidents"]),
+        sender=sender,
+        skip_reporters=bench_users,
+    )
+    plan.alerts_to_read = unread_alerts_of(people["reader"])
+    return reader_alerts
+
+
+def sign_in(people) -> tuple[dict, dict, str]:
+    """New signed-in sessions (earlier runs' are ended): the cookies wrk sends for each group,
+    a test client per group for counting queries, and the CSRF secret the cookies carry."""
+    end_old_sessions(people)
+    csrf = new_csrf_secret()
+    cookies, measuring = {}, {}
+    for group, name in SESSION_GROUPS.items():
+        user, unlock = people[name], ACCOUNTS[name].key_holder
+        cookies[group] = tuple(
+            cookie_header(session_key(signed_in_client(user, unlock=unlock)), csrf)
+            for _ in range(SESSIONS_PER_ACCOUNT)
+        )
+        measuring[group] = signed_in_client(user, unlock=unlock)
+    return cookies, measuring, csrf
+
+
+def count_queries(page: Page, client, people) -> dict:
+    """The page's row, with its queries counted in-process and its answer checked."""
+    page = fresh_ids(page, people)
+    row = new_row(page)
+    before = made_rows(people)
+    try:
+        measured = measure(client, page)
+    except Exception as error:  # a page that raises is a refused row, not a crashed bench
+        row["problems"].append(f"in-process request raised {error!r}")
+        return row
+    row.update(
+        queries=measured.queries,
+        transaction_statements=measured.transaction_statements,
+        statements=measured.statements,
+        in_process={"status": measured.status, "location": measured.location},
+    )
+    if measured.problem:
+        row["problems"].append(measured.problem)
+    row["problems"] += [
+        f"in-process: {problem}"
+        for problem in wrk.effect_problems(page, before, made_rows(people), answered=2, in_flight=0)
+    ]
+    return row
+
+
+def drive(page: Page, row: dict, *, base_url: str, load: wrk.Load, people, workdir: Path):
+    """Warms the page up, then drives it with wrk and checks every answer and what it made."""
+    in_flight = 0
+    if load.warmup_seconds:
+        wrk.run_wrk(
+            fresh_ids(page, people),
+            base_url=base_url,
+            load=load,
+            seconds=load.warmup_seconds,
+            workdir=workdir,
+        )
+        # Requests the warm-up left in flight may still be recorded after this point.
+        in_flight = load.connections
+    page = fresh_ids(page, people, skip=in_flight)
+    row["paths"] = len(page.paths)
+    before = made_rows(people)
+    connections.close_all()
+    result = wrk.run_wrk(page, base_url=base_url, load=load, seconds=load.seconds, workdir=workdir)
+    after = made_rows(people)
+    connections.close_all()
+    row["load"] = result
+    row["problems"] += wrk.problems(result, expected=page.expected)
+    row["problems"] += wrk.effect_problems(
+        page,
+        before,
+        after,
+        answered=result["requests"] - result["unexpected"],
+        in_flight=in_flight + load.connections,
+    )
+
+
+def fresh_ids(page: Page, people, skip: int = 0) -> Page:
+    """Mark as read needs alerts still unread, each used once: those earlier requests left,
+    less the first `skip` (requests still in flight may be marking them)."""
+    if page.key != "mark_read":
+        return page
+    ids = unread_alerts_of(people["reader"])[skip:]
+    return dataclasses.replace(page, paths=tuple(f"/alerts/{pk}/read/" for pk in ids))
+
+
+def new_row(page: Page) -> dict:
+    return {
+        "key": page.key,
+        "title": page.title,
+        "role": page.role,
+        "method": page.method,
+        "expected": page.expected,
+        "paths": len(page.paths),
+        "target": dataclasses.asdict(page.target) if page.target else None,
+        "target_label": str(page.target) if page.target else "-",
+        "queries": None,
+        "transaction_statements": None,
+        "statements": [],
+        "in_process": None,
+        "load": None,
+        "problems": [],
+    }
+
+
+def database_description(url: str, seeded_now: bool) -> dict:
+    if connection.vendor == "postgresql":
+        version = str(connection.pg_version)
+    else:
+        version = connection.Database.sqlite_version
+    return {
+        "label": database_label(url),
+        "vendor": connection.vendor,
+        "name": str(settings.DATABASES["default"]["NAME"]),
+        "version": version,
+        "seeded_this_run": seeded_now,
+    }
+
+
+def git_state() -> dict:
+    def git(*args) -> str:
+        completed = subprocess.run(
+            ["git", *args],  # noqa: S607 - git from PATH, as a developer runs it
+            cwd=settings.BASE_DIR,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return completed.stdout.strip() if completed.returncode == 0 else ""
+
+    return {
+        "commit": git("rev-parse", "HEAD") or "unknown",
+        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+    }
+
+
+def utc_now() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

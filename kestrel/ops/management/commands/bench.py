@@ -1,0 +1,83 @@
+"""`manage.py bench` (`make bench`): Kestrel's pages under load, against a bare Django view.
+
+Serves Kestrel as production does (gunicorn, two workers, the production settings) on a
+database of the bench's own, drives the floor and each page with wrk as signed-in staff, and
+prints one table; the numbers are saved as JSON under var/bench/. SQLite unless DATABASE_URL
+names a PostgreSQL server, on which the bench makes a database `kestrel_bench_<size>`.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from kestrel.ops.bench.database import SIZES
+from kestrel.ops.bench.load import Load
+from kestrel.ops.bench.run import INSIDE, environment, run
+
+
+class Command(BaseCommand):
+    help = "Benchmarks Kestrel's pages under gunicorn with wrk, against a bare Django view."
+    # The checks would open the developer's database; the bench's own process runs them when it
+    # migrates the bench database.
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--size",
+            choices=sorted(SIZES),
+            default=os.environ.get("BENCH_SIZE") or "small",
+            help="How much data to seed (default small; BENCH_SIZE).",
+        )
+        parser.add_argument(
+            "--seconds",
+            type=int,
+            default=int(os.environ.get("BENCH_SECONDS") or 10),
+            help="How long wrk drives each page (default 10; BENCH_SECONDS).",
+        )
+        parser.add_argument("--warmup", type=int, default=1, help="Seconds of warm-up per page.")
+        parser.add_argument("--connections", type=int, default=4)
+        parser.add_argument("--threads", type=int, default=1)
+        parser.add_argument(
+            "--out", type=Path, default=None, help="Where results go (default var/bench/)."
+        )
+        parser.add_argument(
+            "--fresh", action="store_true", help="Drop the bench database and seed it again."
+        )
+
+    def handle(self, *args, size, seconds, warmup, connections, threads, out, fresh, **options):
+        if seconds < 1 or warmup < 0 or connections < threads or threads < 1:
+            raise CommandError("Need --seconds >= 1, --warmup >= 0, --connections >= --threads.")
+        out_dir = (out or Path(settings.VAR_DIR) / "bench").resolve()
+        load = Load(
+            seconds=seconds, warmup_seconds=warmup, connections=connections, threads=threads
+        )
+        if os.environ.get(INSIDE):
+            status = run(
+                size=SIZES[size], load=load, out_dir=out_dir, fresh=fresh, stdout=self.stdout
+            )
+            if status:
+                raise CommandError("Some pages did not answer as they should: see REFUSED above.")
+            return
+        # Start again in a process of the bench's own: its settings, its database, its secret key.
+        env = environment(size=SIZES[size], out_dir=out_dir, server_url=settings.DATABASE_URL)
+        arguments = [
+            f"--size={size}",
+            f"--seconds={seconds}",
+            f"--warmup={warmup}",
+            f"--connections={connections}",
+            f"--threads={threads}",
+            f"--out={out_dir}",
+            *(["--fresh"] if fresh else []),
+        ]
+        completed = subprocess.run(
+            [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "bench", *arguments],
+            cwd=settings.BASE_DIR,
+            env=env,
+            check=False,
+        )
+        if completed.returncode:
+            sys.exit(completed.returncode)

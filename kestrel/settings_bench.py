@@ -1,0 +1,9 @@
+"""Settings for `make bench`: the production settings, with the floor view added to the URLs.
+
+`manage.py bench` sets the environment (a secret key made for the run, an SMTP address nothing
+listens on, the bench's own database) and serves Kestrel with these settings under gunicorn.
+"""
+
+from kestrel.settings_production import *  # noqa: F403
+
+ROOT_URLCONF = "kestrel.ops.bench_urls"
