@@ -40,10 +40,22 @@ def message_id(alert: Alert) -> str:
 
 
 def queue_alert_emails(alert_ids: list[int]) -> None:
-    """Called on commit: one task per alert (a rolled-back incident never gets here)."""
+    """Called on commit (a rolled-back incident never gets here): one task row for the request
+    to write however many colleagues were alerted; the worker gives each alert its own task."""
+    if len(alert_ids) == 1:
+        send_alert_email.enqueue(alert_ids[0])
+    elif alert_ids:
+        send_alert_emails.enqueue(list(alert_ids))
+
+
+@task
+def send_alert_emails(alert_ids: list[int]) -> str:
+    """In the worker: a task per alert, so that each email is claimed, retried and watched on
+    its own."""
     with transaction.atomic():  # one write transaction for the lot
         for alert_id in alert_ids:
             send_alert_email.enqueue(alert_id)
+    return f"{len(alert_ids)} emails queued"
 
 
 def _later(seconds: int):

@@ -182,3 +182,30 @@ def test_my_history_lists_the_newest_50_and_says_how_many_there_were(people, sch
     assert page.context["history_total"] == 80
     text = page.content.decode()
     assert "Showing your newest 50 of 80 incidents and actions from the last 7 days." in text
+
+
+def test_alerting_four_colleagues_writes_one_task_row_in_the_request(
+    people, school, settings, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from kestrel.alerts.tasks import send_alert_emails
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    four = [UserFactory(school=school) for _ in range(4)]
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = services.add_incident(
+            actor=people.teacher,
+            student=StudentFactory(school=school),
+            text="Said something worrying.",
+            categories=[CategoryFactory(school=school, access_level=people.teacher.access_level)],
+            occurred_at=timezone.now() - datetime.timedelta(minutes=5),
+            alert_recipients=four,
+        )
+    queued = list(DBTaskResult.objects.values_list("task_path", "args_kwargs"))
+    assert [path for path, _ in queued] == ["kestrel.alerts.tasks.send_alert_emails"]
+    ids = sorted(incident.alerts.values_list("pk", flat=True))
+    assert sorted(queued[0][1]["args"][0]) == ids
+    send_alert_emails.call(ids)  # what the worker does with it: a task per alert
+    per_alert = DBTaskResult.objects.filter(task_path="kestrel.alerts.tasks.send_alert_email")
+    assert sorted(row.args_kwargs["args"][0] for row in per_alert) == ids
