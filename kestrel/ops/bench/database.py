@@ -37,7 +37,7 @@ SIZES = {
     "tiny": Size("tiny", students=40, incidents=3000, schools=1, staff=12),
     # One school where one student has 500 or more incidents of their own.
     "small": Size("small", students=1000, incidents=20_000, schools=1, staff=60),
-    "large": Size("large", students=50_000, incidents=1_000_000, schools=5, staff=500),
+    "large": Size("large", students=50_000, incidents=1_000_000, schools=5, staff=300),
 }
 
 
