@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Count, QuerySet, Window
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from kestrel.alerts.models import Alert
@@ -20,27 +20,24 @@ def unread_alerts(user) -> QuerySet[Alert]:
     )
 
 
-def my_history(user, limit: int = 50) -> tuple[list, int]:
+def my_history(user, limit: int = 50) -> tuple[list, bool]:
     """The newest `limit` incidents and actions the user added in the last 7 days, newest first,
-    and how many there are in all (two queries, however long the week was)."""
+    and whether there were more (two queries, however busy the week was)."""
     since = timezone.now() - datetime.timedelta(days=MY_HISTORY_DAYS)
-    total = Window(Count("pk"))
-    incidents = list(
+    incidents = (
         Incident.objects.filter(reporter=user, recorded_at__gte=since)
         .select_related("student")
-        .annotate(total=total)
-        .order_by("-recorded_at", "-id")[:limit]
+        .order_by("-recorded_at", "-id")[: limit + 1]
     )
-    actions = list(
+    actions = (
         Action.objects.filter(author=user, recorded_at__gte=since)
         .select_related("incident__student")
-        .annotate(total=total)
-        .order_by("-recorded_at", "-id")[:limit]
+        .order_by("-recorded_at", "-id")[: limit + 1]
     )
     entries = [("incident", incident.recorded_at, incident) for incident in incidents]
     entries += [("action", action.recorded_at, action) for action in actions]
-    count = sum(rows[0].total for rows in (incidents, actions) if rows)
-    return sorted(entries, key=lambda entry: entry[1], reverse=True)[:limit], count
+    entries.sort(key=lambda entry: entry[1], reverse=True)
+    return entries[:limit], len(entries) > limit
 
 
 def school_days_before(moment: datetime.datetime, days: int) -> datetime.datetime:

@@ -1245,9 +1245,12 @@ def seed_scale(
         seeder.progress("Committed")
     counts = {School._meta.db_table: schools, User._meta.db_table: staff, **seeder.summary()}
     counts[AuditEvent._meta.db_table] += schools
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for name in counts:
-                cursor.execute(f'ANALYZE "{name}"')
-        seeder.progress("Analysed")
+    # Planner statistics for the new rows: without them both databases may pick a school-wide
+    # index where a per-person one answers at once (seen on SQLite with the Dashboard's alerts).
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA analysis_limit=2000")
+        for name in counts:
+            cursor.execute(f'ANALYZE "{name}"')
+    seeder.progress("Analysed")
     return counts

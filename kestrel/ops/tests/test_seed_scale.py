@@ -304,3 +304,18 @@ def test_every_column_without_a_default_is_written():
             if not field.null and not field.has_db_default()
         }
         assert required <= set(columns), f"{model._meta.db_table} lacks {required - set(columns)}"
+
+
+def test_the_planner_has_statistics_for_the_seeded_tables(seeded):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT DISTINCT tbl FROM sqlite_stat1")
+        else:
+            cursor.execute(
+                "SELECT relname FROM pg_stat_user_tables "
+                "WHERE last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL"
+            )
+        analysed = {row[0] for row in cursor.fetchall()}
+    assert {"alerts_alert", "incidents_incident", "audit_auditevent"} <= analysed

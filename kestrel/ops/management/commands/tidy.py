@@ -10,7 +10,7 @@ import datetime
 
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from kestrel.accounts import throttle
@@ -44,6 +44,12 @@ class Command(BaseCommand):
             removed_files += 1
         drafts, _ = Draft.objects.filter(updated_at__lt=now - DRAFT_AGE).delete()
         counts = throttle.prune()
+        if connection.vendor == "sqlite":
+            # SQLite's advice for long-lived databases: refresh the planner's statistics where
+            # they have gone stale (PostgreSQL's autovacuum does this by itself).
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA analysis_limit=2000")
+                cursor.execute("PRAGMA optimize")
         self.stdout.write(
             f"Removed {removed_files} unused uploads, {drafts} stale drafts, "
             f"{counts} old rate-limit counts."
