@@ -2,9 +2,10 @@
 
 import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from kestrel.accounts.models import User
 from kestrel.alerts.models import Alert
 from kestrel.incidents.models import Action, Incident
 
@@ -55,11 +56,15 @@ def overdue_dsl_alerts(school) -> QuerySet[Alert]:
     """Alerts to key holders (the DSL team) still unread after the school's escalation time."""
     now = timezone.localtime()
     cutoff = school_days_before(now, school.escalation_school_days)
+    # "Is the recipient a key holder" as a check on each row, not a join: the database then
+    # walks the school's unread alerts oldest first (a partial index) and stops at the page's
+    # end, instead of gathering every key holder's unread alerts to sort them.
+    key_holder = User.objects.filter(pk=OuterRef("recipient_id"), is_key_holder=True)
     return (
         Alert.objects.filter(
+            Exists(key_holder),
             school=school,
             read_at__isnull=True,
-            recipient__is_key_holder=True,
             created_at__lt=cutoff,
         )
         .select_related("recipient", "sender", "incident__student")
