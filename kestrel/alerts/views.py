@@ -73,8 +73,4 @@ def mark_as_read(request, pk):
     )
     services.mark_as_read(actor=request.user, alert=alert, request=request)
     messages.success(request, "The alert has been marked as read.")
-    if request.POST.get("then") == "next":
-        following = unread_alerts(request.user).values_list("incident_id", flat=True).first()
-        if following is not None:
-            return redirect("incidents:view", pk=following)
     return redirect("dashboard")

@@ -156,6 +156,7 @@ def add_incident_context(request, form, draft_files=()) -> dict:
         if category.parent_id is None
     ]
     student = _chosen(form, "student", school)
+    read_agencies_once(form)
     return {
         **files_context(request, extra_ids=draft_files),
         "form": form,
@@ -268,10 +269,17 @@ def colleague(user) -> dict:
     }
 
 
+def read_agencies_once(form) -> None:
+    """The agency boxes from one query, for the page's "are there any" test and the boxes alike."""
+    form.fields["agencies"].choices = [
+        (agency.pk, agency.name) for agency in form.fields["agencies"].queryset
+    ]
+
+
 def staff_chooser(request, form, known=()) -> dict:
-    """The alert groups the "Alert Staff Members" chooser offers (and the agencies to tick), and
-    the colleagues it must know by name before anyone types: group members, people chosen before
-    a refused submit, and `known` (users). Others are found by typing (`staff_search`).
+    """The alert groups the "Alert Staff Members" chooser offers, and the colleagues it must know
+    by name before anyone types: group members, people chosen before a refused submit, and
+    `known` (users). Others are found by typing (`staff_search`).
 
     Groups and their members come in one query, which also gives the group checkboxes their
     choices; a group with no active member has no one to alert and is not offered."""
@@ -292,10 +300,6 @@ def staff_chooser(request, form, known=()) -> dict:
         )
         group["members"].append(row.user_id)
         people[row.user_id] = row.user
-    # The agencies too are read once, for the "is there any" test and the boxes alike.
-    form.fields["agencies"].choices = [
-        (agency.pk, agency.name) for agency in form.fields["agencies"].queryset
-    ]
     form.fields["alert_groups"].choices = [
         (group["id"], group["name"]) for group in groups.values()
     ]
@@ -394,6 +398,7 @@ def add_action(request, pk):
         .order_by("created_at", "pk")
     ]
     recipients = [user.pk for user in alerted] + [incident.reporter_id]
+    read_agencies_once(form)
     return render(
         request,
         "incidents/add_action.html",

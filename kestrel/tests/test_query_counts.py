@@ -30,6 +30,7 @@ from kestrel.testing.factories import (
     StudentFactory,
     UserFactory,
 )
+from kestrel.testing.queries import data_queries
 
 # At most this many statements for the pages staff read (the target).
 READ_LIMIT = 12
@@ -46,13 +47,7 @@ def statements(client, method: str, url: str, data=None, status=200) -> int:
     with CaptureQueriesContext(connection) as context:
         response = getattr(client, method)(url, data or {})
     assert response.status_code == status, (url, response.status_code)
-    found = queries(context)
-    return len(found)
-
-
-def queries(context) -> list[str]:
-    control = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
-    return [q["sql"] for q in context.captured_queries if not q["sql"].startswith(control)]
+    return len(data_queries(context))
 
 
 @pytest.fixture(autouse=True)

@@ -12,9 +12,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from kestrel.ops.bench.pages import SUBMISSION
+from kestrel.testing.queries import is_transaction_control
 
 STATEMENT_CHARS = 300
-TRANSACTION_CONTROL = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -57,9 +57,7 @@ def measure(client: Client, page) -> Measured:
             f"in-process answer was {response.status_code} {location}".strip()
             + f", expected {page.expected}"
         )
-    control = sum(
-        bool(TRANSACTION_CONTROL.match(query["sql"])) for query in captured.captured_queries
-    )
+    control = sum(is_transaction_control(query["sql"]) for query in captured.captured_queries)
     return Measured(
         status=response.status_code,
         location=location,
