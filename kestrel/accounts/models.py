@@ -9,6 +9,9 @@ from django_otp.models import Device
 
 from kestrel.schools.models import AccessLevel, School
 
+# The columns a colleague's name is made from: what a list may load instead of the whole row.
+NAME_FIELDS = ("first_name", "last_name")
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True

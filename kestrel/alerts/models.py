@@ -64,7 +64,6 @@ class Alert(SchoolOwned):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["recipient", "read_at", "-created_at"]),
             models.Index(fields=["incident", "recipient"]),
             models.Index(fields=["school", "email_status"]),
             # The DSL team's overdue alerts: only unread rows, which stay few as alerts are read.
@@ -72,6 +71,13 @@ class Alert(SchoolOwned):
                 fields=["school", "created_at"],
                 condition=models.Q(read_at__isnull=True),
                 name="alert_unread_in_school",
+            ),
+            # Each person's unread alerts, newest first (the Dashboard, "next alert"): read
+            # straight off the index, however many alerts the school has.
+            models.Index(
+                fields=["school", "recipient", "-created_at", "-id"],
+                condition=models.Q(read_at__isnull=True),
+                name="alert_unread_by_recipient",
             ),
         ]
         constraints = [

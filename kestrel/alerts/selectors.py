@@ -2,12 +2,13 @@
 
 import datetime
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet, Value
 from django.utils import timezone
 
 from kestrel.accounts.models import User
 from kestrel.alerts.models import Alert
 from kestrel.incidents.models import Action, Incident
+from kestrel.students.names import LABEL_FIELDS
 
 MY_HISTORY_DAYS = 7
 
@@ -21,24 +22,37 @@ def unread_alerts(user) -> QuerySet[Alert]:
     )
 
 
-def my_history(user, limit: int = 50) -> tuple[list, bool]:
+def my_history(user, limit: int = 25) -> tuple[list, bool]:
     """The newest `limit` incidents and actions the user added in the last 7 days, newest first,
-    and whether there were more (two queries, however busy the week was)."""
+    as (kind, when, incident) with the incident's student, and whether there were more.
+
+    One query finds the entries (incidents and actions together, through their indexes on the
+    author and time) and, only if there are any, one more reads their incidents' students."""
     since = timezone.now() - datetime.timedelta(days=MY_HISTORY_DAYS)
+    columns = ("kind", "recorded_at", "incident_pk", "pk")
     incidents = (
         Incident.objects.filter(reporter=user, recorded_at__gte=since)
-        .select_related("student")
-        .order_by("-recorded_at", "-id")[: limit + 1]
+        .annotate(kind=Value("incident"), incident_pk=F("pk"))
+        .order_by()
+        .values_list(*columns)
     )
     actions = (
         Action.objects.filter(author=user, recorded_at__gte=since)
-        .select_related("incident__student")
-        .order_by("-recorded_at", "-id")[: limit + 1]
+        .annotate(kind=Value("action"), incident_pk=F("incident_id"))
+        .order_by()
+        .values_list(*columns)
     )
-    entries = [("incident", incident.recorded_at, incident) for incident in incidents]
-    entries += [("action", action.recorded_at, action) for action in actions]
-    entries.sort(key=lambda entry: entry[1], reverse=True)
-    return entries[:limit], len(entries) > limit
+    entries = list(incidents.union(actions, all=True).order_by("-recorded_at", "-pk")[: limit + 1])
+    if not entries:
+        return [], False
+    shown = entries[:limit]
+    incidents_by_pk = (
+        Incident.objects.select_related("student")
+        .only("student_id", *(f"student__{field}" for field in LABEL_FIELDS))
+        .in_bulk({incident_pk for _, _, incident_pk, _ in shown})
+    )
+    history = [(kind, at, incidents_by_pk[incident_pk]) for kind, at, incident_pk, _ in shown]
+    return history, len(entries) > limit
 
 
 def school_days_before(moment: datetime.datetime, days: int) -> datetime.datetime:

@@ -5,39 +5,72 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from kestrel.access.decorators import requires
+from kestrel.accounts.models import NAME_FIELDS
 from kestrel.alerts import services
 from kestrel.alerts.models import Alert
 from kestrel.alerts.selectors import my_history, overdue_dsl_alerts, unread_alerts
+from kestrel.students.names import LABEL_FIELDS
 
-DASHBOARD_ROWS = 50
+# Rows per list: a page of unread alerts at a time (older ones a link away), the oldest overdue
+# alerts of the DSL team, and the newest of the user's own week.
+ALERTS_PER_PAGE = 25
+OVERDUE_SHOWN = 10
+HISTORY_SHOWN = 25
 
 
-def _first(alerts, limit: int = DASHBOARD_ROWS) -> tuple[list, bool]:
-    """The first `limit` alerts, and whether there are more, in one query. Counting them all
+def page_number(value) -> int:
+    try:
+        return max(int(value), 1)
+    except (TypeError, ValueError):
+        return 1
+
+
+def _rows(alerts, *, limit: int, offset: int = 0) -> tuple[list, bool]:
+    """`limit` alerts from `offset`, and whether there are more, in one query. Counting them all
     would read every unread alert of a busy DSL team at each visit: one row more is enough to
     say so. The rows' ids are chosen from the indexes first, and only those rows are joined to
-    their incident, student and colleagues."""
-    ids = alerts.values("pk")[: limit + 1]
+    their incident, student and colleagues, with the columns the Dashboard shows."""
+    ids = alerts.values("pk")[offset : offset + limit + 1]
     rows = list(
         Alert.objects.filter(pk__in=ids)
         .select_related("sender", "recipient", "incident__student")
+        .only(*DASHBOARD_COLUMNS)
         .order_by(*alerts.query.order_by)
     )
     return rows[:limit], len(rows) > limit
 
 
+DASHBOARD_COLUMNS = (
+    "incident_id",
+    "action_id",
+    "created_at",
+    *(f"{person}__{field}" for person in ("sender", "recipient") for field in NAME_FIELDS),
+    "incident__snapshot",
+    *(f"incident__student__{field}" for field in LABEL_FIELDS),
+)
+
+
 @requires("signed_in")
 def dashboard(request):
-    alerts, more_alerts = _first(unread_alerts(request.user))
+    number = page_number(request.GET.get("page"))
+    unread = unread_alerts(request.user)
+    offset = (number - 1) * ALERTS_PER_PAGE
+    alerts, more_alerts = _rows(unread, limit=ALERTS_PER_PAGE, offset=offset)
+    if not alerts and number > 1:  # past the end (alerts read since): the first page instead
+        number = 1
+        alerts, more_alerts = _rows(unread, limit=ALERTS_PER_PAGE)
     overdue, more_overdue = (
-        _first(overdue_dsl_alerts(request.school)) if request.user.is_key_holder else ([], False)
+        _rows(overdue_dsl_alerts(request.school), limit=OVERDUE_SHOWN)
+        if request.user.is_key_holder
+        else ([], False)
     )
-    history, more_history = my_history(request.user, limit=DASHBOARD_ROWS)
+    history, more_history = my_history(request.user, limit=HISTORY_SHOWN)
     return render(
         request,
         "alerts/dashboard.html",
         {
             "alerts": alerts,
+            "alerts_page": number,
             "more_alerts": more_alerts,
             "history": history,
             "more_history": more_history,

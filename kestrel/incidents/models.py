@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from kestrel.paths import path_to
 from kestrel.schools.models import AccessLevel, Retirable, SchoolOwned
 
 
@@ -85,6 +86,11 @@ class Incident(SchoolOwned):
     def __str__(self) -> str:
         # Never the text or the student's name: this label goes into the audit trail.
         return f"Incident {self.pk}"
+
+    @property
+    def url(self) -> str:
+        """The incident's page ("Viewing Incident")."""
+        return path_to("incidents:view", self.pk)
 
     @property
     def category_names(self) -> list[str]:

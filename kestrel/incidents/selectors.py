@@ -3,18 +3,21 @@
 import datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Window
 from django.utils import timezone
 
 from kestrel.access.records import Viewer, chronology_incidents, visible_incidents
+from kestrel.accounts.models import NAME_FIELDS
 from kestrel.incidents.models import Action, Correction, Incident, LinkedStudent
+
+LINKS = LinkedStudent.objects.select_related("student")
 
 
 def _with_page(incidents: QuerySet, *, actions: bool = True, files: bool = True) -> QuerySet:
     """What an incident's page shows besides its snapshot (categories, agencies, markers): its
     student, reporter, linked students, corrections and, if asked, actions and files."""
     related = [
-        Prefetch("links", queryset=LinkedStudent.objects.select_related("student")),
+        Prefetch("links", queryset=LINKS),
         Prefetch("corrections", queryset=Correction.objects.select_related("author")),
     ]
     if actions:
@@ -56,23 +59,41 @@ def chronology(
     return incidents.order_by("-occurred_at", "-id")
 
 
-def chronology_page(incidents: QuerySet[Incident], number, per_page: int) -> Page:
+def chronology_page(
+    incidents: QuerySet[Incident], number, per_page: int, *, with_links: bool = True
+) -> Page:
     """One page of a chronology, and the total, in one query.
 
-    The page's ids are chosen first (an index-only ordering of the student's incidents), and
-    only those 25 rows are read in full; the total is a subquery run once, beside them."""
+    The total is a window over the same rows (`COUNT(*) OVER ()`), so the database finds the
+    student's incidents and applies the access rules once for both."""
     paginator = Paginator(incidents, per_page)
     try:
         number = max(int(number), 1)
     except (TypeError, ValueError):
         number = 1
-    ordered = incidents.order_by("-occurred_at", "-id")
-    total = incidents.order_by().values("school_id").annotate(n=Count("pk")).values("n")
+    counted = (
+        incidents.annotate(total=Window(Count("pk")))
+        .order_by("-occurred_at", "-id")
+        .select_related("student", "reporter")
+        .prefetch_related(
+            "corrections",
+            Prefetch(
+                "actions",
+                queryset=Action.objects.select_related("author").only(
+                    "incident_id",
+                    "text",
+                    "occurred_at",
+                    "add_to_linked_students",
+                    *(f"author__{field}" for field in NAME_FIELDS),
+                ),
+            ),
+            # Linked students are only needed to star out their names.
+            *([Prefetch("links", queryset=LINKS)] if with_links else []),
+        )
+    )
 
     def rows_of(page: int) -> list[Incident]:
-        ids = ordered.values("pk")[(page - 1) * per_page : page * per_page]
-        page_rows = Incident.objects.filter(pk__in=ids).annotate(total=Subquery(total))
-        return list(_with_page(page_rows, files=False).order_by("-occurred_at", "-id"))
+        return list(counted[(page - 1) * per_page : page * per_page])
 
     rows = rows_of(number)
     if not rows and number > 1:  # past the end (an old link): the last page instead

@@ -42,6 +42,7 @@ from kestrel.incidents.models import (
 from kestrel.schools import demo
 from kestrel.schools.models import AccessLevel, Agency, School
 from kestrel.students.models import Student
+from kestrel.students.search import fold
 from kestrel.students.upn import make_upn
 
 SCHOOL_NAME = "Scale Academy {}"
@@ -231,7 +232,7 @@ COLUMNS = {
     Student: (
         "id", "school_id", "legal_first_name", "legal_last_name", "preferred_first_name",
         "preferred_last_name", "date_of_birth", "upn", "year_group", "tutor_group", "on_roll",
-        "left_on", "created_at",
+        "left_on", "created_at", "search_text",
     ),
     Incident: (
         "id", "school_id", "student_id", "reporter_id", "text", "occurred_at", "recorded_at",
@@ -678,10 +679,11 @@ class _Seeder:
             students.next_id += 1
             preferred = first.split("-")[0] if "-" in first and rng.random() < 0.04 else ""
             upn = make_upn(LA_CODE, feeder, born.year + 4, serial)
+            searched = (first, last, preferred, "", upn, tutor_group)  # search.SEARCH_FIELDS
             students.rows.append(
                 (
                     student_id, school.id, first, last, preferred, "", born.isoformat(), upn,
-                    year, tutor_group, on_roll, left_on, created,
+                    year, tutor_group, on_roll, left_on, created, fold(" ".join(searched)),
                 )
             )  # fmt: skip
             self.students[student_id] = (first, PRONOUNS[sex])

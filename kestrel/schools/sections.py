@@ -20,6 +20,7 @@ from kestrel.schools.forms import AccessLevelForm, AgencyForm
 from kestrel.schools.models import AccessLevel, Agency
 from kestrel.students.forms import StudentForm
 from kestrel.students.models import Student
+from kestrel.students.search import SEARCH_FIELDS
 
 
 @dataclass(frozen=True)
@@ -106,14 +107,7 @@ SECTIONS: dict[str, Section] = {
                 Column("Group", lambda s: s.tutor_group),
                 Column("Status", lambda s: "On roll" if s.on_roll else "Left"),
             ],
-            search_fields=(
-                "legal_first_name",
-                "legal_last_name",
-                "preferred_first_name",
-                "preferred_last_name",
-                "upn",
-                "tutor_group",
-            ),
+            search_fields=SEARCH_FIELDS,
             search_hint="Search by name, UPN or registration group",
             filters={
                 "on_roll": ("On roll", Q(on_roll=True)),

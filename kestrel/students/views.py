@@ -60,13 +60,17 @@ def chronology(request, pk):
     )
     if asked and not dates.is_valid():
         incidents = incidents.none()
-    page = selectors.chronology_page(incidents, request.GET.get("page", 1), CHRONOLOGY_PAGE_SIZE)
+    hidden = names_hidden(request)
+    page = selectors.chronology_page(
+        incidents, request.GET.get("page", 1), CHRONOLOGY_PAGE_SIZE, with_links=hidden
+    )
     with transaction.atomic():
         record(action="chronology.viewed", request=request, obj=student, student=student)
-    hidden = names_hidden(request)
     entries = []
     for incident in page:
-        people = [incident.student, *(link.student for link in incident.links.all())]
+        people = (
+            [incident.student, *(link.student for link in incident.links.all())] if hidden else []
+        )
         linked = incident.student_id != student.pk
         text, occurred_at = current_version(incident)
         actions = [

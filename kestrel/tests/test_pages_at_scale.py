@@ -49,23 +49,36 @@ def test_staff_type_ahead_never_offers_oneself_leavers_or_another_schools_staff(
     assert names(client.get("/staff/search/", {"q": "  "})) == []
 
 
-def test_the_dashboard_lists_the_newest_50_alerts_and_says_there_are_more(
+def test_the_dashboard_pages_through_unread_alerts_25_at_a_time_newest_first(
     people, school, signed_in
 ):
     student = StudentFactory(school=school)
     start = timezone.now() - datetime.timedelta(hours=2)
-    for minute in range(53):
+    made = [
         AlertFactory(
             incident=IncidentFactory(student=student, reporter=people.dsl),
             recipient=people.teacher,
             created_at=start + datetime.timedelta(minutes=minute),
         )
-    page = signed_in(people.teacher).get("/dashboard/")
-    shown = page.context["alerts"]
-    assert len(shown) == 50
-    assert shown[0].created_at == start + datetime.timedelta(minutes=52)  # newest first
-    text = page.content.decode()
-    assert "You have more than 50 unread alerts: the newest 50 are shown." in text
+        for minute in range(53)
+    ]
+    newest_first = [alert.pk for alert in reversed(made)]
+    client = signed_in(people.teacher)
+    first = client.get("/dashboard/")
+    assert [alert.pk for alert in first.context["alerts"]] == newest_first[:25]
+    text = first.content.decode()
+    assert 'href="?page=2" rel="next"' in text and "Older alerts" in text
+    assert "Newer alerts" not in text
+    second = client.get("/dashboard/", {"page": 2})
+    assert [alert.pk for alert in second.context["alerts"]] == newest_first[25:50]
+    third = client.get("/dashboard/", {"page": 3})
+    assert [alert.pk for alert in third.context["alerts"]] == newest_first[50:]
+    text = third.content.decode()
+    assert 'href="?page=2" rel="prev"' in text and "Older alerts" not in text
+    # Past the end (alerts read since the link was made) or not a number: the first page.
+    for page in (9, "x"):
+        shown = client.get("/dashboard/", {"page": page}).context["alerts"]
+        assert [alert.pk for alert in shown] == newest_first[:25]
 
 
 def test_a_chronology_page_past_the_end_shows_the_last_page(people, school, signed_in):
@@ -171,18 +184,24 @@ def test_incidents_recorded_before_snapshots_get_them_from_their_rows(school, le
     assert [(m.number, m.side, m.x, m.y) for m in incident.marker_list] == [(1, "back", 0.1, 0.2)]
 
 
-def test_my_history_lists_the_newest_50_and_says_there_were_more(people, school, signed_in):
+def test_my_history_lists_the_newest_25_and_says_there_were_more(people, school, signed_in):
     from kestrel.testing.factories import ActionFactory
 
     student = StudentFactory(school=school)
-    for _ in range(40):
-        incident = IncidentFactory(student=student, reporter=people.teacher)
-        ActionFactory(incident=incident, author=people.teacher)
+    start = timezone.now() - datetime.timedelta(days=1)
+    for minute in range(0, 40, 2):
+        with time_machine.travel(start + datetime.timedelta(minutes=minute)):
+            incident = IncidentFactory(student=student, reporter=people.teacher)
+        with time_machine.travel(start + datetime.timedelta(minutes=minute + 1)):
+            ActionFactory(incident=incident, author=people.teacher)
     page = signed_in(people.teacher).get("/dashboard/")
-    assert len(page.context["history"]) == 50
-    assert page.context["more_history"] is True
+    history = page.context["history"]
+    assert len(history) == 25 and page.context["more_history"] is True
+    assert [kind for kind, _, _ in history[:3]] == ["action", "incident", "action"]
+    assert [at for _, at, _ in history] == sorted((at for _, at, _ in history), reverse=True)
+    assert history[0][2] == history[1][2] == incident  # the action's own incident
     text = page.content.decode()
-    assert "You added more than 50 incidents and actions in the last 7 days" in text
+    assert "You added more than 25 incidents and actions in the last 7 days" in text
 
 
 def test_alerting_four_colleagues_writes_one_task_row_in_the_request(
@@ -212,20 +231,20 @@ def test_alerting_four_colleagues_writes_one_task_row_in_the_request(
     assert sorted(row.args_kwargs["args"][0] for row in per_alert) == ids
 
 
-def test_the_dsl_team_sees_the_oldest_50_overdue_alerts_and_that_there_are_more(
+def test_the_dsl_team_sees_the_oldest_10_overdue_alerts_and_that_there_are_more(
     people, school, signed_in
 ):
     student = StudentFactory(school=school)
     long_ago = timezone.now() - datetime.timedelta(days=14)
-    for minute in range(51):
+    for minute in range(11):
         AlertFactory(
             incident=IncidentFactory(student=student, reporter=people.teacher),
             recipient=people.dsl,
             created_at=long_ago + datetime.timedelta(minutes=minute),
         )
     page = signed_in(people.dsl).get("/dashboard/")
-    assert len(page.context["overdue"]) == 50
+    assert len(page.context["overdue"]) == 10
     assert page.context["overdue"][0].created_at == long_ago  # oldest first
     text = page.content.decode()
-    assert "More than 50 alerts to the DSL team have not been read" in text
-    assert "The oldest 50 are listed." in text
+    assert "More than 10 alerts to the DSL team have not been read" in text
+    assert "The oldest 10 are listed." in text
