@@ -58,6 +58,15 @@ def database_from_url(url: str, *, var_dir: Path) -> dict:
                 f"DATABASE_URL {redact(url)!r} names no database. Expected {DATABASE_URL_EXAMPLES}."
             )
         config["CONN_HEALTH_CHECKS"] = True
+        # Parameters travel apart from the SQL, so a query a connection sends again is run from
+        # PostgreSQL's prepared statement instead of being parsed and planned anew (psycopg
+        # prepares it the second time; workers keep their connections in production). About
+        # 1 ms of planning saved on the Dashboard's and Viewing Incident's larger queries.
+        config["OPTIONS"] = {
+            **config.get("OPTIONS", {}),
+            "server_side_binding": True,
+            "prepare_threshold": 1,
+        }
     return config
 
 

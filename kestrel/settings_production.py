@@ -28,15 +28,6 @@ DEBUG = False
 # about 4 ms, a new SQLite one its PRAGMAs), checked before reuse after an idle spell.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=300)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
-    "DATABASE_PREPARED", default=True
-):
-    # Parameters travel apart from the SQL, so the same query from the same worker is planned
-    # once and then run from PostgreSQL's prepared statement (psycopg prepares a query the
-    # second time it sees it on a connection).
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"server_side_binding": True, "prepare_threshold": 1}
-    )
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 63072000  # two years
