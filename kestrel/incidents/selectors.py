@@ -3,36 +3,91 @@
 import datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Window,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 
 from kestrel.access.records import Viewer, chronology_incidents, visible_incidents
 from kestrel.accounts.models import NAME_FIELDS
+from kestrel.files.models import Attachment
 from kestrel.incidents.models import Action, Correction, Incident, LinkedStudent
 
 LINKS = LinkedStudent.objects.select_related("student")
 
 
-def _with_page(incidents: QuerySet, *, actions: bool = True, files: bool = True) -> QuerySet:
-    """What an incident's page shows besides its snapshot (categories, agencies, markers): its
-    student, reporter, linked students, corrections and, if asked, actions and files."""
-    related = [
-        Prefetch("links", queryset=LINKS),
-        Prefetch("corrections", queryset=Correction.objects.select_related("author")),
-    ]
-    if actions:
-        related.append(Prefetch("actions", queryset=Action.objects.select_related("author")))
-    if files:
-        related.append("attachments")
-    return incidents.select_related("student", "reporter__access_level").prefetch_related(*related)
+# A chronology entry's actions: their author's name and what the entry shows, nothing more.
+ACTIONS_IN_BRIEF = Action.objects.select_related("author").only(
+    "incident_id",
+    "text",
+    "occurred_at",
+    "add_to_linked_students",
+    *(f"author__{field}" for field in NAME_FIELDS),
+)
+# What an incident's page shows besides its snapshot (categories, agencies, markers), by the
+# name of the relation; each list is read only for the incidents that have any.
+RELATED = {
+    "links": LINKS,
+    "corrections": Correction.objects.select_related("author"),
+    "actions": Action.objects.select_related("author"),
+    "attachments": Attachment.objects.all(),
+}
+
+
+def with_presence(incidents: QuerySet, relations) -> QuerySet:
+    """Annotates `has_<relation>` for each relation: an index probe inside the same query."""
+    return incidents.annotate(
+        **{
+            f"has_{relation}": Exists(
+                RELATED[relation].model.objects.filter(incident=OuterRef("pk"))
+            )
+            for relation in relations
+        }
+    )
+
+
+def read_related(incidents: list[Incident], relations, querysets=None) -> None:
+    """Reads each relation for the incidents whose `has_<relation>` says they have any, and gives
+    the others an empty list: most incidents have no linked students, corrections or files, and
+    each list not read is a query saved. `incident.<relation>.all()` then costs no query."""
+    for relation in relations:
+        having = [incident for incident in incidents if getattr(incident, f"has_{relation}")]
+        if having:
+            rows = (querysets or {}).get(relation, RELATED[relation])
+            prefetch_related_objects(having, Prefetch(relation, queryset=rows))
+        for incident in incidents:
+            if not getattr(incident, f"has_{relation}"):
+                empty = getattr(incident, relation).none()
+                empty._result_cache, empty._prefetch_done = [], True
+                incident.__dict__.setdefault("_prefetched_objects_cache", {})[relation] = empty
 
 
 def incident_for_page(
     viewer: Viewer, pk: int, *, actions: bool = True, files: bool = True
 ) -> Incident | None:
-    """The incident with all it shows, or None if the viewer may not open it."""
-    incidents = visible_incidents(viewer).filter(pk=pk)
-    return _with_page(incidents, actions=actions, files=files).first()
+    """The incident with all it shows (student, reporter, linked students, corrections and, if
+    asked, actions and files), or None if the viewer may not open it."""
+    relations = [
+        "links",
+        "corrections",
+        *(["actions"] if actions else []),
+        *(["attachments"] if files else []),
+    ]
+    incident = (
+        with_presence(visible_incidents(viewer).filter(pk=pk), relations)
+        .select_related("student", "reporter__access_level")
+        .first()
+    )
+    if incident is not None:
+        read_related([incident], relations)
+    return incident
 
 
 def chronology(
@@ -71,29 +126,18 @@ def chronology_page(
         number = max(int(number), 1)
     except (TypeError, ValueError):
         number = 1
-    counted = (
+    relations = ["corrections", "actions", *(["links"] if with_links else [])]
+    counted = with_presence(
         incidents.annotate(total=Window(Count("pk")))
         .order_by("-occurred_at", "-id")
-        .select_related("student", "reporter")
-        .prefetch_related(
-            "corrections",
-            Prefetch(
-                "actions",
-                queryset=Action.objects.select_related("author").only(
-                    "incident_id",
-                    "text",
-                    "occurred_at",
-                    "add_to_linked_students",
-                    *(f"author__{field}" for field in NAME_FIELDS),
-                ),
-            ),
-            # Linked students are only needed to star out their names.
-            *([Prefetch("links", queryset=LINKS)] if with_links else []),
-        )
+        .select_related("student", "reporter"),
+        relations,
     )
 
     def rows_of(page: int) -> list[Incident]:
-        return list(counted[(page - 1) * per_page : page * per_page])
+        rows = list(counted[(page - 1) * per_page : page * per_page])
+        read_related(rows, relations, {"actions": ACTIONS_IN_BRIEF})
+        return rows
 
     rows = rows_of(number)
     if not rows and number > 1:  # past the end (an old link): the last page instead

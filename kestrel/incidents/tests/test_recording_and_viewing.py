@@ -218,3 +218,17 @@ def test_the_chronology_filters_by_date_inclusively_and_refuses_unreadable_dates
     wrong = client.get(url, {"start_0": "31", "start_1": "2", "start_2": "2026"})
     assert wrong.context["entries"] == []
     assert "From must be a real date." in wrong.content.decode()
+
+
+def test_under_hide_names_the_chronology_stars_out_linked_students_named_in_the_text(
+    people, hannah, matthew, categories, signed_in
+):
+    record_guide_incident(people, hannah, matthew, categories)
+    client = unlock_key(signed_in(people.dsl))
+    shown = client.get(f"/students/{hannah.pk}/").content.decode()
+    assert "Hannah and Matthew" in shown
+    client.post("/hide-names/", {"next": "/dashboard/"})
+    html = client.get(f"/students/{hannah.pk}/").content.decode()
+    for name in ("Hannah", "Matthew", "Greenwood"):
+        assert name not in html
+    assert "***** and *****" in html
