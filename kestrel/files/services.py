@@ -50,8 +50,11 @@ def store_upload(*, actor, upload, request=None) -> Attachment:
 
 def attach(*, actor, ids, incident=None, action=None) -> int:
     """Attaches the actor's own unattached uploads to the incident or action being saved."""
+    ids = [pk for pk in ids if str(pk).isdigit()]
+    if not ids:
+        return 0
     return Attachment.objects.filter(
-        pk__in=[pk for pk in ids if str(pk).isdigit()],
+        pk__in=ids,
         uploaded_by=actor,
         school=actor.school,
         incident__isnull=True,

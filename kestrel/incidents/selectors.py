@@ -69,17 +69,9 @@ def read_related(incidents: list[Incident], relations, querysets=None) -> None:
                 incident.__dict__.setdefault("_prefetched_objects_cache", {})[relation] = empty
 
 
-def incident_for_page(
-    viewer: Viewer, pk: int, *, actions: bool = True, files: bool = True
-) -> Incident | None:
-    """The incident with all it shows (student, reporter, linked students, corrections and, if
-    asked, actions and files), or None if the viewer may not open it."""
-    relations = [
-        "links",
-        "corrections",
-        *(["actions"] if actions else []),
-        *(["attachments"] if files else []),
-    ]
+def incident_for_page(viewer: Viewer, pk: int, relations=tuple(RELATED)) -> Incident | None:
+    """The incident with its student, reporter and the `relations` it shows (all of them unless
+    told), or None if the viewer may not open it."""
     incident = (
         with_presence(visible_incidents(viewer).filter(pk=pk), relations)
         .select_related("student", "reporter__access_level")

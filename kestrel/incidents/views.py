@@ -343,7 +343,9 @@ def staff_search(request):
 @requires("signed_in")
 def add_action(request, pk):
     """The guide's Add Action, below an incident the user may see."""
-    incident = incident_for_page(Viewer.of(request), pk, actions=False, files=False)
+    # Saving needs the incident alone; the page shows its linked students and corrections too.
+    shown = () if request.method == "POST" else ("links", "corrections")
+    incident = incident_for_page(Viewer.of(request), pk, shown)
     if incident is None:
         with transaction.atomic():
             record(action="access.refused", request=request, detail={"incident": pk})
@@ -379,6 +381,8 @@ def add_action(request, pk):
         else:
             messages.success(request, "Your action has been added.")
             return redirect("incidents:view", pk=incident.pk)
+    if request.method == "POST":  # refused: the page again, with what it shows
+        incident = incident_for_page(Viewer.of(request), pk, ("links", "corrections"))
     with transaction.atomic():
         record(
             action="incident.viewed",
