@@ -102,7 +102,10 @@ def run(*, size: Size, load: wrk.Load, out_dir: Path, fresh: bool, stdout) -> in
     plan = make_plan(school, people)
     reader_alerts = give_alerts(people, plan)
     cookies, measuring, csrf = sign_in(people)
-    pages = build_pages(plan, cookies=cookies, csrf=csrf)
+    pages = [
+        dataclasses.replace(page, target=page.target.on(connection.vendor)) if page.target else page
+        for page in build_pages(plan, cookies=cookies, csrf=csrf)
+    ]
     rows = [count_queries(page, measuring[page.sessions], people) for page in pages]
     connections.close_all()
 

@@ -269,6 +269,14 @@ def test_each_page_is_judged_against_the_floor_and_its_target(tmp_path):
     assert json.loads(latest.read_text())["pages"][2]["verdict"] == "fail"
 
 
+def test_sqlite_is_held_to_twice_the_figures_set_for_postgresql():
+    assert READING.on("postgresql") == READING
+    sqlite = READING.on("sqlite")
+    assert (sqlite.p95_ratio, sqlite.rps_ratio, sqlite.queries) == (6, 1 / 6, READING.queries)
+    assert (RECORDING.on("sqlite").p95_ratio, RECORDING.on("sqlite").rps_ratio) == (10, 1 / 10)
+    assert str(sqlite) == "p95<=6x rps>=1/6 q<=12"
+
+
 def test_a_floor_that_moved_during_the_run_is_pointed_out():
     rows = [row("floor", 10, 300, target=None), row("floor_end", 30, 100, target=None)]
 
