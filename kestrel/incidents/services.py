@@ -23,18 +23,15 @@ from kestrel.incidents.models import (
 
 def _once(rows, submission_key: str | None, create):
     """Runs `create` once per form: the same form sent again, even twice at once (a double
-    click), gives back the row the first one made instead of a second row."""
+    click), gives back the row the first one made instead of a second row.
 
-    def earlier():
-        return rows.filter(submission_key=submission_key).first() if submission_key else None
-
-    found = earlier()
-    if found is not None:
-        return found
+    The submission key is unique in the database, so a second row cannot be written: `create`
+    is simply tried (its transaction is rolled back whole when the key is taken) and the row
+    already there looked up then. A form sent once, the usual case, costs no lookup."""
     try:
         return create()
-    except IntegrityError:  # the other request committed first; its row stands
-        found = earlier()
+    except IntegrityError:  # sent before (or at the same moment): that row stands
+        found = rows.filter(submission_key=submission_key).first() if submission_key else None
         if found is None:
             raise
         return found
