@@ -232,3 +232,14 @@ def test_under_hide_names_the_chronology_stars_out_linked_students_named_in_the_
     for name in ("Hannah", "Matthew", "Greenwood"):
         assert name not in html
     assert "***** and *****" in html
+
+
+def test_the_menu_marks_add_incident_as_current_only_on_add_incident(
+    people, hannah, matthew, categories, signed_in
+):
+    incident = record_guide_incident(people, hannah, matthew, categories)
+    client = signed_in(people.teacher)
+    current = 'aria-current="page"><strong class="govuk-service-navigation__active-fallback">'
+    assert current + "Add Incident</strong>" in client.get("/incidents/add/").content.decode()
+    viewing = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert current + "Add Incident" not in viewing
