@@ -15,6 +15,7 @@ from kestrel.incidents.models import (
     Action,
     BodyMapMarker,
     Correction,
+    Draft,
     Incident,
     LinkedStudent,
     snapshot_of,
@@ -99,9 +100,11 @@ def add_incident(
     submission_key: str | None = None,
     file_ids=(),
     markers=(),
+    draft: str | None = None,
 ) -> Incident:
     """Records an incident with its categories, linked students, agencies and alerts, in one
-    transaction with its audit event. `recorded_at` is for imports and the demo; it is now."""
+    transaction with its audit event. `recorded_at` is for imports and the demo; it is now.
+    `draft` names the actor's saved draft of this form, removed in the same transaction."""
     school = actor.school
     recorded_at = recorded_at or timezone.now()
     categories = list(categories)
@@ -137,6 +140,7 @@ def add_incident(
             submission_key=submission_key,
             file_ids=list(file_ids),
             markers=list(markers),
+            draft=draft,
         ),
     )
 
@@ -157,6 +161,7 @@ def _record(
     submission_key,
     file_ids,
     markers,
+    draft,
 ) -> Incident:
     with transaction.atomic():
         incident = Incident.objects.create(
@@ -170,6 +175,8 @@ def _record(
             required_rank=_required_rank(categories),
             snapshot=snapshot_of(categories=categories, agencies=agencies, markers=markers),
         )
+        if draft:  # saved now: the draft of the form goes with the same commit
+            Draft.objects.filter(author=actor, submission=draft).delete()
         # Inserted directly: `.set()` would first read what a new incident cannot yet have.
         Incident.categories.through.objects.bulk_create(
             Incident.categories.through(incident=incident, category=category)

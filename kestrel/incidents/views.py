@@ -68,13 +68,14 @@ def add_incident(request):
                 submission_key=f"{request.user.pk}:{data['submission']}",
                 file_ids=request.POST.getlist("files"),
                 markers=data["markers"],
+                draft=data["submission"],
             )
         except ValidationError as error:
             refused(form, error)
         else:
-            drafts.discard(actor=request.user, submission=data["submission"])
             alerted = getattr(incident, "alerted", None)
             if alerted is None:  # the same form sent twice: the first one's incident
+                drafts.discard(actor=request.user, submission=data["submission"])
                 alerted = incident.alerts.filter(action__isnull=True).count()
             messages.success(
                 request,

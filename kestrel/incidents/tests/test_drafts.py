@@ -31,6 +31,16 @@ def test_adding_the_incident_removes_its_draft(setup, people, signed_in):
     assert Draft.objects.count() == 0
 
 
+def test_the_same_form_sent_again_removes_a_draft_saved_in_between(setup, people, signed_in):
+    client = signed_in(people.teacher)
+    client.post(ADD, add_incident_post(setup, people, submission="d" * 32))
+    client.post(SAVE, add_incident_post(setup, people, submission="d" * 32))  # a late autosave
+    assert Draft.objects.count() == 1
+    client.post(ADD, add_incident_post(setup, people, submission="d" * 32))
+    assert Incident.objects.count() == 1
+    assert Draft.objects.count() == 0
+
+
 def test_a_refused_submit_is_kept_as_a_draft(setup, people, signed_in):
     client = signed_in(people.teacher)
     client.post(ADD, add_incident_post(setup, people, categories=None, submission="f" * 32))
