@@ -12,6 +12,19 @@ from django.utils import timezone
 QUERY_LIMIT = 12
 # SQLite is to come within this factor of the figures set for PostgreSQL.
 SQLITE_ALLOWANCE = 2
+# The pages `--profile` takes, as build_pages names them.
+PAGE_KEYS = (
+    "floor",
+    "dashboard",
+    "dashboard_dsl",
+    "incident",
+    "chronology",
+    "student_search",
+    "staff_search",
+    "add_incident",
+    "add_action",
+    "mark_read",
+)
 # Where each POST gets a submission of its own (left alone by URL encoding: letters and "_").
 SUBMISSION = "__SUBMISSION__"
 

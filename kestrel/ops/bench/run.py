@@ -45,6 +45,7 @@ from kestrel.ops.bench.people import (
     signed_in_client,
 )
 from kestrel.ops.bench.plan import made_rows, make_plan, unread_alerts_of
+from kestrel.ops.bench.profile import profile_page
 from kestrel.ops.bench.queries import measure
 from kestrel.ops.bench.report import TARGETS_NOTE, assess, save, table
 from kestrel.schools.models import School
@@ -161,6 +162,20 @@ def run(*, size: Size, load: wrk.Load, out_dir: Path, fresh: bool, stdout) -> in
     stdout.write(table(report))
     stdout.write(f"\nSaved {dated} (and {latest.name}).")
     return 0 if report["ok"] else 1
+
+
+def profile(*, size: Size, key: str, requests: int, stdout) -> None:
+    """`--profile`: one page, in-process, on the bench's database (seeded first if need be)."""
+    url = os.environ["DATABASE_URL"]
+    prepare(size, url=url, fresh=False, stdout=stdout)
+    school = School.objects.get(name=SCHOOL_NAME.format(1))
+    people = bench_people(school)
+    plan = make_plan(school, people)
+    give_alerts(people, plan)
+    cookies, measuring, csrf = sign_in(people)
+    pages = {page.key: page for page in build_pages(plan, cookies=cookies, csrf=csrf)}
+    page = fresh_ids(pages[key], people)
+    profile_page(page, measuring[page.sessions], requests=requests, stdout=stdout)
 
 
 def prepare(size: Size, *, url: str, fresh: bool, stdout) -> bool:

@@ -385,3 +385,24 @@ def test_whole_bench_on_a_tiny_database(tmp_path):
     assert len(list(tmp_path.glob(f"{label}-tiny-*.json"))) == 1
     assert "Floor (bare view)" in completed.stdout
     assert not list(tmp_path.glob("*.lua"))  # the scripts held live session cookies
+
+
+def test_profile_splits_a_pages_time_into_sql_and_templates(people, signed_in):
+    import io
+
+    from kestrel.ops.bench.profile import profile_page, split_timers
+
+    client = signed_in(people.teacher)
+    with split_timers() as spent:
+        client.get("/dashboard/")
+    assert spent["building SQL"] > 0 and spent["running SQL"] > 0
+    assert spent["rendering templates"] > 0
+    with split_timers() as spent:
+        client.get("/students/search/", {"q": "x"})  # JSON: no template
+    assert spent["rendering templates"] == 0
+    out = io.StringIO()
+    page = Page("dashboard", "Dashboard", "teacher", "teacher", "GET", ("/dashboard/",))
+    profile_page(page, client, requests=3, stdout=out)
+    report = out.getvalue()
+    assert "Dashboard (teacher), 3 requests in-process:" in report
+    assert "ms per request" in report and "kestrel/alerts/views.py" in report

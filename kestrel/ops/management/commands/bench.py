@@ -16,7 +16,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from kestrel.ops.bench.database import SIZES
 from kestrel.ops.bench.load import Load
+from kestrel.ops.bench.pages import PAGE_KEYS
 from kestrel.ops.bench.run import INSIDE, environment, run
+from kestrel.ops.bench.run import profile as run_profile
 
 
 class Command(BaseCommand):
@@ -47,14 +49,42 @@ class Command(BaseCommand):
         parser.add_argument(
             "--fresh", action="store_true", help="Drop the bench database and seed it again."
         )
+        parser.add_argument(
+            "--profile",
+            metavar="PAGE",
+            choices=PAGE_KEYS,
+            help="Instead of the bench: where one page's time goes, in-process "
+            f"({', '.join(PAGE_KEYS)}).",
+        )
+        parser.add_argument(
+            "--requests", type=int, default=50, help="Requests to profile (default 50)."
+        )
 
-    def handle(self, *args, size, seconds, warmup, connections, threads, out, fresh, **options):
-        if seconds < 1 or warmup < 0 or connections < threads or threads < 1:
-            raise CommandError("Need --seconds >= 1, --warmup >= 0, --connections >= --threads.")
+    def handle(
+        self,
+        *args,
+        size,
+        seconds,
+        warmup,
+        connections,
+        threads,
+        out,
+        fresh,
+        profile,
+        requests,
+        **options,
+    ):
+        if seconds < 1 or warmup < 0 or connections < threads or threads < 1 or requests < 1:
+            raise CommandError(
+                "Need --seconds >= 1, --warmup >= 0, --connections >= --threads, --requests >= 1."
+            )
         out_dir = (out or Path(settings.VAR_DIR) / "bench").resolve()
         load = Load(
             seconds=seconds, warmup_seconds=warmup, connections=connections, threads=threads
         )
+        if os.environ.get(INSIDE) and profile:
+            run_profile(size=SIZES[size], key=profile, requests=requests, stdout=self.stdout)
+            return
         if os.environ.get(INSIDE):
             status = run(
                 size=SIZES[size], load=load, out_dir=out_dir, fresh=fresh, stdout=self.stdout
@@ -72,6 +102,7 @@ class Command(BaseCommand):
             f"--threads={threads}",
             f"--out={out_dir}",
             *(["--fresh"] if fresh else []),
+            *([f"--profile={profile}", f"--requests={requests}"] if profile else []),
         ]
         completed = subprocess.run(
             [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "bench", *arguments],
