@@ -8,6 +8,7 @@ send it again on recovery with the same Message-ID, which mailboxes treat as the
 
 import datetime
 import logging
+from functools import partial
 from smtplib import SMTPException
 from urllib.parse import urlsplit
 
@@ -19,6 +20,7 @@ from django.tasks import default_task_backend, task
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db import DatabaseBackend
 
 from kestrel.alerts.models import Alert
 from kestrel.audit.services import record
@@ -39,9 +41,20 @@ def message_id(alert: Alert) -> str:
     return f"<kestrel-alert-{alert.pk}-{alert.created_at:%Y%m%d%H%M%S}@{host}>"
 
 
+def queue_alert_emails_with_transaction(alert_ids: list[int]) -> None:
+    """Queues the alerts' emails as part of the transaction that made the alerts. The database
+    task backend writes its row inside it: the alerts and their emails' task are committed
+    together or not at all, and the request commits once. Any other backend (a broker) is told
+    only after the commit, so that no worker looks for alerts that are not there yet."""
+    if isinstance(send_alert_emails.get_backend(), DatabaseBackend):
+        queue_alert_emails(alert_ids)
+    else:
+        transaction.on_commit(partial(queue_alert_emails, list(alert_ids)))
+
+
 def queue_alert_emails(alert_ids: list[int]) -> None:
-    """Called on commit (a rolled-back incident never gets here): one task row for the request
-    to write however many colleagues were alerted; the worker gives each alert its own task."""
+    """One task row for the request to write however many colleagues were alerted; the worker
+    gives each alert its own task."""
     if len(alert_ids) == 1:
         send_alert_email.enqueue(alert_ids[0])
     elif alert_ids:

@@ -1,14 +1,13 @@
 """Recording incidents. An incident, once added, is permanent: there is no edit and no delete."""
 
 import datetime
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kestrel.alerts.models import Alert
-from kestrel.alerts.tasks import queue_alert_emails
+from kestrel.alerts.tasks import queue_alert_emails_with_transaction
 from kestrel.audit.services import event, record, record_all
 from kestrel.files.services import attach
 from kestrel.incidents.models import (
@@ -42,8 +41,7 @@ def _alert(
     *, actor, incident, recipients, request, audit: list, action=None, at=None
 ) -> list[Alert]:
     """Alerts colleagues of the same school (never the author, never a deactivated account),
-    adding one audit event each to `audit`; their emails are queued for when the transaction
-    commits."""
+    adding one audit event each to `audit`; their emails are queued with the transaction."""
     people = {
         user.pk: user
         for user in recipients
@@ -61,7 +59,7 @@ def _alert(
         for user in people.values()
     )
     if alerts:
-        transaction.on_commit(partial(queue_alert_emails, [alert.pk for alert in alerts]))
+        queue_alert_emails_with_transaction([alert.pk for alert in alerts])
     audit.extend(
         event(
             action="alert.sent",

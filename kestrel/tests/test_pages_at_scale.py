@@ -231,6 +231,34 @@ def test_alerting_four_colleagues_writes_one_task_row_in_the_request(
     assert sorted(row.args_kwargs["args"][0] for row in per_alert) == ids
 
 
+def test_with_the_database_queue_the_emails_task_is_written_with_the_incident_or_not_at_all(
+    people, school, settings
+):
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    four = [UserFactory(school=school) for _ in range(4)]
+
+    def add():
+        return services.add_incident(
+            actor=people.teacher,
+            student=StudentFactory(school=school),
+            text="Said something worrying.",
+            categories=[CategoryFactory(school=school, access_level=people.teacher.access_level)],
+            occurred_at=timezone.now() - datetime.timedelta(minutes=5),
+            alert_recipients=four,
+        )
+
+    with transaction.atomic():
+        add()
+        assert DBTaskResult.objects.count() == 1  # inside the transaction, before any commit
+    with pytest.raises(RuntimeError), transaction.atomic():
+        add()
+        raise RuntimeError("the request failed after recording")
+    assert DBTaskResult.objects.count() == 1  # the failed one's task went with it
+
+
 def test_the_dsl_team_sees_the_oldest_10_overdue_alerts_and_that_there_are_more(
     people, school, signed_in
 ):
