@@ -204,24 +204,25 @@ def test_my_history_lists_the_newest_25_and_says_there_were_more(people, school,
     assert "You added more than 25 incidents and actions in the last 7 days" in text
 
 
-def test_alerting_four_colleagues_writes_one_task_row_in_the_request(
-    people, school, settings, django_capture_on_commit_callbacks
-):
+def alerting_four(people, school):
+    """Add Incident as the teacher, alerting four colleagues; returns the incident."""
+    return services.add_incident(
+        actor=people.teacher,
+        student=StudentFactory(school=school),
+        text="Said something worrying.",
+        categories=[CategoryFactory(school=school, access_level=people.teacher.access_level)],
+        occurred_at=timezone.now() - datetime.timedelta(minutes=5),
+        alert_recipients=[UserFactory(school=school) for _ in range(4)],
+    )
+
+
+def test_alerting_four_colleagues_writes_one_task_row_in_the_request(people, school, settings):
     from django_tasks_db.models import DBTaskResult
 
     from kestrel.alerts.tasks import send_alert_emails
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    four = [UserFactory(school=school) for _ in range(4)]
-    with django_capture_on_commit_callbacks(execute=True):
-        incident = services.add_incident(
-            actor=people.teacher,
-            student=StudentFactory(school=school),
-            text="Said something worrying.",
-            categories=[CategoryFactory(school=school, access_level=people.teacher.access_level)],
-            occurred_at=timezone.now() - datetime.timedelta(minutes=5),
-            alert_recipients=four,
-        )
+    incident = alerting_four(people, school)
     queued = list(DBTaskResult.objects.values_list("task_path", "args_kwargs"))
     assert [path for path, _ in queued] == ["kestrel.alerts.tasks.send_alert_emails"]
     ids = sorted(incident.alerts.values_list("pk", flat=True))
@@ -238,23 +239,11 @@ def test_with_the_database_queue_the_emails_task_is_written_with_the_incident_or
     from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    four = [UserFactory(school=school) for _ in range(4)]
-
-    def add():
-        return services.add_incident(
-            actor=people.teacher,
-            student=StudentFactory(school=school),
-            text="Said something worrying.",
-            categories=[CategoryFactory(school=school, access_level=people.teacher.access_level)],
-            occurred_at=timezone.now() - datetime.timedelta(minutes=5),
-            alert_recipients=four,
-        )
-
     with transaction.atomic():
-        add()
+        alerting_four(people, school)
         assert DBTaskResult.objects.count() == 1  # inside the transaction, before any commit
     with pytest.raises(RuntimeError), transaction.atomic():
-        add()
+        alerting_four(people, school)
         raise RuntimeError("the request failed after recording")
     assert DBTaskResult.objects.count() == 1  # the failed one's task went with it
 
