@@ -26,7 +26,7 @@ def chain_for(school_id: int | None) -> int:
     return school_id or 0
 
 
-def _key() -> bytes:
+def chain_key() -> bytes:
     key = getattr(settings, "AUDIT_KEY", "") or settings.SECRET_KEY
     return hashlib.sha256(f"kestrel-audit-chain:{key}".encode()).digest()
 
@@ -54,7 +54,7 @@ def canonical(event: AuditEvent) -> bytes:
 
 def row_hash(event: AuditEvent, prev_hash: str) -> str:
     return hmac.new(
-        _key(), prev_hash.encode() + b"|" + canonical(event), hashlib.sha256
+        chain_key(), prev_hash.encode() + b"|" + canonical(event), hashlib.sha256
     ).hexdigest()
 
 

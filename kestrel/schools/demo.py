@@ -326,14 +326,14 @@ def demo_school_exists() -> bool:
     return School.objects.exists()
 
 
-def _first_names() -> list[tuple[str, str]]:
+def first_names() -> list[tuple[str, str]]:
     path = Path(__file__).parent / "demo_data" / "first_names.csv"
     with path.open(encoding="utf-8") as handle:
         names = [(row["sex"], row["name"]) for row in csv.DictReader(handle)]
     return names + EXTRA_FIRST_NAMES
 
 
-def _birth_date(rng: random.Random, year_group: int, today: datetime.date) -> datetime.date:
+def birth_date(rng: random.Random, year_group: int, today: datetime.date) -> datetime.date:
     # A child in year N on 1 September of this academic year was born between
     # 1 September and 31 August, N + 5 years earlier.
     academic_start = today.year if today.month >= 9 else today.year - 1
@@ -483,7 +483,7 @@ def _seed_guide_incidents(school: School, groups: dict[str, AlertGroup]) -> None
 
 
 def _seed_students(school: School, rng: random.Random, today: datetime.date) -> None:
-    first_names = _first_names()
+    names = first_names()
     students: list[Student] = []
     serial = 0
 
@@ -503,12 +503,12 @@ def _seed_students(school: School, rng: random.Random, today: datetime.date) -> 
                 first, last = named[index]
             else:
                 while True:
-                    first = rng.choice(first_names)[1]
+                    first = rng.choice(names)[1]
                     last = rng.choice(SURNAMES)
                     if (first, last) not in seen:
                         break
             seen.add((first, last))
-            born = _birth_date(rng, year, today)
+            born = birth_date(rng, year, today)
             preferred = ""
             if rng.random() < 0.04 and "-" in first:
                 preferred = first.split("-")[0]
@@ -526,11 +526,11 @@ def _seed_students(school: School, rng: random.Random, today: datetime.date) -> 
             )
     for _ in range(LEAVERS):
         year = rng.randrange(0, 7)
-        born = _birth_date(rng, year, today)
+        born = birth_date(rng, year, today)
         students.append(
             Student(
                 school=school,
-                legal_first_name=rng.choice(first_names)[1],
+                legal_first_name=rng.choice(names)[1],
                 legal_last_name=rng.choice(SURNAMES),
                 date_of_birth=born,
                 upn=next_upn(born.year + 4),

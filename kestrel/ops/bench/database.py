@@ -6,8 +6,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.core.management import call_command
 
+from kestrel.ops.scale import SCHOOL_NAME
+
 POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
-SCHOOL_NAME = "Scale Academy {}"  # as `manage.py seed_scale` names its schools
 
 
 @dataclass(frozen=True)

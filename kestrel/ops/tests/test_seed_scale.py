@@ -220,7 +220,7 @@ def test_seeded_hashes_are_the_chains_own_for_any_name():
         session_hash="ab" * 32,
         at=datetime.datetime(2024, 3, 1, 9, 30, 0, 5, tzinfo=datetime.UTC),
     )
-    name = scale._json(event.actor_label)
+    name = scale.json_text(event.actor_label)
     detail = json.dumps(event.detail, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     written = (
         f'[7,3,7,12,{name},"alert.sent","incidents.incident","99","Incident 99",5,{detail},'
