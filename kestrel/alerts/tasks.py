@@ -41,18 +41,18 @@ def message_id(alert: Alert) -> str:
     return f"<kestrel-alert-{alert.pk}-{alert.created_at:%Y%m%d%H%M%S}@{host}>"
 
 
-def queue_alert_emails_with_transaction(alert_ids: list[int]) -> None:
+def queue_alert_emails(alert_ids: list[int]) -> None:
     """Queues the alerts' emails as part of the transaction that made the alerts. The database
     task backend writes its row inside it: the alerts and their emails' task are committed
     together or not at all, and the request commits once. Any other backend (a broker) is told
     only after the commit, so that no worker looks for alerts that are not there yet."""
     if isinstance(send_alert_emails.get_backend(), DatabaseBackend):
-        queue_alert_emails(alert_ids)
+        _enqueue(alert_ids)
     else:
-        transaction.on_commit(partial(queue_alert_emails, list(alert_ids)))
+        transaction.on_commit(partial(_enqueue, list(alert_ids)))
 
 
-def queue_alert_emails(alert_ids: list[int]) -> None:
+def _enqueue(alert_ids: list[int]) -> None:
     """One task row for the request to write however many colleagues were alerted; the worker
     gives each alert its own task."""
     if len(alert_ids) == 1:

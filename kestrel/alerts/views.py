@@ -9,6 +9,7 @@ from kestrel.accounts.models import NAME_FIELDS
 from kestrel.alerts import services
 from kestrel.alerts.models import Alert
 from kestrel.alerts.selectors import my_history, overdue_dsl_alerts, unread_alerts
+from kestrel.paging import page_number
 from kestrel.students.names import LABEL_FIELDS
 
 # Rows per list: a page of unread alerts at a time (older ones a link away), the oldest overdue
@@ -16,13 +17,15 @@ from kestrel.students.names import LABEL_FIELDS
 ALERTS_PER_PAGE = 25
 OVERDUE_SHOWN = 10
 HISTORY_SHOWN = 25
-
-
-def page_number(value) -> int:
-    try:
-        return max(int(value), 1)
-    except (TypeError, ValueError):
-        return 1
+# What the Dashboard shows of each alert: its incident's snapshot and names, nothing more.
+DASHBOARD_COLUMNS = (
+    "incident_id",
+    "action_id",
+    "created_at",
+    *(f"{person}__{field}" for person in ("sender", "recipient") for field in NAME_FIELDS),
+    "incident__snapshot",
+    *(f"incident__student__{field}" for field in LABEL_FIELDS),
+)
 
 
 def _rows(alerts, *, limit: int, offset: int = 0) -> tuple[list, bool]:
@@ -38,16 +41,6 @@ def _rows(alerts, *, limit: int, offset: int = 0) -> tuple[list, bool]:
         .order_by(*alerts.query.order_by)
     )
     return rows[:limit], len(rows) > limit
-
-
-DASHBOARD_COLUMNS = (
-    "incident_id",
-    "action_id",
-    "created_at",
-    *(f"{person}__{field}" for person in ("sender", "recipient") for field in NAME_FIELDS),
-    "incident__snapshot",
-    *(f"incident__student__{field}" for field in LABEL_FIELDS),
-)
 
 
 @requires("signed_in")

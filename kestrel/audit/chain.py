@@ -64,7 +64,8 @@ def _lock(chain: int) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, chain])
 
 
-def _tail(chain: int) -> tuple[int, str]:
+def tail(chain: int) -> tuple[int, str]:
+    """The chain's last sequence number and row hash (0 and GENESIS for an empty chain)."""
     last = (
         AuditEvent.objects.filter(chain=chain)
         .order_by("-seq")
@@ -82,7 +83,7 @@ def append(event: AuditEvent) -> AuditEvent:
     with transaction.atomic(savepoint=False):
         event.chain = chain_for(event.school_id)
         _lock(event.chain)
-        seq, prev = _tail(event.chain)
+        seq, prev = tail(event.chain)
         event.seq = seq + 1
         event.prev_hash = prev
         event.row_hash = row_hash(event, prev)
@@ -100,7 +101,7 @@ def bulk_append(events: Iterable[AuditEvent], batch_size: int = 2000) -> int:
     with transaction.atomic(savepoint=False):
         for chain, rows in by_chain.items():
             _lock(chain)
-            seq, prev = _tail(chain)
+            seq, prev = tail(chain)
             for event in rows:
                 seq += 1
                 event.seq, event.prev_hash = seq, prev

@@ -19,10 +19,16 @@ from kestrel.access.records import Viewer, chronology_incidents, visible_inciden
 from kestrel.accounts.models import NAME_FIELDS
 from kestrel.files.models import Attachment
 from kestrel.incidents.models import Action, Correction, Incident, LinkedStudent
+from kestrel.paging import page_number
 
-LINKS = LinkedStudent.objects.select_related("student")
-
-
+# What an incident's page shows besides its snapshot (categories, agencies, markers), by the
+# name of the relation; each list is read only for the incidents that have any.
+RELATED = {
+    "links": LinkedStudent.objects.select_related("student"),
+    "corrections": Correction.objects.select_related("author"),
+    "actions": Action.objects.select_related("author"),
+    "attachments": Attachment.objects.all(),
+}
 # A chronology entry's actions: their author's name and what the entry shows, nothing more.
 ACTIONS_IN_BRIEF = Action.objects.select_related("author").only(
     "incident_id",
@@ -31,18 +37,10 @@ ACTIONS_IN_BRIEF = Action.objects.select_related("author").only(
     "add_to_linked_students",
     *(f"author__{field}" for field in NAME_FIELDS),
 )
-# What an incident's page shows besides its snapshot (categories, agencies, markers), by the
-# name of the relation; each list is read only for the incidents that have any.
-RELATED = {
-    "links": LINKS,
-    "corrections": Correction.objects.select_related("author"),
-    "actions": Action.objects.select_related("author"),
-    "attachments": Attachment.objects.all(),
-}
 
 
 def with_presence(incidents: QuerySet, relations) -> QuerySet:
-    """Annotates `has_<relation>` for each relation: an index probe inside the same query."""
+    """Annotates `has_<relation>` for each relation named: an index probe inside the same query."""
     return incidents.annotate(
         **{
             f"has_{relation}": Exists(
@@ -53,20 +51,26 @@ def with_presence(incidents: QuerySet, relations) -> QuerySet:
     )
 
 
-def read_related(incidents: list[Incident], relations, querysets=None) -> None:
-    """Reads each relation for the incidents whose `has_<relation>` says they have any, and gives
-    the others an empty list: most incidents have no linked students, corrections or files, and
-    each list not read is a query saved. `incident.<relation>.all()` then costs no query."""
-    for relation in relations:
+def read_related(incidents: list[Incident], relations: dict[str, QuerySet]) -> None:
+    """Prefetches each relation (name: the rows to read) for the incidents whose `has_<relation>`
+    says they have any, and gives the others an empty list: most incidents have no linked
+    students, corrections or files, and each list not read is a query saved. Either way,
+    `incident.<relation>.all()` then costs no query."""
+    for relation, rows in relations.items():
         having = [incident for incident in incidents if getattr(incident, f"has_{relation}")]
         if having:
-            rows = (querysets or {}).get(relation, RELATED[relation])
             prefetch_related_objects(having, Prefetch(relation, queryset=rows))
         for incident in incidents:
             if not getattr(incident, f"has_{relation}"):
-                empty = getattr(incident, relation).none()
-                empty._result_cache, empty._prefetch_done = [], True
-                incident.__dict__.setdefault("_prefetched_objects_cache", {})[relation] = empty
+                _known_empty(incident, relation)
+
+
+def _known_empty(incident: Incident, relation: str) -> None:
+    """Stores an empty result as Django's prefetch stores one. (Prefetching from `.none()` gives
+    the same without these names, but its machinery costs about 0.7 ms a relation, measured.)"""
+    empty = getattr(incident, relation).none()
+    empty._result_cache, empty._prefetch_done = [], True
+    incident.__dict__.setdefault("_prefetched_objects_cache", {})[relation] = empty
 
 
 def incident_for_page(viewer: Viewer, pk: int, relations=tuple(RELATED)) -> Incident | None:
@@ -78,7 +82,7 @@ def incident_for_page(viewer: Viewer, pk: int, relations=tuple(RELATED)) -> Inci
         .first()
     )
     if incident is not None:
-        read_related([incident], relations)
+        read_related([incident], {relation: RELATED[relation] for relation in relations})
     return incident
 
 
@@ -114,11 +118,10 @@ def chronology_page(
     The total is a window over the same rows (`COUNT(*) OVER ()`), so the database finds the
     student's incidents and applies the access rules once for both."""
     paginator = Paginator(incidents, per_page)
-    try:
-        number = max(int(number), 1)
-    except (TypeError, ValueError):
-        number = 1
-    relations = ["corrections", "actions", *(["links"] if with_links else [])]
+    number = page_number(number)
+    relations = {"corrections": RELATED["corrections"], "actions": ACTIONS_IN_BRIEF}
+    if with_links:
+        relations["links"] = RELATED["links"]
     counted = with_presence(
         incidents.annotate(total=Window(Count("pk")))
         .order_by("-occurred_at", "-id")
@@ -128,7 +131,7 @@ def chronology_page(
 
     def rows_of(page: int) -> list[Incident]:
         rows = list(counted[(page - 1) * per_page : page * per_page])
-        read_related(rows, relations, {"actions": ACTIONS_IN_BRIEF})
+        read_related(rows, relations)
         return rows
 
     rows = rows_of(number)

@@ -7,14 +7,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kestrel.alerts.models import Alert
-from kestrel.alerts.tasks import queue_alert_emails_with_transaction
+from kestrel.alerts.tasks import queue_alert_emails
 from kestrel.audit.services import event, record, record_all
 from kestrel.files.services import attach
+from kestrel.incidents import drafts
 from kestrel.incidents.models import (
     Action,
     BodyMapMarker,
     Correction,
-    Draft,
     Incident,
     LinkedStudent,
     snapshot_of,
@@ -59,7 +59,7 @@ def _alert(
         for user in people.values()
     )
     if alerts:
-        queue_alert_emails_with_transaction([alert.pk for alert in alerts])
+        queue_alert_emails([alert.pk for alert in alerts])
     audit.extend(
         event(
             action="alert.sent",
@@ -174,7 +174,7 @@ def _record(
             snapshot=snapshot_of(categories=categories, agencies=agencies, markers=markers),
         )
         if draft:  # saved now: the draft of the form goes with the same commit
-            Draft.objects.filter(author=actor, submission=draft).delete()
+            drafts.discard(actor=actor, submission=draft)
         # Inserted directly: `.set()` would first read what a new incident cannot yet have.
         Incident.categories.through.objects.bulk_create(
             Incident.categories.through(incident=incident, category=category)

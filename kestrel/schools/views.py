@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kestrel.access.decorators import requires
 from kestrel.accounts.models import User
 from kestrel.alerts.models import Alert
-from kestrel.alerts.tasks import queue_alert_emails_with_transaction
+from kestrel.alerts.tasks import queue_alert_emails
 from kestrel.audit.services import record
 from kestrel.schools.forms import SchoolDetailsForm
 from kestrel.schools.sections import SECTIONS, Section
@@ -194,6 +194,6 @@ def email_retry(request, pk):
             email_status="pending", email_attempts=0, email_error=""
         )
         record(action="alert.email_retried", request=request, obj=alert.recipient)
-        queue_alert_emails_with_transaction([alert.pk])
+        queue_alert_emails([alert.pk])
     messages.success(request, f"The email to {alert.recipient.full_name} will be sent again.")
     return redirect("schools:email_problems")

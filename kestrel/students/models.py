@@ -3,6 +3,7 @@
 from django.db import models
 
 from kestrel.schools.models import SchoolOwned
+from kestrel.students.names import STUDENT_NAME_FIELDS
 from kestrel.students.search import SEARCH_FIELDS, search_text
 from kestrel.students.upn import validate_upn
 
@@ -146,13 +147,4 @@ class Student(SchoolOwned):
 
     def all_names(self) -> set[str]:
         """Every name the student is known by, for Hide Names."""
-        return {
-            name
-            for name in (
-                self.legal_first_name,
-                self.legal_last_name,
-                self.preferred_first_name,
-                self.preferred_last_name,
-            )
-            if name
-        }
+        return {name for name in (getattr(self, field) for field in STUDENT_NAME_FIELDS) if name}

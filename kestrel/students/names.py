@@ -6,14 +6,15 @@ name, so the name never reaches the browser. Every page that shows a student goe
 
 HIDE_NAMES_SESSION_KEY = "kestrel_hide_names"
 MASK = "*****"
-# The columns a student's label is made from: what a list may load instead of the whole row.
-LABEL_FIELDS = (
+# Every name a student is known by, legal and preferred.
+STUDENT_NAME_FIELDS = (
     "legal_first_name",
     "legal_last_name",
     "preferred_first_name",
     "preferred_last_name",
-    "tutor_group",
 )
+# The columns a student's label is made from: what a list may load instead of the whole row.
+LABEL_FIELDS = (*STUDENT_NAME_FIELDS, "tutor_group")
 
 
 def names_hidden(request) -> bool:

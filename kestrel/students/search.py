@@ -7,14 +7,9 @@ answers on PostgreSQL.
 
 import unicodedata
 
-SEARCH_FIELDS = (
-    "legal_first_name",
-    "legal_last_name",
-    "preferred_first_name",
-    "preferred_last_name",
-    "upn",
-    "tutor_group",
-)
+from kestrel.students.names import STUDENT_NAME_FIELDS
+
+SEARCH_FIELDS = (*STUDENT_NAME_FIELDS, "upn", "tutor_group")
 
 
 def fold(text: str) -> str:

@@ -11,6 +11,7 @@ import platform
 import secrets
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -36,6 +37,7 @@ from kestrel.ops.bench.people import (
     DSL_ALERTS,
     READER_ALERTS,
     TEACHER_ALERTS,
+    People,
     bench_people,
     cookie_header,
     end_old_sessions,
@@ -44,7 +46,7 @@ from kestrel.ops.bench.people import (
     session_key,
     signed_in_client,
 )
-from kestrel.ops.bench.plan import made_rows, make_plan, unread_alerts_of
+from kestrel.ops.bench.plan import Plan, made_rows, make_plan, unread_alerts_of
 from kestrel.ops.bench.profile import profile_page
 from kestrel.ops.bench.queries import measure
 from kestrel.ops.bench.report import TARGETS_NOTE, assess, save, table
@@ -97,17 +99,9 @@ def run(*, size: Size, load: wrk.Load, out_dir: Path, fresh: bool, stdout) -> in
     exit status (1 if any page was refused)."""
     started = utc_now()
     url = os.environ["DATABASE_URL"]
-    seeded_now = prepare(size, url=url, fresh=fresh, stdout=stdout)
-    school = School.objects.get(name=SCHOOL_NAME.format(1))
-    people = bench_people(school)
-    plan = make_plan(school, people)
-    reader_alerts = give_alerts(people, plan)
-    cookies, measuring, csrf = sign_in(people)
-    pages = [
-        dataclasses.replace(page, target=page.target.on(connection.vendor)) if page.target else page
-        for page in build_pages(plan, cookies=cookies, csrf=csrf)
-    ]
-    rows = [count_queries(page, measuring[page.sessions], people) for page in pages]
+    bench = set_up(size, url=url, fresh=fresh, stdout=stdout)
+    people, pages = bench.people, bench.pages
+    rows = [count_queries(page, bench.measuring[page.sessions], people) for page in pages]
     connections.close_all()
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -135,13 +129,13 @@ def run(*, size: Size, load: wrk.Load, out_dir: Path, fresh: bool, stdout) -> in
     report = {
         "started_at": started,
         "finished_at": utc_now(),
-        "database": database_description(url, seeded_now),
+        "database": database_description(url, bench.seeded_now),
         "size": dataclasses.asdict(size),
         "data": {
-            **plan.counts,
-            "school": school.name,
-            "chronology_entries": plan.chronology_entries,
-            "reader_unread_alerts": reader_alerts,
+            **bench.plan.counts,
+            "school": bench.school.name,
+            "chronology_entries": bench.plan.chronology_entries,
+            "reader_unread_alerts": bench.reader_alerts,
             "sessions_per_account": SESSIONS_PER_ACCOUNT,
         },
         "machine": {
@@ -166,16 +160,35 @@ def run(*, size: Size, load: wrk.Load, out_dir: Path, fresh: bool, stdout) -> in
 
 def profile(*, size: Size, key: str, requests: int, stdout) -> None:
     """`--profile`: one page, in-process, on the bench's database (seeded first if need be)."""
-    url = os.environ["DATABASE_URL"]
-    prepare(size, url=url, fresh=False, stdout=stdout)
+    bench = set_up(size, url=os.environ["DATABASE_URL"], fresh=False, stdout=stdout)
+    page = fresh_ids(next(page for page in bench.pages if page.key == key), bench.people)
+    profile_page(page, bench.measuring[page.sessions], requests=requests, stdout=stdout)
+
+
+@dataclass
+class Bench:
+    seeded_now: bool
+    school: School
+    people: People
+    plan: Plan
+    reader_alerts: int
+    pages: list[Page]  # with the targets for this database
+    measuring: dict  # a signed-in test client per session group, for in-process requests
+
+
+def set_up(size: Size, *, url: str, fresh: bool, stdout) -> Bench:
+    """The bench's data, its users' alerts and sessions, and the pages they drive."""
+    seeded_now = prepare(size, url=url, fresh=fresh, stdout=stdout)
     school = School.objects.get(name=SCHOOL_NAME.format(1))
     people = bench_people(school)
     plan = make_plan(school, people)
-    give_alerts(people, plan)
+    reader_alerts = give_alerts(people, plan)
     cookies, measuring, csrf = sign_in(people)
-    pages = {page.key: page for page in build_pages(plan, cookies=cookies, csrf=csrf)}
-    page = fresh_ids(pages[key], people)
-    profile_page(page, measuring[page.sessions], requests=requests, stdout=stdout)
+    pages = [
+        dataclasses.replace(page, target=page.target.on(connection.vendor)) if page.target else page
+        for page in build_pages(plan, cookies=cookies, csrf=csrf)
+    ]
+    return Bench(seeded_now, school, people, plan, reader_alerts, pages, measuring)
 
 
 def prepare(size: Size, *, url: str, fresh: bool, stdout) -> bool:

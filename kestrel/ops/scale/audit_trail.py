@@ -5,7 +5,6 @@ import hashlib
 import json
 
 from kestrel.audit import chain
-from kestrel.audit.models import AuditEvent
 
 
 class Signer:
@@ -30,17 +29,6 @@ class Signer:
 def json_text(value) -> str:
     """`value` as the JSON of a canonical form: compact, and not escaped to ASCII."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def chain_end(school_id: int) -> tuple[int, str]:
-    """The last seq and row hash of the school's chain, to link the seeded rows after."""
-    last = (
-        AuditEvent.objects.filter(chain=chain.chain_for(school_id))
-        .order_by("-seq")
-        .values_list("seq", "row_hash")
-        .first()
-    )
-    return last if last else (0, chain.GENESIS)
 
 
 def add_audit(

@@ -22,7 +22,7 @@ from kestrel.audit import chain
 from kestrel.audit.models import AuditEvent
 from kestrel.incidents.models import Action, BodyMapMarker, Incident, LinkedStudent
 from kestrel.ops.scale import sinks
-from kestrel.ops.scale.audit_trail import Signer, chain_end
+from kestrel.ops.scale.audit_trail import Signer
 from kestrel.ops.scale.incidents import make_incidents
 from kestrel.ops.scale.sinks import COLUMNS, Table
 from kestrel.ops.scale.students import add_students
@@ -127,7 +127,7 @@ class Seeder:
         self.links, self.markers = tables[LinkedStudent], tables[BodyMapMarker]
         self.audit = tables[AuditEvent]
         for school in self.schools:
-            school.seq, school.prev_hash = chain_end(school.id)
+            school.seq, school.prev_hash = chain.tail(chain.chain_for(school.id))
         context = multiprocessing.get_context("fork")
         receiving, sending = context.Pipe(duplex=False)
         maker = context.Process(target=self._make, args=(total, sending), daemon=True)
