@@ -188,7 +188,7 @@ TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 
-MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+MESSAGE_STORAGE = "kestrel.notices.MessageStorage"
 
 LOGGING = {
     "version": 1,

@@ -1,11 +1,11 @@
 """Unlocking and locking key access."""
 
-from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from kestrel import notices
 from kestrel.access import keys
 from kestrel.access.decorators import requires
 from kestrel.access.redirects import safe_next
@@ -28,7 +28,7 @@ def unlock(request):
             with transaction.atomic():
                 until = keys.unlock(request)
                 record(action="key.unlocked", request=request, detail={"until": until.isoformat()})
-            messages.success(request, f"Key access is on until {timezone.localtime(until):%H:%M}.")
+            notices.success(request, f"Key access is on until {timezone.localtime(until):%H:%M}.")
             return redirect(safe_next(request))
         elif device is not None:
             services.record_failed_second_factor(request=request, kind="key")
@@ -51,5 +51,5 @@ def lock(request):
     with transaction.atomic():
         keys.lock(request)
         record(action="key.locked", request=request)
-    messages.success(request, "Key access is off.")
+    notices.success(request, "Key access is off.")
     return redirect("dashboard")

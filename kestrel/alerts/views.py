@@ -1,9 +1,9 @@
 """The Dashboard: the page after sign-in, with the user's alerts and their own recent history."""
 
-from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from kestrel import notices
 from kestrel.access.decorators import requires
 from kestrel.accounts.models import NAME_FIELDS
 from kestrel.alerts import services
@@ -83,7 +83,7 @@ def next_alert(request):
         following = following.exclude(pk=after).exclude(incident_id__in=current)
     following = following.values_list("incident_id", flat=True).first()
     if following is None:
-        messages.info(request, "You have no other unread alerts.")
+        notices.info(request, "You have no other unread alerts.")
         return redirect("dashboard")
     return redirect("incidents:view", pk=following)
 
@@ -98,5 +98,5 @@ def mark_as_read(request, pk):
         pk=pk,
     )
     services.mark_as_read(actor=request.user, alert=alert, request=request)
-    messages.success(request, "The alert has been marked as read.")
+    notices.success(request, "The alert has been marked as read.")
     return redirect("dashboard")

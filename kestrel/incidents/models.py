@@ -79,7 +79,9 @@ class Incident(SchoolOwned):
         ordering = ["-occurred_at", "-id"]
         indexes = [
             models.Index(fields=["school", "required_rank", "-occurred_at"]),
-            models.Index(fields=["student", "-occurred_at"]),
+            # With the school first, the chronology's "this student, this school" is one index
+            # range; a student-only index led PostgreSQL to AND it with the school's (200k rows).
+            models.Index(fields=["school", "student", "-occurred_at"]),
             models.Index(fields=["reporter", "-recorded_at"]),
         ]
 

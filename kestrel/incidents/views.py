@@ -3,7 +3,6 @@
 import datetime
 import uuid
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -13,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from kestrel import notices
 from kestrel.access.decorators import requires
 from kestrel.access.keys import key_unlocked
 from kestrel.access.records import Viewer
@@ -77,7 +77,7 @@ def add_incident(request):
             if alerted is None:  # the same form sent twice: the first one's incident
                 drafts.discard(actor=request.user, submission=data["submission"])
                 alerted = incident.alerts.filter(action__isnull=True).count()
-            messages.success(
+            notices.success(
                 request,
                 "The incident has been added"
                 + (
@@ -127,7 +127,7 @@ def save_draft(request):
 @require_POST
 def discard_draft(request):
     drafts.discard(actor=request.user, submission=request.POST.get("submission", ""))
-    messages.success(request, "The unfinished incident has been discarded.")
+    notices.success(request, "The unfinished incident has been discarded.")
     return redirect("incidents:add")
 
 
@@ -380,7 +380,7 @@ def add_action(request, pk):
         except ValidationError as error:
             refused(form, error)
         else:
-            messages.success(request, "Your action has been added.")
+            notices.success(request, "Your action has been added.")
             return redirect("incidents:view", pk=incident.pk)
     if request.method == "POST":  # refused: the page again, with what it shows
         incident = incident_for_page(Viewer.of(request), pk, ("links", "corrections"))
@@ -472,7 +472,7 @@ def correct_incident(request, pk):
         except ValidationError as error:
             refused(form, error)
         else:
-            messages.success(request, "Your correction has been added. The original is kept.")
+            notices.success(request, "Your correction has been added. The original is kept.")
             return redirect("incidents:view", pk=incident.pk)
     hidden = names_hidden(request)
     return render(

@@ -59,7 +59,7 @@ def chronology(request, pk):
         end=period.get("end"),
     )
     if asked and not dates.is_valid():
-        incidents = incidents.none()
+        incidents = incidents.none()  # the form says what to correct; nothing is listed
     hidden = names_hidden(request)
     page = selectors.chronology_page(
         incidents, request.GET.get("page", 1), CHRONOLOGY_PAGE_SIZE, with_links=hidden
