@@ -58,10 +58,19 @@ def row_hash(event: AuditEvent, prev_hash: str) -> str:
     ).hexdigest()
 
 
-def _lock(chain: int) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, chain])
+def turn(chain: int) -> tuple[int, str]:
+    """Takes the chain's turn for this transaction and returns its last sequence number and row
+    hash, as `tail`. On PostgreSQL, one statement (the function `kestrel_audit_turn`, made by
+    a migration) takes a transaction-scoped advisory lock and then reads the tail with a new
+    snapshot, one round trip instead of two; SQLite's single writer needs no lock."""
+    if connection.vendor != "postgresql":
+        return tail(chain)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT last_seq, last_hash FROM kestrel_audit_turn(%s, %s)", [LOCK_NAMESPACE, chain]
+        )
+        seq, row_hash = cursor.fetchone()
+    return (seq, row_hash) if seq is not None else (0, GENESIS)
 
 
 def tail(chain: int) -> tuple[int, str]:
@@ -82,8 +91,7 @@ def append(event: AuditEvent) -> AuditEvent:
     written, the change it records must not be written either)."""
     with transaction.atomic(savepoint=False):
         event.chain = chain_for(event.school_id)
-        _lock(event.chain)
-        seq, prev = tail(event.chain)
+        seq, prev = turn(event.chain)
         event.seq = seq + 1
         event.prev_hash = prev
         event.row_hash = row_hash(event, prev)
@@ -100,8 +108,7 @@ def bulk_append(events: Iterable[AuditEvent], batch_size: int = 2000) -> int:
     count = 0
     with transaction.atomic(savepoint=False):
         for chain, rows in by_chain.items():
-            _lock(chain)
-            seq, prev = tail(chain)
+            seq, prev = turn(chain)
             for event in rows:
                 seq += 1
                 event.seq, event.prev_hash = seq, prev
