@@ -31,7 +31,7 @@ def test_concurrent_writers_extend_one_unbroken_chain(transactional_db):
                 with transaction.atomic():
                     record(action="test.concurrent", school=school, detail={"w": writer, "n": n})
                     time.sleep(0.002)  # hold the turn while the others queue for it
-        except Exception as error:  # noqa: BLE001 - reported below, with the others
+        except Exception as error:  # reported below, with the others
             failures.append(error)
         finally:
             connections.close_all()
