@@ -42,23 +42,30 @@ def message_id(alert: Alert) -> str:
 
 
 def queue_alert_emails(alert_ids: list[int]) -> None:
-    """Queues the alerts' emails as part of the transaction that made the alerts. The database
-    task backend writes its row inside it: the alerts and their emails' task are committed
-    together or not at all, and the request commits once. Any other backend (a broker) is told
-    only after the commit, so that no worker looks for alerts that are not there yet."""
-    if isinstance(send_alert_emails.get_backend(), DatabaseBackend):
-        _enqueue(alert_ids)
-    else:
-        transaction.on_commit(partial(_enqueue, list(alert_ids)))
-
-
-def _enqueue(alert_ids: list[int]) -> None:
-    """One task row for the request to write however many colleagues were alerted; the worker
-    gives each alert its own task."""
+    """Queues the alerts' emails as part of the transaction that made the alerts."""
     if len(alert_ids) == 1:
-        send_alert_email.enqueue(alert_ids[0])
+        enqueue_with_transaction(send_alert_email, alert_ids[0])
     elif alert_ids:
-        send_alert_emails.enqueue(list(alert_ids))
+        # One task row for the request to write however many colleagues were alerted; the
+        # worker gives each alert its own task.
+        enqueue_with_transaction(send_alert_emails, list(alert_ids))
+
+
+def enqueue_with_transaction(task, *args) -> None:
+    """Enqueues `task` with the current transaction. The database task backend writes its row
+    inside it: the rows the task is about and the task are committed together or not at all,
+    and the request commits once. Any other backend (a broker) is told only after the commit,
+    so that no worker looks for rows that are not there yet."""
+    if isinstance(task.get_backend(), DatabaseBackend):
+        task.enqueue(*args)
+    else:
+        transaction.on_commit(partial(task.enqueue, *args))
+
+
+def enqueue_alert_emails(alert_ids: list[int]) -> None:
+    """(In the worker) each alert's email as a task of its own."""
+    for alert_id in alert_ids:
+        send_alert_email.enqueue(alert_id)
 
 
 @task
@@ -66,8 +73,7 @@ def send_alert_emails(alert_ids: list[int]) -> str:
     """In the worker: a task per alert, so that each email is claimed, retried and watched on
     its own."""
     with transaction.atomic():  # one write transaction for the lot
-        for alert_id in alert_ids:
-            send_alert_email.enqueue(alert_id)
+        enqueue_alert_emails(alert_ids)
     return f"{len(alert_ids)} emails queued"
 
 

@@ -1,9 +1,11 @@
 """Drafts of Add Incident: what was typed, kept on the server until the incident is added."""
 
 from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from kestrel.incidents.models import Draft
+from kestrel.incidents.models import Draft, Incident
 
 # The form's own fields; anything else sent is ignored.
 FIELDS = {
@@ -61,7 +63,19 @@ def save_draft(*, actor, post) -> Draft | None:
 
 
 def drafts_of(actor):
-    return Draft.objects.filter(author=actor, school=actor.school)
+    """The actor's unfinished incidents: drafts whose incident has not been added."""
+    return Draft.objects.filter(author=actor, school=actor.school).exclude(Exists(added()))
+
+
+def added() -> QuerySet[Incident]:
+    """The incident made from a draft (an outer draft row), if it has been added: its submission
+    key is the author's id and the form's submission. Such a draft is a copy, no longer offered
+    from the commit on, removed soon after by the worker (or, failing that, by `tidy`)."""
+    return Incident.objects.filter(
+        submission_key=Concat(
+            Cast(OuterRef("author_id"), CharField()), Value(":"), OuterRef("submission")
+        )
+    )
 
 
 def discard(*, actor, submission: str) -> None:

@@ -7,10 +7,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kestrel.alerts.models import Alert
-from kestrel.alerts.tasks import queue_alert_emails
+from kestrel.alerts.tasks import enqueue_with_transaction, queue_alert_emails
 from kestrel.audit.services import event, record, record_all
 from kestrel.files.services import attach
-from kestrel.incidents import drafts
 from kestrel.incidents.models import (
     Action,
     BodyMapMarker,
@@ -19,6 +18,7 @@ from kestrel.incidents.models import (
     LinkedStudent,
     snapshot_of,
 )
+from kestrel.incidents.tasks import incident_added
 
 
 def _once(rows, submission_key: str | None, create):
@@ -38,10 +38,11 @@ def _once(rows, submission_key: str | None, create):
 
 
 def _alert(
-    *, actor, incident, recipients, request, audit: list, action=None, at=None
+    *, actor, incident, recipients, request, audit: list, action=None, at=None, queue=True
 ) -> list[Alert]:
     """Alerts colleagues of the same school (never the author, never a deactivated account),
-    adding one audit event each to `audit`; their emails are queued with the transaction."""
+    adding one audit event each to `audit`; their emails are queued with the transaction
+    (unless `queue` is false: the caller queues them with other work)."""
     people = {
         user.pk: user
         for user in recipients
@@ -58,7 +59,7 @@ def _alert(
         )
         for user in people.values()
     )
-    if alerts:
+    if alerts and queue:
         queue_alert_emails([alert.pk for alert in alerts])
     audit.extend(
         event(
@@ -102,7 +103,8 @@ def add_incident(
 ) -> Incident:
     """Records an incident with its categories, linked students, agencies and alerts, in one
     transaction with its audit event. `recorded_at` is for imports and the demo; it is now.
-    `draft` names the actor's saved draft of this form, removed in the same transaction."""
+    `draft` names the actor's saved draft of this form: no longer offered once the incident is
+    committed, and removed by the worker with the alerts' emails (one task row for both)."""
     school = actor.school
     recorded_at = recorded_at or timezone.now()
     categories = list(categories)
@@ -173,8 +175,6 @@ def _record(
             required_rank=_required_rank(categories),
             snapshot=snapshot_of(categories=categories, agencies=agencies, markers=markers),
         )
-        if draft:  # saved now: the draft of the form goes with the same commit
-            drafts.discard(actor=actor, submission=draft)
         # Inserted directly: `.set()` would first read what a new incident cannot yet have.
         Incident.categories.through.objects.bulk_create(
             Incident.categories.through(incident=incident, category=category)
@@ -206,7 +206,12 @@ def _record(
             request=request,
             audit=audit,
             at=recorded_at,
+            queue=False,
         )
+        if alerts or draft:
+            enqueue_with_transaction(
+                incident_added, [alert.pk for alert in alerts], actor.pk, draft or ""
+            )
         audit.append(
             event(
                 action="incident.added",

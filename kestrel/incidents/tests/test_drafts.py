@@ -1,5 +1,8 @@
 """Nothing lost: Add Incident is kept as a draft on the server until the incident is added."""
 
+import io
+
+from django.core.management import call_command
 from django.test import Client
 
 from kestrel.incidents.models import Draft, Incident
@@ -23,12 +26,32 @@ def test_a_draft_saved_while_typing_is_offered_and_refills_the_form(setup, peopl
     assert "You have an incident you have not added yet" not in refilled  # it is this one
 
 
-def test_adding_the_incident_removes_its_draft(setup, people, signed_in):
+def test_adding_the_incident_removes_its_draft(
+    setup, people, signed_in, django_capture_on_commit_callbacks
+):
     client = signed_in(people.teacher)
     client.post(SAVE, add_incident_post(setup, people, submission="e" * 32))
-    client.post(ADD, add_incident_post(setup, people, submission="e" * 32))
+    with django_capture_on_commit_callbacks() as after_commit:
+        client.post(ADD, add_incident_post(setup, people, submission="e" * 32))
     assert Incident.objects.count() == 1
+    # From the commit on, the draft is not offered, before the worker has removed it...
+    assert "You have an incident you have not added yet" not in client.get(ADD).content.decode()
+    assert "Hannah said her dad" not in client.get(ADD, {"draft": "e" * 32}).content.decode()
+    assert Draft.objects.count() == 1
+    # ... which it does with the alerts' emails, in the task the request queued.
+    for callback in after_commit:
+        callback()
     assert Draft.objects.count() == 0
+
+
+def test_tidy_removes_a_draft_whose_incident_was_added(setup, people, signed_in):
+    client = signed_in(people.teacher)
+    client.post(SAVE, add_incident_post(setup, people, submission="f" * 32))
+    client.post(SAVE, add_incident_post(setup, people, submission="g" * 32))
+    client.post(ADD, add_incident_post(setup, people, submission="f" * 32))
+    assert Draft.objects.count() == 2  # the worker has not run (the test's tasks wait)
+    call_command("tidy", stdout=io.StringIO())
+    assert list(Draft.objects.values_list("submission", flat=True)) == ["g" * 32]
 
 
 def test_the_same_form_sent_again_removes_a_draft_saved_in_between(setup, people, signed_in):

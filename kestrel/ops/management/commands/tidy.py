@@ -1,7 +1,8 @@
 """`manage.py tidy`: removes what was left unfinished. Run it daily (cron, a systemd timer).
 
 - files uploaded to a form that was never submitted (after 2 days);
-- drafts of Add Incident not touched for 30 days (they hold what was typed about a child);
+- drafts of Add Incident not touched for 30 days (they hold what was typed about a child), and
+  drafts whose incident has been added (the worker removes those; this catches any it missed);
 - rate-limit counts older than a day.
 Nothing that belongs to a recorded incident, action or the audit trail is ever touched.
 """
@@ -11,11 +12,13 @@ import datetime
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
+from django.db.models import Exists, Q
 from django.utils import timezone
 
 from kestrel.accounts import throttle
 from kestrel.audit.services import record
 from kestrel.files.models import Attachment
+from kestrel.incidents.drafts import added
 from kestrel.incidents.models import Draft
 
 UNUSED_UPLOAD_AGE = datetime.timedelta(days=2)
@@ -42,7 +45,9 @@ class Command(BaseCommand):
                 )
                 attachment.delete()
             removed_files += 1
-        drafts, _ = Draft.objects.filter(updated_at__lt=now - DRAFT_AGE).delete()
+        drafts, _ = Draft.objects.filter(
+            Q(updated_at__lt=now - DRAFT_AGE) | Q(Exists(added()))
+        ).delete()
         counts = throttle.prune()
         if connection.vendor == "sqlite":
             # SQLite's advice for long-lived databases: refresh the planner's statistics where

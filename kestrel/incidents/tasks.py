@@ -1,0 +1,17 @@
+"""What the worker does just after an incident is added, so that the request does not."""
+
+from django.db import transaction
+from django.tasks import task
+
+from kestrel.alerts.tasks import enqueue_alert_emails
+from kestrel.incidents.models import Draft
+
+
+@task
+def incident_added(alert_ids: list[int], author_id: int, draft: str) -> str:
+    """Queues each alert's email and removes the form's draft, now a copy of the incident (it
+    is no longer offered from the moment the incident is committed: see `drafts.drafts_of`)."""
+    with transaction.atomic():
+        enqueue_alert_emails(alert_ids)
+        removed, _ = Draft.objects.filter(author_id=author_id, submission=draft).delete()
+    return f"{len(alert_ids)} emails queued, {removed} draft removed"
