@@ -28,6 +28,7 @@ try:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
     SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
     DATABASE_URL = env.str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'kestrel.sqlite3'}")
+    DATABASE_PLAN_CACHE_MODE = env.str("DATABASE_PLAN_CACHE_MODE", default="force_generic_plan")
     EMAIL_URL = env.str("EMAIL_URL", default="console://")
     DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Kestrel <kestrel@localhost>")
     TASKS_BACKEND = env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")
@@ -36,7 +37,11 @@ try:
 except EnvError as error:
     raise ImproperlyConfigured(str(error)) from error
 
-DATABASES = {"default": database_from_url(DATABASE_URL, var_dir=VAR_DIR)}
+DATABASES = {
+    "default": database_from_url(
+        DATABASE_URL, var_dir=VAR_DIR, plan_cache_mode=DATABASE_PLAN_CACHE_MODE
+    )
+}
 MAILERS = {"default": email_from_url(EMAIL_URL)}
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

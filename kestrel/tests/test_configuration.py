@@ -41,6 +41,27 @@ def test_postgres_url_is_understood(tmp_path):
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert (config["HOST"], config["PORT"], config["NAME"]) == ("db.example", 5433, "kestrel")
     assert config["USER"] == "kestrel"
+    # Prepared statements, each planned once for any parameters.
+    assert config["OPTIONS"]["prepare_threshold"] == 1
+    assert config["OPTIONS"]["options"] == "-c plan_cache_mode=force_generic_plan"
+
+
+def test_postgres_plan_cache_mode_can_be_left_to_postgres_and_nonsense_is_refused(tmp_path):
+    url = "postgres://kestrel@db.example/kestrel"
+    config = database_from_url(url, var_dir=tmp_path, plan_cache_mode="auto")
+    assert config["OPTIONS"]["options"] == "-c plan_cache_mode=auto"
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_PLAN_CACHE_MODE"):
+        database_from_url(url, var_dir=tmp_path, plan_cache_mode="fast")
+
+
+def test_postgres_connections_plan_generically(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's plan cache")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "force_generic_plan"
 
 
 @pytest.mark.parametrize(
