@@ -81,7 +81,12 @@ class User(AbstractBaseUser):
 
     @property
     def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
+        return self.name_of(self.first_name, self.last_name)
+
+    @staticmethod
+    def name_of(first_name: str, last_name: str) -> str:
+        """A colleague's full name from their name fields (for rows read without the user)."""
+        return f"{first_name} {last_name}".strip()
 
     def get_full_name(self) -> str:
         return self.full_name

@@ -13,7 +13,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from kestrel.access.records import Viewer, chronology_parts, visible_incidents
-from kestrel.accounts.models import NAME_FIELDS
+from kestrel.accounts.models import NAME_FIELDS, User
 from kestrel.files.models import Attachment
 from kestrel.incidents.models import Action, Correction, Incident, LinkedStudent
 from kestrel.paging import page_number
@@ -26,8 +26,8 @@ RELATED = {
     "actions": Action.objects.select_related("author"),
     "attachments": Attachment.objects.all(),
 }
-# A chronology entry's actions: their author's name and what the entry shows, nothing more.
-ACTIONS_IN_BRIEF = Action.objects.select_related("author").only(
+# What a chronology entry shows of each action, read as plain rows (no model objects).
+ACTION_BRIEF_FIELDS = (
     "incident_id",
     "text",
     "occurred_at",
@@ -79,6 +79,32 @@ def _cached(model, rows: list) -> QuerySet:
     return cached
 
 
+def read_action_briefs(incidents: list[Incident]) -> None:
+    """Gives each incident `action_briefs`: its actions, oldest first, as dicts of what a
+    chronology entry shows (author, occurred_at, text, add_to_linked_students), in one query
+    for the incidents that have any. Plain rows: a page of 25 entries has about 75 actions,
+    and their model objects and authors' cost more than the rest of the entry (measured)."""
+    having = [incident.pk for incident in incidents if incident.has_actions]
+    found = {pk: [] for pk in having}
+    if having:
+        rows = (
+            Action.objects.filter(incident_id__in=having)
+            .order_by("occurred_at", "id")
+            .values_list(*ACTION_BRIEF_FIELDS)
+        )
+        for incident_id, text, occurred_at, to_linked, *name in rows:
+            found[incident_id].append(
+                {
+                    "author": User.name_of(*name),
+                    "occurred_at": occurred_at,
+                    "text": text,
+                    "add_to_linked_students": to_linked,
+                }
+            )
+    for incident in incidents:
+        incident.action_briefs = found.get(incident.pk, [])
+
+
 def incident_for_page(viewer: Viewer, pk: int, relations=tuple(RELATED)) -> Incident | None:
     """The incident with its student, reporter and the `relations` it shows (all of them unless
     told), or None if the viewer may not open it."""
@@ -127,7 +153,7 @@ def chronology_page(entries: QuerySet, number, per_page: int, *, with_links: boo
     the access rules to those rows alone, then joins the page's rows to their reporter and
     student; the total is counted over the same rows in the same statement."""
     number = page_number(number)
-    relations = {"corrections": RELATED["corrections"], "actions": ACTIONS_IN_BRIEF}
+    relations = {"corrections": RELATED["corrections"]}
     if with_links:
         relations["links"] = RELATED["links"]
     if entries.query.is_empty():
@@ -139,7 +165,7 @@ def chronology_page(entries: QuerySet, number, per_page: int, *, with_links: boo
         Incident.objects.annotate(total=total)
         .select_related("student", "reporter")
         .order_by("-occurred_at", "-id"),
-        relations,
+        (*relations, "actions"),
     )
 
     def rows_of(page: int) -> list[Incident]:
@@ -150,6 +176,7 @@ def chronology_page(entries: QuerySet, number, per_page: int, *, with_links: boo
         )
         found = list(rows.filter(pk__in=ids))
         read_related(found, relations)
+        read_action_briefs(found)
         return found
 
     found = rows_of(number)

@@ -73,22 +73,22 @@ def chronology(request, pk):
         )
         linked = incident.student_id != student.pk
         text, occurred_at = current_version(incident)
-        actions = [
-            {
-                "action": action,
-                "text": mask_text(action.text, people) if hidden else action.text,
-            }
-            for action in incident.actions.all()
-            # On a linked student's chronology, only actions added "to linked students".
-            if not linked or action.add_to_linked_students
-        ]
+        # Flat values: the template looks each up once (a lookup through objects costs more).
         entries.append(
             {
                 "incident": incident,
-                "linked": linked,
-                "text": mask_text(text, people) if hidden else text,
+                "url": incident.url,
+                "linked_label": display_label(incident.student, hidden=hidden) if linked else "",
                 "occurred_at": occurred_at,
-                "actions": actions,
+                "reporter": incident.reporter.full_name,
+                "categories": ", ".join(incident.category_labels),
+                "text": mask_text(text, people) if hidden else text,
+                "actions": [
+                    {**brief, "text": mask_text(brief["text"], people)} if hidden else brief
+                    for brief in incident.action_briefs
+                    # On a linked student's chronology, only actions added "to linked students".
+                    if not linked or brief["add_to_linked_students"]
+                ],
             }
         )
     return render(
