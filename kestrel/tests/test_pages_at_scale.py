@@ -104,6 +104,33 @@ def test_a_chronology_holds_own_and_linked_incidents_once_each(people, school, s
     assert page.context["page"].paginator.count == 2
 
 
+def test_a_chronology_in_one_category_keeps_to_it_in_both_own_and_linked_incidents(
+    people, school, levels, signed_in
+):
+    student = StudentFactory(school=school)
+    home = CategoryFactory(school=school, name="Home Issues", access_level=levels.dsl)
+    neglect = CategoryFactory(school=school, name="Neglect", parent=home, access_level=levels.dsl)
+    other = CategoryFactory(school=school, name="Attendance", access_level=levels.dsl)
+    own_home = IncidentFactory(student=student, reporter=people.teacher, categories=[home])
+    own_neglect = IncidentFactory(student=student, reporter=people.teacher, categories=[neglect])
+    IncidentFactory(student=student, reporter=people.teacher, categories=[other])
+    linked_home = IncidentFactory(
+        student=StudentFactory(school=school), reporter=people.teacher, categories=[home]
+    )
+    linked_other = IncidentFactory(
+        student=StudentFactory(school=school), reporter=people.teacher, categories=[other]
+    )
+    for incident in (linked_home, linked_other):
+        LinkedStudentFactory(incident=incident, student=student)
+    client = unlock_key(signed_in(people.dsl))
+    page = client.get(f"/students/{student.pk}/", {"category": home.pk})
+    shown = {entry["incident"].pk for entry in page.context["entries"]}
+    assert shown == {own_home.pk, own_neglect.pk, linked_home.pk}  # subcategories count too
+    assert page.context["page"].paginator.count == 3
+    everything = client.get(f"/students/{student.pk}/").context["page"].paginator.count
+    assert everything == 5
+
+
 def test_an_incident_keeps_the_names_it_was_recorded_with(people, school, levels, signed_in):
     parent = CategoryFactory(school=school, name="Child Protection", access_level=levels.dsl)
     sub = CategoryFactory(school=school, name="Neglect", parent=parent, access_level=levels.dsl)
