@@ -1,6 +1,6 @@
-"""`has_<relation>`: whether an incident has linked students, actions and so on, in its own query."""
+"""`has_<relation>`: whether an incident has linked students, actions and so on, in one query."""
 
-from kestrel.incidents.models import Incident
+from kestrel.incidents.models import Action, Incident
 from kestrel.incidents.selectors import with_presence
 from kestrel.testing.factories import (
     ActionFactory,
@@ -25,8 +25,14 @@ def test_the_probes_follow_the_incident_into_a_subquery(people, school):
     bare = IncidentFactory(student=StudentFactory(school=school), reporter=people.teacher)
     busy = IncidentFactory(student=StudentFactory(school=school), reporter=people.teacher)
     ActionFactory(incident=busy, author=people.dsl)
+    ActionFactory(incident=busy, author=people.dsl)
+    without_actions = (
+        with_presence(Incident.objects.all(), ("actions",)).filter(has_actions=False).values("pk")
+    )
+    # Asked from the actions table, whose query names no incidents table of its own.
+    assert not Action.objects.filter(incident__in=without_actions).exists()
     with_actions = (
         with_presence(Incident.objects.all(), ("actions",)).filter(has_actions=True).values("pk")
     )
-    assert list(Incident.objects.filter(pk__in=with_actions)) == [busy]
-    assert bare not in Incident.objects.filter(pk__in=with_actions)
+    assert Action.objects.filter(incident__in=with_actions).count() == 2
+    assert list(Incident.objects.filter(pk__in=without_actions)) == [bare]
