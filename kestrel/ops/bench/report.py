@@ -19,8 +19,10 @@ FLOOR_DRIFT_WARNING = 1.25
 
 def assess(rows: list[dict], floor_runs: list[dict] | None = None) -> dict | None:
     """Adds each row's ratios to the floor and its verdict (pass, fail, refused, or "-" with no
-    target); returns the floor the ratios are to: the mean of all its runs (`floor_runs`: first,
-    last and between the pages; or, without them, the floor's rows)."""
+    target); returns the floor: the mean of its runs. A page measured between two runs of the
+    floor (`floor_before`, `floor_after`) is judged against their mean, the machine's speed
+    when it ran; otherwise against the mean of all the floor's runs (`floor_runs`, or the
+    floor's rows, first and last)."""
     if floor_runs is None:
         floor_runs = [
             row["load"]
@@ -37,11 +39,14 @@ def assess(rows: list[dict], floor_runs: list[dict] | None = None) -> dict | Non
         }
     for row in rows:
         load = row["load"]
+        around = [run for run in (row.get("floor_before"), row.get("floor_after")) if run]
+        against = _mean(around) if around else floor
+        row["floor_used"] = {**against, "runs": len(around)} if against and around else None
         row["ratios"] = {"p95": None, "rps": None}
-        if load and floor:
+        if load and against:
             row["ratios"] = {
-                "p95": round(load["p95_ms"] / floor["p95_ms"], 2),
-                "rps": round(load["rps"] / floor["rps"], 3),
+                "p95": round(load["p95_ms"] / against["p95_ms"], 2),
+                "rps": round(load["rps"] / against["rps"], 3),
             }
         row["misses"] = misses(row)
         if row["problems"]:
@@ -123,9 +128,13 @@ def table(report: dict) -> str:
     if floor is None:
         lines.append("No ratios: the floor itself did not answer as it should.")
     else:
+        interleaved = any(row.get("floor_used") for row in report["pages"])
         lines.append(
-            f"Ratios are to the floor's mean over its {floor['runs']} runs (first, last and "
-            f"between the pages; its rows above are the first and the last): "
+            "Each page's ratios are to the floor's runs just before and just after it; "
+            f"the floor ran {floor['runs']} times (mean p95 {floor['p95_ms']:.1f} ms, "
+            f"{floor['rps']:.1f} rps; its rows above are its first and last runs)."
+            if interleaved
+            else f"Ratios are to the floor's mean over {floor['runs']} runs (first and last): "
             f"p95 {floor['p95_ms']:.1f} ms, {floor['rps']:.1f} rps."
         )
         if floor["drift"] > FLOOR_DRIFT_WARNING:

@@ -115,10 +115,9 @@ def run(*, size: Size, load: wrk.Load, out_dir: Path, fresh: bool, stdout) -> in
         tempfile.TemporaryDirectory(prefix="kestrel-bench-") as scripts,
         server.gunicorn(port=server.free_port(), log=log, ready_path="/bench/floor/") as base,
     ):
-        # The floor runs first and last, and again between any two pages: the ratios are to
-        # the mean of all its runs, which follows the machine's drift through the run better
-        # than two runs can. Each page's row also keeps the floor's runs just before and just
-        # after it (`floor_before`, `floor_after`) for a closer look.
+        # The floor runs first and last, and again between two pages: each page is judged
+        # against the floor measured just before and just after it, since the machine's own
+        # speed can drift by a fifth within one run (seen here on shared machines).
         floor_runs, last_floor, waiting = [], None, None
 
         def measured_floor(row: dict) -> None:
