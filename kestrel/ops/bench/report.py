@@ -17,36 +17,30 @@ TARGETS_NOTE = (
 FLOOR_DRIFT_WARNING = 1.25
 
 
-def assess(rows: list[dict], floor_runs: list[dict] | None = None) -> dict | None:
+def assess(rows: list[dict]) -> dict | None:
     """Adds each row's ratios to the floor and its verdict (pass, fail, refused, or "-" with no
-    target); returns the floor: the mean of its runs. A page measured between two runs of the
-    floor (`floor_before`, `floor_after`) is judged against their mean, the machine's speed
-    when it ran; otherwise against the mean of all the floor's runs (`floor_runs`, or the
-    floor's rows, first and last)."""
-    if floor_runs is None:
-        floor_runs = [
-            row["load"]
-            for row in rows
-            if row["key"].startswith("floor") and row["load"] and not row["problems"]
-        ]
+    target); returns the floor the ratios are to: the mean of its runs (first and last)."""
+    floors = [
+        row["load"]
+        for row in rows
+        if row["key"].startswith("floor") and row["load"] and not row["problems"]
+    ]
     floor = None
-    if floor_runs and all(run["p95_ms"] and run["rps"] for run in floor_runs):
-        rps = [run["rps"] for run in floor_runs]
+    if floors and all(run["p95_ms"] and run["rps"] for run in floors):
+        rps = [run["rps"] for run in floors]
         floor = {
-            **_mean(floor_runs),
-            "runs": len(floor_runs),
+            "p95_ms": round(sum(run["p95_ms"] for run in floors) / len(floors), 2),
+            "rps": round(sum(rps) / len(rps), 2),
+            "runs": len(floors),
             "drift": round(max(rps) / min(rps), 2),
         }
     for row in rows:
         load = row["load"]
-        around = [run for run in (row.get("floor_before"), row.get("floor_after")) if run]
-        against = _mean(around) if around else floor
-        row["floor_used"] = {**against, "runs": len(around)} if against and around else None
         row["ratios"] = {"p95": None, "rps": None}
-        if load and against:
+        if load and floor:
             row["ratios"] = {
-                "p95": round(load["p95_ms"] / against["p95_ms"], 2),
-                "rps": round(load["rps"] / against["rps"], 3),
+                "p95": round(load["p95_ms"] / floor["p95_ms"], 2),
+                "rps": round(load["rps"] / floor["rps"], 3),
             }
         row["misses"] = misses(row)
         if row["problems"]:
@@ -56,13 +50,6 @@ def assess(rows: list[dict], floor_runs: list[dict] | None = None) -> dict | Non
         else:
             row["verdict"] = "fail" if row["misses"] else "pass"
     return floor
-
-
-def _mean(runs: list[dict]) -> dict:
-    return {
-        "p95_ms": round(sum(run["p95_ms"] for run in runs) / len(runs), 2),
-        "rps": round(sum(run["rps"] for run in runs) / len(runs), 2),
-    }
 
 
 def misses(row: dict) -> list[str]:
@@ -128,19 +115,14 @@ def table(report: dict) -> str:
     if floor is None:
         lines.append("No ratios: the floor itself did not answer as it should.")
     else:
-        interleaved = any(row.get("floor_used") for row in report["pages"])
         lines.append(
-            "Each page's ratios are to the floor's runs just before and just after it; "
-            f"the floor ran {floor['runs']} times (mean p95 {floor['p95_ms']:.1f} ms, "
-            f"{floor['rps']:.1f} rps; its rows above are its first and last runs)."
-            if interleaved
-            else f"Ratios are to the floor's mean over {floor['runs']} runs (first and last): "
+            f"Ratios are to the floor's mean over {floor['runs']} runs (first and last): "
             f"p95 {floor['p95_ms']:.1f} ms, {floor['rps']:.1f} rps."
         )
         if floor["drift"] > FLOOR_DRIFT_WARNING:
             lines.append(
                 f"WARNING: the floor's rps moved by {floor['drift']:.2f}x between its runs: "
-                "something else was using the machine, so the ratios are less reliable."
+                "something else was using the machine, so the ratios are unreliable."
             )
     lines.append(TARGETS_NOTE)
     for row in report["pages"]:

@@ -115,20 +115,7 @@ def run(*, size: Size, load: wrk.Load, out_dir: Path, fresh: bool, stdout) -> in
         tempfile.TemporaryDirectory(prefix="kestrel-bench-") as scripts,
         server.gunicorn(port=server.free_port(), log=log, ready_path="/bench/floor/") as base,
     ):
-        # The floor runs first and last, and again between two pages: each page is judged
-        # against the floor measured just before and just after it, since the machine's own
-        # speed can drift by a fifth within one run (seen here on shared machines).
-        floor_runs, last_floor, waiting = [], None, None
-
-        def measured_floor(row: dict) -> None:
-            nonlocal last_floor, waiting
-            last_floor = floor_load(row)
-            if last_floor is not None:
-                floor_runs.append(row["load"])
-            if waiting is not None:
-                waiting["floor_after"], waiting = last_floor, None
-
-        for index, (page, row) in enumerate(zip(pages, rows, strict=True)):
+        for page, row in zip(pages, rows, strict=True):
             try:
                 drive(page, row, base_url=base, load=load, people=people, workdir=Path(scripts))
             except (RuntimeError, ValueError, subprocess.TimeoutExpired) as error:
@@ -138,25 +125,6 @@ def run(*, size: Size, load: wrk.Load, out_dir: Path, fresh: bool, stdout) -> in
                 f"bench: {page.title} ({page.role}): {row['load']['rps']:.1f} rps, "
                 f"p95 {row['load']['p95_ms']:.1f} ms"
             )
-            if page.sessions == "floor":
-                measured_floor(row)
-                continue
-            row["floor_before"], row["floor_after"], waiting = last_floor, None, row
-            following = pages[index + 1] if index + 1 < len(pages) else None
-            if following is not None and following.sessions != "floor":
-                between = new_row(pages[0])
-                try:
-                    drive(
-                        pages[0],
-                        between,
-                        base_url=base,
-                        load=load,
-                        people=people,
-                        workdir=Path(scripts),
-                    )
-                except (RuntimeError, ValueError, subprocess.TimeoutExpired) as error:
-                    between["problems"].append(str(error))
-                measured_floor(between)
 
     report = {
         "started_at": started,
@@ -179,8 +147,7 @@ def run(*, size: Size, load: wrk.Load, out_dir: Path, fresh: bool, stdout) -> in
         "server": server.description(),
         "load": {"tool": wrk.wrk_version(), **dataclasses.asdict(load)},
         "targets_note": TARGETS_NOTE,
-        "floor": assess(rows, floor_runs),
-        "floor_runs": floor_runs,
+        "floor": assess(rows),
         "pages": rows,
         "ok": not any(row["problems"] for row in rows),
     }
@@ -350,14 +317,6 @@ def fresh_ids(page: Page, people, skip: int = 0) -> Page:
         return page
     ids = unread_alerts_of(people["reader"])[skip:]
     return dataclasses.replace(page, paths=tuple(f"/alerts/{pk}/read/" for pk in ids))
-
-
-def floor_load(row: dict) -> dict | None:
-    """A floor run's p95 and rps, if it answered as it should."""
-    load = row["load"]
-    if row["problems"] or not load or not load["p95_ms"] or not load["rps"]:
-        return None
-    return {"p95_ms": load["p95_ms"], "rps": load["rps"]}
 
 
 def new_row(page: Page) -> dict:

@@ -286,32 +286,6 @@ def test_a_floor_that_moved_during_the_run_is_pointed_out():
     assert "p95 20.0 ms, 200.0 rps" in text
 
 
-def test_a_page_is_judged_against_the_floor_measured_around_it():
-    """The machine slowed down half-way: each page is compared with the floor of its moment."""
-    rows = [
-        row("floor", 10, 400, target=None),
-        {**row("dashboard", 28, 140), "floor_before": None, "floor_after": None},
-        {**row("chronology", 60, 70), "floor_after": None},
-        row("floor_end", 20, 200, target=None),
-    ]
-    rows[1]["floor_before"] = {"p95_ms": 10, "rps": 400}
-    rows[1]["floor_after"] = {"p95_ms": 10, "rps": 400}
-    rows[2]["floor_before"] = {"p95_ms": 10, "rps": 400}
-    rows[2]["floor_after"] = {"p95_ms": 30, "rps": 100}
-    runs = [{"p95_ms": 10, "rps": 400}, {"p95_ms": 10, "rps": 400}, {"p95_ms": 20, "rps": 200}]
-    floor = assess(rows, floor_runs=runs)
-
-    ratios = {r["key"]: (r["ratios"]["p95"], r["ratios"]["rps"]) for r in rows}
-    assert ratios["dashboard"] == (2.8, 0.35)  # against 10 ms and 400 rps, not the mean
-    assert ratios["chronology"] == (3.0, 0.28)  # against 20 ms and 250 rps
-    assert [r["verdict"] for r in rows[1:3]] == ["pass", "fail"]
-    assert (floor["runs"], floor["drift"]) == (3, 2.0)
-    report = {**report_of(rows), "floor": floor}
-    assert "Each page's ratios are to the floor's runs just before and just after it" in table(
-        report
-    )
-
-
 def test_bench_sessions_open_the_pages_with_nothing_but_their_cookie(school, db):
     AccessLevelFactory(school=school, name="Staff", rank=20)
     AccessLevelFactory(school=school, name="DSL team", rank=40)
