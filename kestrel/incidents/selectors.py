@@ -1,6 +1,7 @@
 """Reading incidents for pages, always through the access policy."""
 
 import datetime
+from operator import attrgetter, itemgetter
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
@@ -70,24 +71,29 @@ def with_presence(incidents: QuerySet, relations) -> QuerySet:
     )
 
 
+def _by_incident(incidents: list[Incident], relation: str, rows: QuerySet, key) -> dict[int, list]:
+    """The `rows` of the incidents whose `has_<relation>` says they have any, listed by incident
+    (`key(row)` is a row's incident id), in one query. Most incidents have no linked students,
+    corrections or files, and each list not read is a query saved."""
+    having = [incident.pk for incident in incidents if getattr(incident, f"has_{relation}")]
+    found = {pk: [] for pk in having}
+    if having:
+        for row in rows.filter(incident_id__in=having):
+            found[key(row)].append(row)
+    return found
+
+
 def read_related(incidents: list[Incident], relations: dict[str, QuerySet]) -> None:
-    """Reads each relation (name: the rows to read) in one query for the incidents whose
-    `has_<relation>` says they have any; most incidents have no linked students, corrections or
-    files, and each list not read is a query saved. Either way, `incident.<relation>.all()`
-    then costs no query."""
+    """Reads each relation (name: the rows to read) for the incidents that have any. Either way,
+    `incident.<relation>.all()` then costs no query."""
     for relation, rows in relations.items():
-        having = {
-            incident.pk: incident for incident in incidents if getattr(incident, f"has_{relation}")
-        }
-        found = {pk: [] for pk in having}
-        if having:
-            back = rows.model._meta.get_field("incident")
-            for row in rows.filter(incident_id__in=having):
-                back.set_cached_value(row, having[row.incident_id])
-                found[row.incident_id].append(row)
+        found = _by_incident(incidents, relation, rows, attrgetter("incident_id"))
+        back = rows.model._meta.get_field("incident")
         none = _cached(rows.model, [])  # one empty list for all who have none: it is only read
         for incident in incidents:
             rows_of = found.get(incident.pk)
+            for row in rows_of or ():
+                back.set_cached_value(row, incident)
             cache = incident.__dict__.setdefault("_prefetched_objects_cache", {})
             cache[relation] = _cached(rows.model, rows_of) if rows_of else none
 
@@ -103,28 +109,21 @@ def _cached(model, rows: list) -> QuerySet:
 
 def read_action_briefs(incidents: list[Incident]) -> None:
     """Gives each incident `action_briefs`: its actions, oldest first, as dicts of what a
-    chronology entry shows (author, occurred_at, text, add_to_linked_students), in one query
-    for the incidents that have any. Plain rows: a page of 25 entries has about 75 actions,
-    and their model objects and authors' cost more than the rest of the entry (measured)."""
-    having = [incident.pk for incident in incidents if incident.has_actions]
-    found = {pk: [] for pk in having}
-    if having:
-        rows = (
-            Action.objects.filter(incident_id__in=having)
-            .order_by("occurred_at", "id")
-            .values_list(*ACTION_BRIEF_FIELDS)
-        )
-        for incident_id, text, occurred_at, to_linked, *name in rows:
-            found[incident_id].append(
-                {
-                    "author": User.name_of(*name),
-                    "occurred_at": occurred_at,
-                    "text": text,
-                    "add_to_linked_students": to_linked,
-                }
-            )
+    chronology entry shows (author, occurred_at, text, add_to_linked_students). Plain rows: a
+    page of 25 entries has about 75 actions, and their model objects and authors' cost more
+    than the rest of the entry (measured)."""
+    rows = Action.objects.order_by("occurred_at", "id").values_list(*ACTION_BRIEF_FIELDS)
+    found = _by_incident(incidents, "actions", rows, itemgetter(0))
     for incident in incidents:
-        incident.action_briefs = found.get(incident.pk, [])
+        incident.action_briefs = [
+            {
+                "author": User.name_of(*name),
+                "occurred_at": occurred_at,
+                "text": text,
+                "add_to_linked_students": to_linked,
+            }
+            for _, text, occurred_at, to_linked, *name in found.get(incident.pk, ())
+        ]
 
 
 def incident_for_page(viewer: Viewer, pk: int, relations=tuple(RELATED)) -> Incident | None:

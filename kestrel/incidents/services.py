@@ -38,11 +38,11 @@ def _once(rows, submission_key: str | None, create):
 
 
 def _alert(
-    *, actor, incident, recipients, request, audit: list, action=None, at=None, queue=True
+    *, actor, incident, recipients, request, audit: list, action=None, at=None
 ) -> list[Alert]:
     """Alerts colleagues of the same school (never the author, never a deactivated account),
-    adding one audit event each to `audit`; their emails are queued with the transaction
-    (unless `queue` is false: the caller queues them with other work)."""
+    adding one audit event each to `audit`. The caller queues their emails, with whatever else
+    its transaction leaves for the worker."""
     people = {
         user.pk: user
         for user in recipients
@@ -59,8 +59,6 @@ def _alert(
         )
         for user in people.values()
     )
-    if alerts and queue:
-        queue_alert_emails([alert.pk for alert in alerts])
     audit.extend(
         event(
             action="alert.sent",
@@ -206,7 +204,6 @@ def _record(
             request=request,
             audit=audit,
             at=recorded_at,
-            queue=False,
         )
         if alerts or draft:
             enqueue_with_transaction(
@@ -279,6 +276,7 @@ def add_action(
                 request=request,
                 audit=audit,
             )
+            queue_alert_emails([alert.pk for alert in alerts])
             audit.append(
                 event(
                     action="action.added",
