@@ -35,7 +35,7 @@ def display_label(student, *, hidden: bool) -> str:
 def mask_text(text: str, students) -> str:
     """Stars out the students' names inside free text, as the guide describes for Hide Names:
     whole words, any case, spelled as in Kestrel's records (apostrophes, hyphens and accents
-    included). Initials are left alone."""
+    included), and before a possessive 's. Initials are left alone."""
     import re
 
     names = sorted(
@@ -45,8 +45,12 @@ def mask_text(text: str, students) -> str:
     )
     if not names:
         return text
+    # A name ends where no letter, apostrophe or hyphen follows, or where a possessive does:
+    # "Hannah's mum" is "*****'s mum" (O'Brien stays one name).
     pattern = re.compile(
-        r"(?<![\w'’-])(?:" + "|".join(re.escape(name) for name in names) + r")(?![\w'’-])",
+        r"(?<![\w'’-])(?:"
+        + "|".join(re.escape(name) for name in names)
+        + r")(?=['’]s(?![\w'’-])|(?![\w'’-]))",
         re.IGNORECASE,
     )
     return pattern.sub(MASK, text)

@@ -149,6 +149,14 @@ def test_hide_names_blanks_names_spelled_as_in_the_records_but_leaves_initials(s
     )
 
 
+def test_hide_names_stars_out_a_name_before_a_possessive_too(school):
+    hannah = StudentFactory(school=school, legal_first_name="Hannah", legal_last_name="O'Brien")
+    text = "Rang Hannah's mum, then O'Brien’s aunt. Hannahs and Hannah'sy are other words."
+    assert mask_text(text, [hannah]) == (
+        "Rang *****'s mum, then *****’s aunt. Hannahs and Hannah'sy are other words."
+    )
+
+
 def test_the_chronology_lists_own_and_linked_incidents_newest_first_for_an_unlocked_dsl(
     people, hannah, matthew, categories, signed_in
 ):
