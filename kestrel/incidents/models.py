@@ -96,7 +96,12 @@ class Incident(SchoolOwned):
 
     @property
     def category_names(self) -> list[str]:
-        return [category["name"] for category in self.snapshot.get("categories", [])]
+        return self.category_names_in(self.snapshot)
+
+    @staticmethod
+    def category_names_in(snapshot: dict) -> list[str]:
+        """The category names an incident's snapshot holds (for rows read without the model)."""
+        return [category["name"] for category in snapshot.get("categories", [])]
 
     @property
     def category_labels(self) -> list[str]:

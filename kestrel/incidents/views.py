@@ -16,7 +16,7 @@ from kestrel import notices
 from kestrel.access.decorators import requires
 from kestrel.access.keys import key_unlocked
 from kestrel.access.records import Viewer
-from kestrel.accounts.models import User
+from kestrel.accounts.models import NAME_FIELDS, User
 from kestrel.alerts.models import Alert, AlertGroup
 from kestrel.audit.services import record
 from kestrel.files.checks import ACCEPTED_LABEL, MAX_LABEL
@@ -198,6 +198,16 @@ def _chosen_many(form, name, school):
     return list(Student.objects.filter(school=school, pk__in=values)) if values else []
 
 
+# What the page shows of the incident's alerts: who sent and received each, and when.
+RECEIPT_COLUMNS = (
+    "incident_id",
+    "action_id",
+    "created_at",
+    "read_at",
+    *(f"{person}__{field}" for person in ("sender", "recipient") for field in NAME_FIELDS),
+)
+
+
 @requires("signed_in")
 def view_incident(request, pk):
     """The guide's "Viewing Incident - Hannah Greenwood (1B)"."""
@@ -221,10 +231,13 @@ def view_incident(request, pk):
     # Who was alerted and who has read it: for those who see the incident by their key. The
     # viewer's own unread alert comes from the same rows (one query either way).
     shows_receipts = key_unlocked(request) and request.user.is_key_holder
-    alerts = Alert.objects.filter(incident=incident).select_related("sender").order_by("created_at")
-    if shows_receipts:
-        alerts = alerts.select_related("recipient")
-    else:
+    alerts = (
+        Alert.objects.filter(incident=incident)
+        .select_related("sender", "recipient")
+        .only(*RECEIPT_COLUMNS)
+        .order_by("created_at")
+    )
+    if not shows_receipts:
         alerts = alerts.filter(recipient=request.user, read_at__isnull=True)
     alerts = list(alerts)
     alert = next(

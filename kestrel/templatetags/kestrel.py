@@ -59,4 +59,22 @@ def when(moment: datetime.datetime | None) -> str:
     if moment is None:
         return ""
     local = timezone.localtime(moment)
-    return f"{DAYS[local.weekday()]} {local:%d/%m/%Y} at {local:%H:%M}"
+    return (
+        f"{DAYS[local.weekday()]} {local.day:02d}/{local.month:02d}/{local.year:04d}"
+        f" at {local.hour:02d}:{local.minute:02d}"
+    )
+
+
+TRUNCATED = " …"
+
+
+@register.filter(is_safe=True)
+def first_words(text: str, count: int) -> str:
+    """The first `count` words, spaced singly, and " …" if there were more: Django's
+    `truncatewords` for plain text, at half its cost (a chronology page calls it about 100
+    times)."""
+    words = str(text).split()
+    shown = " ".join(words[:count])
+    if len(words) <= count or shown.endswith(TRUNCATED):
+        return shown
+    return shown + TRUNCATED

@@ -22,6 +22,7 @@ from kestrel.testing.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+HOUR = datetime.timedelta(hours=1)
 
 
 def names(response) -> list[str]:
@@ -293,3 +294,40 @@ def test_the_dsl_team_sees_the_oldest_10_overdue_alerts_and_that_there_are_more(
     text = page.content.decode()
     assert "More than 10 alerts to the DSL team have not been read" in text
     assert "The oldest 10 are listed." in text
+
+
+def test_the_overdue_list_is_the_oldest_10_of_the_whole_dsl_team_and_of_nobody_else(
+    people, school, other_school, levels, signed_in
+):
+    deputy = UserFactory(school=school, access_level=levels.dsl, is_key_holder=True)
+    elsewhere = UserFactory(school=other_school, is_key_holder=True)
+    student = StudentFactory(school=school)
+
+    def incident():
+        return IncidentFactory(student=student, reporter=people.teacher)
+
+    long_ago = timezone.now() - datetime.timedelta(days=30)
+    expected = []
+    for minute in range(24):  # 12 each, interleaved: each holder's own oldest 10 would not do
+        holder = people.dsl if minute % 2 else deputy
+        alert = AlertFactory(
+            incident=incident(),
+            recipient=holder,
+            created_at=long_ago + datetime.timedelta(minutes=minute),
+        )
+        expected.append(alert.pk)
+    # Older still, but not overdue alerts to the DSL team: a colleague who holds no key, an
+    # alert already read, and a key holder of another school.
+    AlertFactory(incident=incident(), recipient=people.teacher, created_at=long_ago - HOUR)
+    AlertFactory(
+        incident=incident(), recipient=deputy, created_at=long_ago - HOUR, read_at=timezone.now()
+    )
+    other_incident = IncidentFactory(
+        school=other_school,
+        student=StudentFactory(school=other_school),
+        reporter=UserFactory(school=other_school),
+    )
+    AlertFactory(incident=other_incident, recipient=elsewhere, created_at=long_ago - HOUR)
+    page = signed_in(people.dsl).get("/dashboard/")
+    assert [alert.pk for alert in page.context["overdue"]] == expected[:10]
+    assert page.context["more_overdue"]

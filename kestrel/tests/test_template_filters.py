@@ -5,9 +5,10 @@ import datetime
 import zoneinfo
 
 import time_machine
+from django.template.defaultfilters import truncatewords
 from django.utils import timezone
 
-from kestrel.templatetags.kestrel import ago, when
+from kestrel.templatetags.kestrel import ago, first_words, when
 
 
 def test_ages_read_in_their_largest_whole_unit():
@@ -43,3 +44,19 @@ def test_dates_and_times_read_as_in_the_guides_in_the_schools_time():
         assert when(datetime.datetime(2026, 3, 29, 0, 59, tzinfo=datetime.UTC)).startswith("Sun")
         assert when(datetime.datetime(2026, 3, 29, 1, 0, tzinfo=datetime.UTC)).endswith("02:00")
     assert when(None) == ""
+
+
+def test_first_words_cuts_text_as_djangos_truncatewords_does():
+    texts = [
+        "",
+        "One.",
+        "Said something at lunch\n\nthat worried   the teacher on duty.",
+        " ".join(f"word{number}" for number in range(61)),
+        " ".join(f"word{number}" for number in range(60)),
+        "Dad's partner (Mr O'Brien-Smith) shouted; the child cried …",
+        "Ends already truncated … and then goes on for a while",
+    ]
+    for text in texts:
+        for count in (1, 3, 40, 60):
+            assert first_words(text, count) == truncatewords(text, count), (text, count)
+    assert first_words("a b c d", 2) == "a b …"

@@ -14,6 +14,7 @@ import io
 import pstats
 import time
 from collections import Counter
+from pathlib import Path
 
 from django.db.backends.utils import CursorWrapper
 from django.db.models.sql.compiler import SQLCompiler
@@ -60,7 +61,7 @@ def split_timers():
             setattr(owner, name, original)
 
 
-def profile_page(page, client, *, requests: int, stdout) -> None:
+def profile_page(page, client, *, requests: int, stdout, save_to: Path | None = None) -> None:
     for index in range(WARM_UP):
         send(client, page, index)
     with split_timers() as spent:
@@ -78,6 +79,11 @@ def profile_page(page, client, *, requests: int, stdout) -> None:
     for index in range(WARM_UP + requests, WARM_UP + 2 * requests):
         send(client, page, index)
     profiler.disable()
+    if save_to is not None:
+        save_to.parent.mkdir(parents=True, exist_ok=True)
+        profiler.dump_stats(save_to)
     report = io.StringIO()
     pstats.Stats(profiler, stream=report).sort_stats("cumulative").print_stats(TOP_FUNCTIONS)
     stdout.write(report.getvalue())
+    if save_to is not None:
+        stdout.write(f"Profile saved to {save_to} (pstats; sort it as you like).")

@@ -162,7 +162,13 @@ def profile(*, size: Size, key: str, requests: int, stdout) -> None:
     """`--profile`: one page, in-process, on the bench's database (seeded first if need be)."""
     bench = set_up(size, url=os.environ["DATABASE_URL"], fresh=False, stdout=stdout)
     page = fresh_ids(next(page for page in bench.pages if page.key == key), bench.people)
-    profile_page(page, bench.measuring[page.sessions], requests=requests, stdout=stdout)
+    profile_page(
+        page,
+        bench.measuring[page.sessions],
+        requests=requests,
+        stdout=stdout,
+        save_to=Path(settings.VAR_DIR) / f"profile-{key}.pstats",  # the bench's out dir
+    )
 
 
 @dataclass
