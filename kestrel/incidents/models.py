@@ -106,7 +106,11 @@ class Incident(SchoolOwned):
     @property
     def category_labels(self) -> list[str]:
         """As the guide shows them: "Child Protection: Cause for Concern" for a subcategory."""
-        return [category["label"] for category in self.snapshot.get("categories", [])]
+        return self.category_labels_in(self.snapshot)
+
+    @staticmethod
+    def category_labels_in(snapshot: dict) -> list[str]:
+        return [category["label"] for category in snapshot.get("categories", [])]
 
     @property
     def agency_names(self) -> list[str]:

@@ -1,6 +1,7 @@
 """Reading incidents for pages, always through the access policy."""
 
 import datetime
+from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
 
 from django.core.paginator import Page, Paginator
@@ -18,7 +19,11 @@ from kestrel.access.records import Viewer, chronology_parts, visible_incidents
 from kestrel.accounts.models import NAME_FIELDS, User
 from kestrel.files.models import Attachment
 from kestrel.incidents.models import Action, Correction, Incident, LinkedStudent
+from kestrel.incidents.services import corrected
 from kestrel.paging import page_number
+from kestrel.paths import path_to
+from kestrel.students.models import Student
+from kestrel.students.names import LABEL_FIELDS
 
 # What an incident's page shows besides its snapshot (categories, agencies, markers), by the
 # name of the relation; each list is read only for the incidents that have any.
@@ -166,45 +171,119 @@ def chronology(viewer: Viewer, student, *, category=None, start=None, end=None) 
     return narrowed(own).union(narrowed(linked)).order_by()
 
 
+@dataclass(slots=True, repr=False)
+class ChronologyEntry:
+    """An incident as a chronology entry shows it, read as plain values: a page's 25 incidents,
+    students and reporters as model objects cost about as much as the query (measured)."""
+
+    pk: int
+    student: Student  # the fields of the student's label and names only
+    reporter_name: str
+    text: str  # as first recorded
+    occurred_at: datetime.datetime  # as first recorded
+    category_labels: list[str]
+    has_corrections: bool
+    has_links: bool
+    has_actions: bool
+    corrections: list[tuple[str, datetime.datetime | None]] = field(default_factory=list)
+    linked_students: list[Student] = field(default_factory=list)
+    action_briefs: list[dict] = field(default_factory=list)
+
+    def __repr__(self) -> str:  # no child data in logs and tracebacks
+        return f"<ChronologyEntry: incident {self.pk}>"
+
+    @property
+    def student_id(self) -> int:
+        return self.student.pk
+
+    @property
+    def url(self) -> str:
+        return path_to("incidents:view", self.pk)
+
+    def current_version(self) -> tuple[str, datetime.datetime]:
+        """The text and date/time as corrected, as `services.current_version` gives them."""
+        return corrected(self.text, self.occurred_at, self.corrections)
+
+
+def read_entry_lists(entries: list[ChronologyEntry], *, with_links: bool) -> None:
+    """Fills in the entries' corrections, action briefs and (`with_links`) linked students, for
+    those that have any: a query for each list that some entry needs."""
+    by_pk = {entry.pk: entry for entry in entries}
+    corrections = Correction.objects.values_list("incident_id", "text", "occurred_at")
+    for pk, rows in _by_incident(entries, "corrections", corrections, itemgetter(0)).items():
+        by_pk[pk].corrections = [(text, moment) for _, text, moment in rows]
+    if with_links:
+        links = _by_incident(entries, "links", RELATED["links"], attrgetter("incident_id"))
+        for pk, rows in links.items():
+            by_pk[pk].linked_students = [link.student for link in rows]
+    read_action_briefs(entries)
+
+
+# What a chronology entry reads of its incident, reporter and student, besides `total`.
+ENTRY_COLUMNS = (
+    "pk",
+    "text",
+    "occurred_at",
+    "snapshot",
+    *(f"reporter__{field}" for field in NAME_FIELDS),
+    "student_id",
+    *(f"student__{field}" for field in LABEL_FIELDS),
+)
+
+
 def chronology_page(entries: QuerySet, number, per_page: int, *, with_links: bool = True) -> Page:
-    """One page of a chronology (`entries`, from `chronology`), newest first, and the total, in
-    one query.
+    """One page of a chronology (`entries`, from `chronology`), newest first, as
+    `ChronologyEntry`s with their corrections, actions and (`with_links`) linked students, and
+    the total, in one query for the page and one for each of those lists it needs.
 
     The database finds the student's own and linked incidents through their indexes and applies
     the access rules to those rows alone, then joins the page's rows to their reporter and
     student; the total is counted over the same rows in the same statement."""
     number = page_number(number)
-    relations = {"corrections": RELATED["corrections"]}
-    if with_links:
-        relations["links"] = RELATED["links"]
+    relations = ("corrections", "actions", *(("links",) if with_links else ()))
     if entries.query.is_empty():
         return Page([], 1, Paginator([], per_page))
     # Django's own SQL for the entries, with its parameters apart: nothing typed is in the text.
     sql, params = entries.query.sql_with_params()
-    total = RawSQL(f"SELECT COUNT(*) FROM ({sql}) entries", params)  # noqa: S608, S611
-    rows = with_presence(
-        Incident.objects.annotate(total=total)
-        .select_related("student", "reporter")
-        .order_by("-occurred_at", "-id"),
-        (*relations, "actions"),
+    counted = RawSQL(f"SELECT COUNT(*) FROM ({sql}) entries", params)  # noqa: S608, S611
+    rows = (
+        with_presence(Incident.objects.annotate(total=counted), relations)
+        .order_by("-occurred_at", "-id")
+        .values_list(*ENTRY_COLUMNS, "total", *(f"has_{relation}" for relation in relations))
     )
 
-    def rows_of(page: int) -> list[Incident]:
+    def rows_of(page: int) -> tuple[list[ChronologyEntry], int]:
         ids = RawSQL(  # noqa: S611
             f"SELECT pk FROM ({sql}) entries ORDER BY occurred_at DESC, pk DESC "  # noqa: S608
             "LIMIT %s OFFSET %s",
             (*params, per_page, (page - 1) * per_page),
         )
-        found = list(rows.filter(pk__in=ids))
-        read_related(found, relations)
-        read_action_briefs(found)
-        return found
+        found, count = [], 0
+        for row in rows.filter(pk__in=ids):
+            pk, text, occurred_at, snapshot, first, last, student_id, *rest = row
+            label = rest[: len(LABEL_FIELDS)]
+            count, *present = rest[len(LABEL_FIELDS) :]
+            has = dict(zip(relations, present, strict=True))
+            found.append(
+                ChronologyEntry(
+                    pk=pk,
+                    student=Student(pk=student_id, **dict(zip(LABEL_FIELDS, label, strict=True))),
+                    reporter_name=User.name_of(first, last),
+                    text=text,
+                    occurred_at=occurred_at,
+                    category_labels=Incident.category_labels_in(snapshot),
+                    has_corrections=has["corrections"],
+                    has_links=has.get("links", False),
+                    has_actions=has["actions"],
+                )
+            )
+        read_entry_lists(found, with_links=with_links)
+        return found, count
 
-    found = rows_of(number)
-    total = found[0].total if found else 0
+    found, total = rows_of(number)
     if not found and number > 1:  # past the end (an old link): the last page instead
         total = entries.count()
         number = max((total + per_page - 1) // per_page, 1)
-        found = rows_of(number)
+        found, total = rows_of(number)
     paginator = Paginator(range(total), per_page)
     return Page(found, number, paginator)

@@ -295,10 +295,19 @@ def add_action(
 
 def current_version(incident: Incident) -> tuple[str, datetime.datetime]:
     """The incident's text and date/time as corrected (the latest correction of each wins)."""
-    text, occurred_at = incident.text, incident.occurred_at
-    for correction in incident.corrections.all():
-        text = correction.text or text
-        occurred_at = correction.occurred_at or occurred_at
+    return corrected(
+        incident.text,
+        incident.occurred_at,
+        ((correction.text, correction.occurred_at) for correction in incident.corrections.all()),
+    )
+
+
+def corrected(text: str, occurred_at: datetime.datetime, corrections) -> tuple:
+    """`text` and `occurred_at` after the `corrections`, (text, occurred_at) pairs oldest first,
+    of which an empty text or a missing time changes nothing."""
+    for new_text, new_time in corrections:
+        text = new_text or text
+        occurred_at = new_time or occurred_at
     return text, occurred_at
 
 

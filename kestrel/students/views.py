@@ -12,7 +12,6 @@ from kestrel.audit.forms import TrailFilterForm
 from kestrel.audit.services import record
 from kestrel.incidents import selectors
 from kestrel.incidents.models import Category
-from kestrel.incidents.services import current_version
 from kestrel.students.models import Student
 from kestrel.students.names import (
     HIDE_NAMES_SESSION_KEY,
@@ -67,25 +66,23 @@ def chronology(request, pk):
     with transaction.atomic():
         record(action="chronology.viewed", request=request, obj=student, student=student)
     entries = []
-    for incident in page:
-        people = (
-            [incident.student, *(link.student for link in incident.links.all())] if hidden else []
-        )
-        linked = incident.student_id != student.pk
-        text, occurred_at = current_version(incident)
+    for entry in page:
+        people = [entry.student, *entry.linked_students] if hidden else []
+        linked = entry.student_id != student.pk
+        text, occurred_at = entry.current_version()
         # Flat values: the template looks each up once (a lookup through objects costs more).
         entries.append(
             {
-                "incident": incident,
-                "url": incident.url,
-                "linked_label": display_label(incident.student, hidden=hidden) if linked else "",
+                "incident": entry,
+                "url": entry.url,
+                "linked_label": display_label(entry.student, hidden=hidden) if linked else "",
                 "occurred_at": occurred_at,
-                "reporter": incident.reporter.full_name,
-                "categories": ", ".join(incident.category_labels),
+                "reporter": entry.reporter_name,
+                "categories": ", ".join(entry.category_labels),
                 "text": mask_text(text, people) if hidden else text,
                 "actions": [
                     {**brief, "text": mask_text(brief["text"], people)} if hidden else brief
-                    for brief in incident.action_briefs
+                    for brief in entry.action_briefs
                     # On a linked student's chronology, only actions added "to linked students".
                     if not linked or brief["add_to_linked_students"]
                 ],

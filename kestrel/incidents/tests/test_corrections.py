@@ -1,7 +1,12 @@
 """Corrections: an incident is never edited; a key holder's correction keeps the original."""
 
+import datetime
+
+from django.utils import timezone
+
 from kestrel.audit.models import AuditEvent
 from kestrel.incidents.models import Incident
+from kestrel.templatetags.kestrel import when
 from kestrel.testing.auth import unlock_key
 from kestrel.testing.factories import CategoryFactory, IncidentFactory, StudentFactory
 
@@ -19,7 +24,7 @@ def incident_for(school, people):
 
 
 def correction_post(incident, **changes):
-    local = incident.occurred_at.astimezone()
+    local = timezone.localtime(incident.occurred_at)  # the school's time, as the form reads it
     data = {
         "text": CORRECTED,
         "occurred_on_0": local.day,
@@ -74,3 +79,27 @@ def test_only_key_holders_with_their_key_unlocked_may_correct(people, school, si
     )
     assert locked["Location"].startswith("/key/")
     assert incident.corrections.count() == 0
+
+
+def test_the_chronology_shows_the_incident_as_corrected(people, school, signed_in):
+    incident = incident_for(school, people)
+    client = unlock_key(signed_in(people.dsl))
+    moved = timezone.localtime(incident.occurred_at - datetime.timedelta(days=3))
+    client.post(f"/incidents/{incident.pk}/correct/", correction_post(incident))  # the text
+    client.post(  # then the date only (the text as it stands): the corrected text stays
+        f"/incidents/{incident.pk}/correct/",
+        correction_post(
+            incident,
+            occurred_on_0=moved.day,
+            occurred_on_1=moved.month,
+            occurred_on_2=moved.year,
+            reason="It happened on the Monday.",
+        ),
+    )
+    assert incident.corrections.count() == 2
+    page = client.get(f"/students/{incident.student_id}/")
+    html = page.content.decode()
+    assert CORRECTED in html and ORIGINAL not in html
+    assert when(moved) in html
+    [entry] = page.context["entries"]
+    assert entry["occurred_at"].date() == moved.date()
