@@ -7,7 +7,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from kestrel.accounts.models import User
+from kestrel.accounts.models import NAME_FIELDS, User
 from kestrel.alerts.models import Alert
 from kestrel.incidents.models import Action, Incident
 from kestrel.students.names import LABEL_FIELDS
@@ -15,13 +15,17 @@ from kestrel.students.names import LABEL_FIELDS
 MY_HISTORY_DAYS = 7
 
 
+# The names of who sent and who received an alert, for rows read as plain values.
+PEOPLE_NAME_COLUMNS = tuple(
+    f"{person}__{field}" for person in ("sender", "recipient") for field in NAME_FIELDS
+)
+
+
 def unread_alerts(user) -> QuerySet[Alert]:
-    """The user's unread alerts, newest first, with what each row shows already fetched."""
-    return (
-        Alert.objects.filter(school_id=user.school_id, recipient=user, read_at__isnull=True)
-        .select_related("sender", "incident__student")
-        .order_by("-created_at", "-id")
-    )
+    """The user's unread alerts, newest first (their ids: the pages read the columns they show)."""
+    return Alert.objects.filter(
+        school_id=user.school_id, recipient=user, read_at__isnull=True
+    ).order_by("-created_at", "-id")
 
 
 def my_history(user, limit: int = 25) -> tuple[list, bool]:
@@ -85,24 +89,17 @@ def overdue_dsl_alerts(school, *, oldest: int | None = None) -> QuerySet[Alert]:
         # the school's unread alerts oldest first (a partial index) and stops at the page's end.
         key_holder = User.objects.filter(pk=OuterRef("recipient_id"), is_key_holder=True)
         overdue = overdue.filter(Exists(key_holder))
-    return overdue.select_related("recipient", "sender", "incident__student").order_by(
-        "created_at", "id"
-    )
+    return overdue.order_by("created_at", "id")
 
 
 def _each_key_holders_oldest(school, cutoff, oldest: int) -> RawSQL:
     """The ids of each key holder's `oldest` oldest unread alerts from before `cutoff`
-    (PostgreSQL's LATERAL join: Django has no word for it). Names come from the models and
-    values are parameters."""
-    alert, user = Alert._meta, User._meta
-    quote = connection.ops.quote_name
-    alerts, users = quote(alert.db_table), quote(user.db_table)
-    column = {name: quote(alert.get_field(name).column) for name in ("school", "recipient")}
+    (PostgreSQL's LATERAL join: Django has no word for it). Tables and columns are named as the
+    migrations make them; values are parameters."""
     sql = (
-        f"SELECT oldest.id FROM {users} holder CROSS JOIN LATERAL ("  # noqa: S608
-        f"SELECT a.id FROM {alerts} a WHERE a.{column['school']} = %s"
-        f" AND a.{column['recipient']} = holder.id AND a.read_at IS NULL AND a.created_at < %s"
-        " ORDER BY a.created_at, a.id LIMIT %s) oldest"
-        f" WHERE holder.{quote(user.get_field('school').column)} = %s AND holder.is_key_holder"
+        "SELECT oldest.id FROM accounts_user holder CROSS JOIN LATERAL ("
+        "SELECT a.id FROM alerts_alert a WHERE a.school_id = %s AND a.recipient_id = holder.id"
+        " AND a.read_at IS NULL AND a.created_at < %s ORDER BY a.created_at, a.id LIMIT %s"
+        ") oldest WHERE holder.school_id = %s AND holder.is_key_holder"
     )
     return RawSQL(sql, (school.pk, cutoff, oldest, school.pk))  # noqa: S611

@@ -8,10 +8,15 @@ from django.views.decorators.http import require_POST
 
 from kestrel import notices
 from kestrel.access.decorators import requires
-from kestrel.accounts.models import NAME_FIELDS, User
+from kestrel.accounts.models import User
 from kestrel.alerts import services
 from kestrel.alerts.models import Alert
-from kestrel.alerts.selectors import my_history, overdue_dsl_alerts, unread_alerts
+from kestrel.alerts.selectors import (
+    PEOPLE_NAME_COLUMNS,
+    my_history,
+    overdue_dsl_alerts,
+    unread_alerts,
+)
 from kestrel.incidents.models import Incident
 from kestrel.paging import page_number
 from kestrel.paths import path_to
@@ -30,7 +35,7 @@ DASHBOARD_COLUMNS = (
     "incident_id",
     "action_id",
     "created_at",
-    *(f"{person}__{field}" for person in ("sender", "recipient") for field in NAME_FIELDS),
+    *PEOPLE_NAME_COLUMNS,
     "incident__snapshot",
     "incident__student_id",
     *(f"incident__student__{field}" for field in LABEL_FIELDS),
@@ -63,7 +68,7 @@ class DashboardAlert:
             sender_name=User.name_of(*sender),
             recipient_name=User.name_of(*recipient),
             category_names=Incident.category_names_in(snapshot),
-            student=Student(pk=student_id, **dict(zip(LABEL_FIELDS, label, strict=True))),
+            student=Student.from_label(student_id, label),
         )
 
     @property

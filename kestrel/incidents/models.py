@@ -110,6 +110,7 @@ class Incident(SchoolOwned):
 
     @staticmethod
     def category_labels_in(snapshot: dict) -> list[str]:
+        """The category labels an incident's snapshot holds (for rows read without the model)."""
         return [category["label"] for category in snapshot.get("categories", [])]
 
     @property

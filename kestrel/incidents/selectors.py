@@ -112,25 +112,6 @@ def _cached(model, rows: list) -> QuerySet:
     return cached
 
 
-def read_action_briefs(incidents: list[Incident]) -> None:
-    """Gives each incident `action_briefs`: its actions, oldest first, as dicts of what a
-    chronology entry shows (author, occurred_at, text, add_to_linked_students). Plain rows: a
-    page of 25 entries has about 75 actions, and their model objects and authors' cost more
-    than the rest of the entry (measured)."""
-    rows = Action.objects.order_by("occurred_at", "id").values_list(*ACTION_BRIEF_FIELDS)
-    found = _by_incident(incidents, "actions", rows, itemgetter(0))
-    for incident in incidents:
-        incident.action_briefs = [
-            {
-                "author": User.name_of(*name),
-                "occurred_at": occurred_at,
-                "text": text,
-                "add_to_linked_students": to_linked,
-            }
-            for _, text, occurred_at, to_linked, *name in found.get(incident.pk, ())
-        ]
-
-
 def incident_for_page(viewer: Viewer, pk: int, relations=tuple(RELATED)) -> Incident | None:
     """The incident with its student, reporter and the `relations` it shows (all of them unless
     told), or None if the viewer may not open it."""
@@ -192,6 +173,25 @@ class ChronologyEntry:
     def __repr__(self) -> str:  # no child data in logs and tracebacks
         return f"<ChronologyEntry: incident {self.pk}>"
 
+    @classmethod
+    def from_row(cls, row: tuple, relations: tuple[str, ...]) -> "ChronologyEntry":
+        """An entry from a row of `ENTRY_COLUMNS`, then `has_<relation>` for each of
+        `relations`."""
+        pk, text, occurred_at, snapshot, first, last, student_id, *rest = row
+        label, present = rest[: len(LABEL_FIELDS)], rest[len(LABEL_FIELDS) :]
+        has = dict(zip(relations, present, strict=True))
+        return cls(
+            pk=pk,
+            student=Student.from_label(student_id, label),
+            reporter_name=User.name_of(first, last),
+            text=text,
+            occurred_at=occurred_at,
+            category_labels=Incident.category_labels_in(snapshot),
+            has_corrections=has["corrections"],
+            has_links=has.get("links", False),
+            has_actions=has["actions"],
+        )
+
     @property
     def student_id(self) -> int:
         return self.student.pk
@@ -206,20 +206,32 @@ class ChronologyEntry:
 
 
 def read_entry_lists(entries: list[ChronologyEntry], *, with_links: bool) -> None:
-    """Fills in the entries' corrections, action briefs and (`with_links`) linked students, for
-    those that have any: a query for each list that some entry needs."""
+    """Fills in the entries' corrections, actions and (`with_links`) linked students, one query
+    for each list that some entry has. Actions are plain rows (author, occurred_at, text,
+    add_to_linked_students): a page of 25 entries has about 75 actions, and their model objects
+    and authors' cost more than the rest of the entry (measured)."""
     by_pk = {entry.pk: entry for entry in entries}
     corrections = Correction.objects.values_list("incident_id", "text", "occurred_at")
     for pk, rows in _by_incident(entries, "corrections", corrections, itemgetter(0)).items():
         by_pk[pk].corrections = [(text, moment) for _, text, moment in rows]
+    actions = Action.objects.order_by("occurred_at", "id").values_list(*ACTION_BRIEF_FIELDS)
+    for pk, rows in _by_incident(entries, "actions", actions, itemgetter(0)).items():
+        by_pk[pk].action_briefs = [
+            {
+                "author": User.name_of(*name),
+                "occurred_at": occurred_at,
+                "text": text,
+                "add_to_linked_students": to_linked,
+            }
+            for _, text, occurred_at, to_linked, *name in rows
+        ]
     if with_links:
         links = _by_incident(entries, "links", RELATED["links"], attrgetter("incident_id"))
         for pk, rows in links.items():
             by_pk[pk].linked_students = [link.student for link in rows]
-    read_action_briefs(entries)
 
 
-# What a chronology entry reads of its incident, reporter and student, besides `total`.
+# What a chronology entry reads of its incident, reporter and student.
 ENTRY_COLUMNS = (
     "pk",
     "text",
@@ -249,7 +261,7 @@ def chronology_page(entries: QuerySet, number, per_page: int, *, with_links: boo
     rows = (
         with_presence(Incident.objects.annotate(total=counted), relations)
         .order_by("-occurred_at", "-id")
-        .values_list(*ENTRY_COLUMNS, "total", *(f"has_{relation}" for relation in relations))
+        .values_list("total", *ENTRY_COLUMNS, *(f"has_{relation}" for relation in relations))
     )
 
     def rows_of(page: int) -> tuple[list[ChronologyEntry], int]:
@@ -258,27 +270,10 @@ def chronology_page(entries: QuerySet, number, per_page: int, *, with_links: boo
             "LIMIT %s OFFSET %s",
             (*params, per_page, (page - 1) * per_page),
         )
-        found, count = [], 0
-        for row in rows.filter(pk__in=ids):
-            pk, text, occurred_at, snapshot, first, last, student_id, *rest = row
-            label = rest[: len(LABEL_FIELDS)]
-            count, *present = rest[len(LABEL_FIELDS) :]
-            has = dict(zip(relations, present, strict=True))
-            found.append(
-                ChronologyEntry(
-                    pk=pk,
-                    student=Student(pk=student_id, **dict(zip(LABEL_FIELDS, label, strict=True))),
-                    reporter_name=User.name_of(first, last),
-                    text=text,
-                    occurred_at=occurred_at,
-                    category_labels=Incident.category_labels_in(snapshot),
-                    has_corrections=has["corrections"],
-                    has_links=has.get("links", False),
-                    has_actions=has["actions"],
-                )
-            )
-        read_entry_lists(found, with_links=with_links)
-        return found, count
+        found = list(rows.filter(pk__in=ids))
+        shown = [ChronologyEntry.from_row(row, relations) for _, *row in found]
+        read_entry_lists(shown, with_links=with_links)
+        return shown, found[0][0] if found else 0
 
     found, total = rows_of(number)
     if not found and number > 1:  # past the end (an old link): the last page instead

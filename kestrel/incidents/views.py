@@ -16,8 +16,9 @@ from kestrel import notices
 from kestrel.access.decorators import requires
 from kestrel.access.keys import key_unlocked
 from kestrel.access.records import Viewer
-from kestrel.accounts.models import NAME_FIELDS, User
+from kestrel.accounts.models import User
 from kestrel.alerts.models import Alert, AlertGroup
+from kestrel.alerts.selectors import PEOPLE_NAME_COLUMNS
 from kestrel.audit.services import record
 from kestrel.files.checks import ACCEPTED_LABEL, MAX_LABEL
 from kestrel.files.models import Attachment
@@ -204,7 +205,7 @@ RECEIPT_COLUMNS = (
     "action_id",
     "created_at",
     "read_at",
-    *(f"{person}__{field}" for person in ("sender", "recipient") for field in NAME_FIELDS),
+    *PEOPLE_NAME_COLUMNS,
 )
 
 

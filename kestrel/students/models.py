@@ -3,7 +3,7 @@
 from django.db import models
 
 from kestrel.schools.models import SchoolOwned
-from kestrel.students.names import STUDENT_NAME_FIELDS
+from kestrel.students.names import LABEL_FIELDS, STUDENT_NAME_FIELDS
 from kestrel.students.search import SEARCH_FIELDS, search_text
 from kestrel.students.upn import validate_upn
 
@@ -127,6 +127,12 @@ class Student(SchoolOwned):
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "search_text"}
         super().save(**kwargs)
+
+    @classmethod
+    def from_label(cls, pk: int, values) -> "Student":
+        """A student with only the fields of their label and names (`LABEL_FIELDS`, in order), for
+        rows read as plain values: enough for `display_label` and Hide Names."""
+        return cls(pk=pk, **dict(zip(LABEL_FIELDS, values, strict=True)))
 
     @property
     def first_name(self) -> str:
