@@ -77,6 +77,7 @@ def chronology(request, pk):
                 "url": entry.url,
                 "linked_label": display_label(entry.student, hidden=hidden) if linked else "",
                 "occurred_at": occurred_at,
+                "corrected": bool(entry.corrections),
                 "reporter": entry.reporter_name,
                 "categories": ", ".join(entry.category_labels),
                 "text": mask_text(text, people) if hidden else text,

@@ -103,3 +103,19 @@ def test_the_chronology_shows_the_incident_as_corrected(people, school, signed_i
     assert when(moved) in html
     [entry] = page.context["entries"]
     assert entry["occurred_at"].date() == moved.date()
+    assert html.count(">Corrected</strong>") == 1  # the entry says it was corrected
+
+
+def test_the_chronology_marks_only_corrected_incidents(people, school, signed_in):
+    corrected = incident_for(school, people)
+    untouched = IncidentFactory(
+        student=corrected.student,
+        reporter=people.teacher,
+        text="Hannah was quiet all day.",
+        categories=list(corrected.categories.all()),
+    )
+    client = unlock_key(signed_in(people.dsl))
+    client.post(f"/incidents/{corrected.pk}/correct/", correction_post(corrected))
+    html = client.get(f"/students/{corrected.student_id}/").content.decode()
+    assert untouched.text in html and CORRECTED in html
+    assert html.count(">Corrected</strong>") == 1
