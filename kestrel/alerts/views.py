@@ -17,6 +17,7 @@ from kestrel.alerts.selectors import (
     overdue_dsl_alerts,
     unread_alerts,
 )
+from kestrel.ids import is_id
 from kestrel.incidents.models import Incident
 from kestrel.paging import page_number
 from kestrel.paths import path_to
@@ -127,7 +128,7 @@ def next_alert(request):
     """The guide's "next alert": the newest unread alert other than the one being read."""
     after = request.GET.get("after", "")
     following = unread_alerts(request.user)
-    if after.isdigit():
+    if is_id(after):
         current = following.filter(pk=after).values_list("incident_id", flat=True)
         following = following.exclude(pk=after).exclude(incident_id__in=current)
     following = following.values_list("incident_id", flat=True).first()

@@ -9,6 +9,7 @@ from django.db import transaction
 from kestrel.audit.services import record
 from kestrel.files.checks import MAX_BYTES, Refused, check
 from kestrel.files.models import Attachment
+from kestrel.ids import is_id
 
 SNIFF_BYTES = 64 * 1024
 
@@ -50,7 +51,7 @@ def store_upload(*, actor, upload, request=None) -> Attachment:
 
 def attach(*, actor, ids, incident=None, action=None) -> int:
     """Attaches the actor's own unattached uploads to the incident or action being saved."""
-    ids = [pk for pk in ids if str(pk).isdigit()]
+    ids = [pk for pk in ids if is_id(pk)]
     if not ids:
         return 0
     return Attachment.objects.filter(

@@ -22,6 +22,7 @@ from kestrel.alerts.selectors import PEOPLE_NAME_COLUMNS
 from kestrel.audit.services import record
 from kestrel.files.checks import ACCEPTED_LABEL, MAX_LABEL
 from kestrel.files.models import Attachment
+from kestrel.ids import is_id
 from kestrel.incidents import drafts, services
 from kestrel.incidents.forms import AddActionForm, AddIncidentForm, CorrectionForm
 from kestrel.incidents.selectors import incident_for_page
@@ -189,13 +190,13 @@ def _chosen_options(request, form, name) -> list[str]:
 
 def _chosen(form, name, school):
     value = form[name].value()
-    if not value or not str(value).isdigit():
+    if not value or not is_id(value):
         return None
     return Student.objects.filter(school=school, pk=value).first()
 
 
 def _chosen_many(form, name, school):
-    values = [str(value) for value in form[name].value() or [] if str(value).isdigit()]
+    values = [str(value) for value in form[name].value() or [] if is_id(value)]
     return list(Student.objects.filter(school=school, pk__in=values)) if values else []
 
 
@@ -318,7 +319,7 @@ def staff_chooser(request, form, known=()) -> dict:
     form.fields["alert_groups"].choices = [
         (group["id"], group["name"]) for group in groups.values()
     ]
-    chosen = [str(pk) for pk in form["alert_staff"].value() or [] if str(pk).isdigit()]
+    chosen = [str(pk) for pk in form["alert_staff"].value() or [] if is_id(pk)]
     missing = [pk for pk in chosen if int(pk) not in people]
     if missing:
         people.update(
@@ -440,8 +441,8 @@ def add_action(request, pk):
 
 def files_context(request, extra_ids=()) -> dict:
     """The Files field: its limits, and files already uploaded when a submit was refused."""
-    ids = [pk for pk in request.POST.getlist("files") if pk.isdigit()] if request.POST else []
-    ids += [str(pk) for pk in extra_ids if str(pk).isdigit()]
+    ids = [pk for pk in request.POST.getlist("files") if is_id(pk)] if request.POST else []
+    ids += [str(pk) for pk in extra_ids if is_id(pk)]
     chosen = Attachment.objects.filter(
         pk__in=ids, uploaded_by=request.user, incident__isnull=True, action__isnull=True
     )

@@ -82,3 +82,15 @@ def test_nobody_can_mark_someone_elses_alert_as_read(people, school, signed_in):
     response = signed_in(people.teacher).post(f"/alerts/{alert.pk}/read/")
     assert response.status_code == 404
     assert Alert.objects.get(pk=alert.pk).read_at is None
+
+
+def test_next_alert_after_an_id_in_other_digits_goes_to_the_newest_unread_alert(
+    people, school, signed_in
+):
+    incident = incident_at_dsl_level(school, people)
+    AlertFactory(incident=incident, recipient=people.teacher, sender=people.dsl)
+    client = signed_in(people.teacher)
+    for after in ("²", "１"):  # str.isdigit() passes both; int() refuses "²"
+        assert client.get("/alerts/next/", {"after": after})["Location"] == (
+            f"/incidents/{incident.pk}/"
+        )

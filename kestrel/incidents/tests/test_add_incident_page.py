@@ -96,6 +96,28 @@ def test_another_schools_student_cannot_be_recorded_against(setup, people, signe
     assert Incident.objects.count() == 0
 
 
+@pytest.mark.parametrize("digits", ["²", "٣", "１２", "⁴²"])
+def test_ids_in_digits_that_are_not_ascii_get_the_page_again_not_a_server_error(
+    setup, people, signed_in, digits
+):
+    # str.isdigit() passes all of these; int() refuses "²" and "⁴²" (a hypothesis find).
+    response = signed_in(people.teacher).post(
+        ADD,
+        add_incident_post(
+            setup,
+            people,
+            student=digits,
+            linked_students=[digits],
+            link_monitor=[digits],
+            alert_staff=[digits],
+            files=[digits],
+        ),
+    )
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+    assert Incident.objects.count() == 0
+
+
 def test_the_student_type_ahead_finds_by_name_upn_and_group_and_hides_names_on_request(
     setup, people, signed_in
 ):
