@@ -12,6 +12,7 @@ from kestrel.audit.selectors import describe, staff_trail, student_trail
 from kestrel.audit.services import record
 from kestrel.students.models import Student
 from kestrel.students.names import names_hidden
+from kestrel.students.selectors import matching
 
 PAGE_SIZE = 50
 
@@ -22,15 +23,9 @@ def index(request):
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     students = staff = []
     if len(query) >= 2:
-        by_name = Q()
-        for term in query.split()[:4]:
-            by_name &= (
-                Q(legal_first_name__icontains=term)
-                | Q(legal_last_name__icontains=term)
-                | Q(preferred_first_name__icontains=term)
-                | Q(preferred_last_name__icontains=term)
-            )
-        students = list(Student.objects.filter(by_name, school=request.school)[:20])
+        # As the type-ahead finds them: ignoring accents, through the trigram index.
+        found = matching(Student.objects.filter(school=request.school), query)
+        students = list(found.order_by("legal_last_name", "legal_first_name", "pk")[:20])
         staff_filter = Q()
         for term in query.split()[:4]:
             staff_filter &= Q(first_name__icontains=term) | Q(last_name__icontains=term)

@@ -21,6 +21,7 @@ from kestrel.schools.models import AccessLevel, Agency
 from kestrel.students.forms import StudentForm
 from kestrel.students.models import Student
 from kestrel.students.search import SEARCH_FIELDS
+from kestrel.students.selectors import matching
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ class Section:
     intro: str
     search_fields: tuple[str, ...] = ()
     search_hint: str = ""
+    # How a search narrows the rows: by default, every word typed is in one of search_fields
+    # (ignoring case).
+    search: Callable[[models.QuerySet, str], models.QuerySet] | None = None
     queryset: Callable[[models.QuerySet], models.QuerySet] = lambda qs: qs
     filters: dict[str, tuple[str, Q]] = field(default_factory=dict)
     holds_child_data: bool = False
@@ -109,6 +113,8 @@ SECTIONS: dict[str, Section] = {
             ],
             search_fields=SEARCH_FIELDS,
             search_hint="Search by name, UPN or registration group",
+            # As the type-ahead finds them: ignoring accents, through the trigram index.
+            search=matching,
             filters={
                 "on_roll": ("On roll", Q(on_roll=True)),
                 "left": ("Left", Q(on_roll=False)),

@@ -57,9 +57,10 @@ def section_list(request, slug):
     rows = section.rows(request.school)
     # PostgreSQL refuses NUL in text (and in the audit event's JSON): a search never needs one.
     query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
-    if query and section.search_fields:
-        terms = query.split()
-        for term in terms:
+    if query and section.search is not None:
+        rows = section.search(rows, query)
+    elif query and section.search_fields:
+        for term in query.split():
             rows = rows.filter(
                 reduce(or_, (Q(**{f"{name}__icontains": term}) for name in section.search_fields))
             )

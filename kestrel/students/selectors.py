@@ -11,10 +11,18 @@ MAX_WORDS = 5
 def search_students(*, school, query: str, limit: int = 20) -> QuerySet[Student]:
     """Students whose names, UPN or registration group contain every word typed, in any order,
     ignoring case and accents; on roll first."""
-    words = fold(query).split()[:MAX_WORDS]
-    if not words or len(query.strip()) < 2:
+    if len(query.strip()) < 2:
         return Student.objects.none()
-    students = Student.objects.filter(school=school)
+    students = matching(Student.objects.filter(school=school), query)
+    return students.order_by("-on_roll", "legal_last_name", "legal_first_name")[:limit]
+
+
+def matching(students: QuerySet[Student], query: str) -> QuerySet[Student]:
+    """Those of `students` whose names, UPN or registration group contain every word of `query`
+    (its first MAX_WORDS), in any order, ignoring case and accents; none if nothing is typed."""
+    words = fold(query).split()[:MAX_WORDS]
+    if not words:
+        return students.none()
     for word in words:  # a substring of search_text: PostgreSQL's trigram index answers it
         students = students.filter(search_text__contains=word)
-    return students.order_by("-on_roll", "legal_last_name", "legal_first_name")[:limit]
+    return students

@@ -324,6 +324,16 @@ def test_finding_with_two_words_needs_both(dsl, hannah, oliver):
     assert "No colleague matches." in response.text
 
 
+def test_finding_a_student_ignores_accents_and_case(dsl, school, hannah):
+    zoe = StudentFactory(school=school, legal_first_name="Zoë", legal_last_name="Wójcik")
+    pawel = StudentFactory(school=school, legal_first_name="Paweł", legal_last_name="Nowak")
+
+    for query, student in [("ZOE wojcik", zoe), ("pawel", pawel), ("Paweł Nowak", pawel)]:
+        response = dsl.get("/audit/", {"q": query})
+        students = {int(pk) for pk in re.findall(r'href="/audit/students/(\d+)/"', response.text)}
+        assert students == {student.pk}, query
+
+
 def test_the_find_page_lists_nobody_before_a_search(dsl, hannah):
     response = dsl.get("/audit/")
 

@@ -289,3 +289,14 @@ def test_another_schools_students_never_match_a_search(school, other_school, adm
     assert "Zara Ashdown" in response.text
     assert "Zara Brook" not in response.text
     assert response.context["page"].paginator.count == 1
+
+
+def test_a_student_is_found_in_school_set_up_without_typing_accents(school, admin):
+    StudentFactory(school=school, legal_first_name="Zoë", legal_last_name="Østergård")
+    StudentFactory(school=school, legal_first_name="Zoe", legal_last_name="Marsh")
+
+    response = admin.get(reverse("schools:section", args=["students"]), {"q": "zoe ostergard"})
+
+    assert "Zoë Østergård" in response.text
+    assert "Zoe Marsh" not in response.text
+    assert response.context["page"].paginator.count == 1

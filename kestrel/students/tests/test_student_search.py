@@ -280,3 +280,33 @@ def test_what_a_name_contains_its_folded_form_contains_folded(text, data):
 
 def test_folding_takes_off_accents_and_case():
     assert fold("Zoë DVOŘÁK Siobhán Ó Briain Straße") == "zoe dvorak siobhan o briain strasse"
+
+
+def test_folding_turns_letters_unicode_keeps_whole_into_the_letters_typed_for_them():
+    assert fold("Paweł ŁUKASZ Søren ØSTERGÅRD Æsa Œdipe Đurđa Þóra Ħal Işıl") == (
+        "pawel lukasz soren ostergard aesa oedipe durda thora hal isil"
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "name"), [("pawel", "Paweł"), ("LUKASZ", "Łukasz"), ("soren", "Søren")]
+)
+def test_a_polish_or_danish_name_typed_on_an_english_keyboard_finds_the_student(
+    school, query, name
+):
+    StudentFactory(school=school, legal_first_name="Paweł", legal_last_name="Nowak")
+    StudentFactory(school=school, legal_first_name="Łukasz", legal_last_name="Wójcik")
+    StudentFactory(school=school, legal_first_name="Søren", legal_last_name="Østergård")
+
+    assert [student.legal_first_name for student in found(school, query)] == [name]
+
+
+def test_the_refolding_migration_fills_search_text_again(school, monkeypatch):
+    pawel = StudentFactory(school=school, legal_first_name="Paweł", legal_last_name="Nowak")
+    Student.objects.filter(pk=pawel.pk).update(search_text="paweł nowak")  # folded before
+    assert found(school, "pawel") == []
+    migration = importlib.import_module("kestrel.students.migrations.0003_fold_unsplit_letters")
+
+    migration.fill_search_text(apps, SimpleNamespace(connection=connection))
+
+    assert found(school, "pawel") == [pawel]
