@@ -8,12 +8,13 @@ from django.utils import timezone
 from django_otp.models import Device
 
 from kestrel.schools.models import AccessLevel, School
+from kestrel.search import KeepsSearchText, SearchTextQuerySet
 
 # The columns a colleague's name is made from: what a list may load instead of the whole row.
 NAME_FIELDS = ("first_name", "last_name")
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager.from_queryset(SearchTextQuerySet)):
     use_in_migrations = True
 
     def get_by_natural_key(self, username):
@@ -30,8 +31,11 @@ class UserManager(BaseUserManager):
         return user
 
 
-class User(AbstractBaseUser):
+class User(KeepsSearchText, AbstractBaseUser):
     """A staff member of one school."""
+
+    # What "Alert Staff Members" and the other staff searches find a colleague by (kestrel.search).
+    SEARCH_FIELDS = ("first_name", "last_name", "job_title", "email")
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="staff")
     email = models.EmailField("Email address", max_length=254, unique=True)
@@ -65,6 +69,9 @@ class User(AbstractBaseUser):
         editable=False,
         help_text="Raised with every password link sent: older links die.",
     )
+
+    # The staff searches' text (kestrel.search), kept by save() and the bulk writes.
+    search_text = models.TextField(default="", editable=False)
 
     objects = UserManager()
 

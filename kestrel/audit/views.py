@@ -2,7 +2,6 @@
 
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 
 from kestrel.access.decorators import requires
@@ -10,9 +9,9 @@ from kestrel.accounts.models import User
 from kestrel.audit.forms import FindPersonForm, TrailFilterForm
 from kestrel.audit.selectors import describe, staff_trail, student_trail
 from kestrel.audit.services import record
+from kestrel.search import matching
 from kestrel.students.models import Student
 from kestrel.students.names import names_hidden
-from kestrel.students.selectors import matching
 
 PAGE_SIZE = 50
 
@@ -26,10 +25,8 @@ def index(request):
         # As the type-ahead finds them: ignoring accents, through the trigram index.
         found = matching(Student.objects.filter(school=request.school), query)
         students = list(found.order_by("legal_last_name", "legal_first_name", "pk")[:20])
-        staff_filter = Q()
-        for term in query.split()[:4]:
-            staff_filter &= Q(first_name__icontains=term) | Q(last_name__icontains=term)
-        staff = list(User.objects.filter(staff_filter, school=request.school)[:20])
+        colleagues = matching(User.objects.filter(school=request.school), query)
+        staff = list(colleagues.order_by("last_name", "first_name", "pk")[:20])
     return render(
         request,
         "audit/index.html",

@@ -5,7 +5,6 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,6 +25,7 @@ from kestrel.ids import is_id
 from kestrel.incidents import drafts, services
 from kestrel.incidents.forms import AddActionForm, AddIncidentForm, CorrectionForm
 from kestrel.incidents.selectors import incident_for_page
+from kestrel.search import matching
 from kestrel.students.models import Student
 from kestrel.students.names import display_label, mask_text, names_hidden
 
@@ -339,20 +339,13 @@ def staff_chooser(request, form, known=()) -> dict:
 @requires("signed_in")
 def staff_search(request):
     """Type-ahead results for "Alert Staff Members": active colleagues of the user's school whose
-    name or job title holds every word typed (never the user: they cannot alert themselves)."""
-    words = request.GET.get("q", "")[:100].replace("\x00", "").split()
-    found = User.objects.none()
-    if words:
-        found = User.objects.filter(school=request.school, is_active=True).exclude(
-            pk=request.user.pk
-        )
-        for word in words[:5]:
-            found = found.filter(
-                Q(first_name__icontains=word)
-                | Q(last_name__icontains=word)
-                | Q(job_title__icontains=word)
-            )
-        found = found.select_related("access_level").order_by("last_name", "first_name")[:20]
+    name, job title or email address holds every word typed, ignoring case and accents (never
+    the user: they cannot alert themselves)."""
+    colleagues = User.objects.filter(school=request.school, is_active=True).exclude(
+        pk=request.user.pk
+    )
+    found = matching(colleagues, request.GET.get("q", "")[:100])
+    found = found.select_related("access_level").order_by("last_name", "first_name")[:20]
     return JsonResponse({"results": [colleague(user) for user in found]})
 
 

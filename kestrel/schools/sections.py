@@ -18,10 +18,10 @@ from kestrel.incidents.forms import CategoryForm
 from kestrel.incidents.models import Category
 from kestrel.schools.forms import AccessLevelForm, AgencyForm
 from kestrel.schools.models import AccessLevel, Agency
+from kestrel.search import matching
 from kestrel.students.forms import StudentForm
 from kestrel.students.models import Student
 from kestrel.students.search import SEARCH_FIELDS
-from kestrel.students.selectors import matching
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,8 @@ SECTIONS: dict[str, Section] = {
                 Column("Key holder", lambda u: _yes_no(u.is_key_holder)),
                 Column("Status", lambda u: "Active" if u.is_active else "Deactivated"),
             ],
-            search_fields=("first_name", "last_name", "email", "job_title"),
+            search_fields=User.SEARCH_FIELDS,
+            search=matching,
             search_hint="Search by name, email or job title",
             queryset=lambda qs: qs.select_related("access_level"),
             filters={

@@ -3,8 +3,9 @@
 from django.db import models
 
 from kestrel.schools.models import SchoolOwned
+from kestrel.search import KeepsSearchText, SearchTextQuerySet
 from kestrel.students.names import LABEL_FIELDS, STUDENT_NAME_FIELDS
-from kestrel.students.search import SEARCH_FIELDS, search_text
+from kestrel.students.search import SEARCH_FIELDS
 from kestrel.students.upn import validate_upn
 
 YEAR_GROUPS = [
@@ -13,59 +14,12 @@ YEAR_GROUPS = [
     *[(year, f"Year {year}") for year in range(1, 14)],
 ]
 
-SEARCHED = frozenset(SEARCH_FIELDS)
 
-
-class StudentQuerySet(models.QuerySet):
-    """Writes in bulk keep `search_text` in step with the names, as `Student.save()` does."""
-
-    def bulk_create(
-        self,
-        objs,
-        batch_size=None,
-        ignore_conflicts=False,
-        update_conflicts=False,
-        update_fields=None,
-        unique_fields=None,
-    ):
-        objs = list(objs)
-        for student in objs:
-            student.search_text = search_text(student)
-        if update_fields and not SEARCHED.isdisjoint(update_fields):  # an upsert's overwrites
-            update_fields = [*update_fields, "search_text"]
-        return super().bulk_create(
-            objs,
-            batch_size=batch_size,
-            ignore_conflicts=ignore_conflicts,
-            update_conflicts=update_conflicts,
-            update_fields=update_fields,
-            unique_fields=unique_fields,
-        )
-
-    def bulk_update(self, objs, fields, batch_size=None):
-        fields = list(fields)
-        if not SEARCHED.isdisjoint(fields):
-            objs = list(objs)
-            for student in objs:
-                student.search_text = search_text(student)
-            fields = [*fields, "search_text"]
-        return super().bulk_update(objs, fields, batch_size=batch_size)
-
-    def update(self, **kwargs):
-        # SQL cannot fold accents as Python does: a name changed here would leave the student
-        # found by their old name and not their new one.
-        if "search_text" not in kwargs and not SEARCHED.isdisjoint(kwargs):
-            raise ValueError(
-                "update() would leave search_text stale: save() each student, or use "
-                "bulk_update(), which keeps it in step."
-            )
-        return super().update(**kwargs)
-
-
-class Student(SchoolOwned):
+class Student(KeepsSearchText, SchoolOwned):
     """A child on (or once on) the school's roll. Students who leave are kept, marked as left."""
 
     YEAR_GROUPS = YEAR_GROUPS
+    SEARCH_FIELDS = SEARCH_FIELDS
 
     legal_first_name = models.CharField("Legal first name", max_length=100)
     legal_last_name = models.CharField("Legal last name", max_length=100)
@@ -96,11 +50,11 @@ class Student(SchoolOwned):
     on_roll = models.BooleanField("On roll", default=True)
     left_on = models.DateField("Date left", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    # The type-ahead's text (kestrel.students.search), kept by save() and the bulk writes. Its
+    # The type-ahead's text (kestrel.search), kept by save() and the bulk writes. Its
     # trigram index on PostgreSQL is made by migration 0002, not declared here: SQLite has none.
     search_text = models.TextField(default="", editable=False)
 
-    objects = StudentQuerySet.as_manager()
+    objects = SearchTextQuerySet.as_manager()
 
     class Meta:
         ordering = ["legal_last_name", "legal_first_name"]
@@ -119,14 +73,6 @@ class Student(SchoolOwned):
 
     def __str__(self) -> str:
         return self.label
-
-    def save(self, **kwargs) -> None:
-        update_fields = kwargs.get("update_fields")
-        if update_fields is None or not SEARCHED.isdisjoint(update_fields):
-            self.search_text = search_text(self)
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "search_text"}
-        super().save(**kwargs)
 
     @classmethod
     def from_label(cls, pk: int, values) -> "Student":

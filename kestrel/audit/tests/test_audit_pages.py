@@ -324,14 +324,22 @@ def test_finding_with_two_words_needs_both(dsl, hannah, oliver):
     assert "No colleague matches." in response.text
 
 
-def test_finding_a_student_ignores_accents_and_case(dsl, school, hannah):
+def test_finding_a_student_or_a_colleague_ignores_accents_and_case(dsl, school, hannah):
     zoe = StudentFactory(school=school, legal_first_name="Zoë", legal_last_name="Wójcik")
     pawel = StudentFactory(school=school, legal_first_name="Paweł", legal_last_name="Nowak")
+    siobhan = UserFactory(school=school, first_name="Siobhán", last_name="Nowak")
 
-    for query, student in [("ZOE wojcik", zoe), ("pawel", pawel), ("Paweł Nowak", pawel)]:
+    for query, student, colleague in [
+        ("ZOE wojcik", zoe, None),
+        ("pawel", pawel, None),
+        ("Paweł Nowak", pawel, None),
+        ("siobhan nowak", None, siobhan),
+    ]:
         response = dsl.get("/audit/", {"q": query})
         students = {int(pk) for pk in re.findall(r'href="/audit/students/(\d+)/"', response.text)}
-        assert students == {student.pk}, query
+        staff = {int(pk) for pk in re.findall(r'href="/audit/staff/(\d+)/"', response.text)}
+        assert students == ({student.pk} if student else set()), query
+        assert staff == ({colleague.pk} if colleague else set()), query
 
 
 def test_the_find_page_lists_nobody_before_a_search(dsl, hannah):

@@ -2,13 +2,14 @@
 trigram index (pg_trgm), so that a substring search reads the index rather than every student.
 
 The index is made here rather than in Student.Meta because SQLite has no trigram index, and a
-GIN index on Meta would need django.contrib.postgres. Should the folding in
-kestrel.students.search ever change, a new migration must fill search_text again.
+GIN index on Meta would need django.contrib.postgres. Should the folding in kestrel.search
+ever change, a new migration must fill search_text again.
 """
 
 from django.db import migrations, models
 
-from kestrel.students.search import SEARCH_FIELDS, search_text
+from kestrel.search import fill_search_text as fill
+from kestrel.students.search import SEARCH_FIELDS
 
 BATCH = 5000
 INDEX = "students_student_search_trgm"
@@ -16,16 +17,8 @@ INDEX = "students_student_search_trgm"
 
 def fill_search_text(apps, schema_editor):
     """Every student's search_text, BATCH students at a time in order of id."""
-    Student = apps.get_model("students", "Student")
-    connection = schema_editor.connection
-    table = connection.ops.quote_name(Student._meta.db_table)
-    update = f"UPDATE {table} SET search_text = %s WHERE id = %s"  # noqa: S608
-    students = Student.objects.using(connection.alias).only(*SEARCH_FIELDS).order_by("pk")
-    last = 0
-    with connection.cursor() as cursor:
-        while batch := list(students.filter(pk__gt=last)[:BATCH]):
-            cursor.executemany(update, [(search_text(student), student.pk) for student in batch])
-            last = batch[-1].pk
+    student = apps.get_model("students", "Student")
+    fill(student, SEARCH_FIELDS, schema_editor.connection, batch=BATCH)
 
 
 def add_trigram_index(apps, schema_editor):

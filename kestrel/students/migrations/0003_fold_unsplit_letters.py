@@ -1,16 +1,24 @@
 """search_text filled again: folding now turns letters that Unicode does not split into a base
 letter and an accent (ł, ø, æ, œ, đ, ð, þ, ħ, ı) into the letters typed for them, so that "Pawel"
-finds "Paweł" (kestrel.students.search.UNSPLIT_LETTERS)."""
-
-import importlib
+finds "Paweł" (kestrel.search.UNSPLIT_LETTERS)."""
 
 from django.db import migrations
 
-# The same filling as when search_text was added (a module name that starts with a digit is
-# imported by its name as a string).
-fill_search_text = importlib.import_module(
-    "kestrel.students.migrations.0002_student_search_text"
-).fill_search_text
+from kestrel.search import fill_search_text
+
+# As Student.SEARCH_FIELDS stood when this migration was written.
+SEARCH_FIELDS = (
+    "legal_first_name",
+    "legal_last_name",
+    "preferred_first_name",
+    "preferred_last_name",
+    "upn",
+    "tutor_group",
+)
+
+
+def fill(apps, schema_editor):
+    fill_search_text(apps.get_model("students", "Student"), SEARCH_FIELDS, schema_editor.connection)
 
 
 class Migration(migrations.Migration):
@@ -19,5 +27,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(fill_search_text, migrations.RunPython.noop),
+        migrations.RunPython(fill, migrations.RunPython.noop),
     ]

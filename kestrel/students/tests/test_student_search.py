@@ -307,6 +307,6 @@ def test_the_refolding_migration_fills_search_text_again(school, monkeypatch):
     assert found(school, "pawel") == []
     migration = importlib.import_module("kestrel.students.migrations.0003_fold_unsplit_letters")
 
-    migration.fill_search_text(apps, SimpleNamespace(connection=connection))
+    migration.fill(apps, SimpleNamespace(connection=connection))
 
     assert found(school, "pawel") == [pawel]
