@@ -40,6 +40,15 @@ class Viewer:
         return level.rank if level is not None and level.is_active else None
 
 
+def key_opens(user, required_rank: int) -> bool:
+    """Whether the user's key, once unlocked, opens an incident that needs `required_rank`: the
+    key holders' rule of `visible_incidents`, for a row already read."""
+    level = user.access_level
+    return bool(
+        user.is_key_holder and level is not None and level.is_active and required_rank <= level.rank
+    )
+
+
 def unread_alert_for(user) -> Exists:
     return Exists(
         Alert.objects.filter(incident=OuterRef("pk"), recipient=user, read_at__isnull=True)

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from kestrel import notices
 from kestrel.access.decorators import requires
+from kestrel.access.records import key_opens
 from kestrel.accounts.models import User
 from kestrel.alerts import services
 from kestrel.alerts.models import Alert
@@ -35,9 +36,11 @@ DASHBOARD_COLUMNS = (
     "pk",
     "incident_id",
     "action_id",
+    "recipient_id",
     "created_at",
     *PEOPLE_NAME_COLUMNS,
     "incident__snapshot",
+    "incident__required_rank",
     "incident__student_id",
     *(f"incident__student__{field}" for field in LABEL_FIELDS),
 )
@@ -50,25 +53,29 @@ class DashboardAlert:
     pk: int
     incident_id: int
     action_id: int | None
+    recipient_id: int
     created_at: datetime.datetime
     sender_name: str
     recipient_name: str
     category_names: list[str]
+    required_rank: int  # of the incident: whether the viewer's key opens it
     student: Student  # the label's fields only
 
     @classmethod
     def from_row(cls, row: tuple) -> "DashboardAlert":
-        pk, incident_id, action_id, created_at, *rest = row
+        pk, incident_id, action_id, recipient_id, created_at, *rest = row
         sender, recipient = rest[:2], rest[2:4]
-        snapshot, student_id, *label = rest[4:]
+        snapshot, required_rank, student_id, *label = rest[4:]
         return cls(
             pk=pk,
             incident_id=incident_id,
             action_id=action_id,
+            recipient_id=recipient_id,
             created_at=created_at,
             sender_name=User.name_of(*sender),
             recipient_name=User.name_of(*recipient),
             category_names=Incident.category_names_in(snapshot),
+            required_rank=required_rank,
             student=Student.from_label(student_id, label),
         )
 
@@ -107,6 +114,15 @@ def dashboard(request):
         if request.user.is_key_holder
         else ([], False)
     )
+    # Each overdue alert with whether the viewer may open its incident (their own unread alert or
+    # their key opens it): only then is it a link.
+    overdue = [
+        (
+            alert,
+            alert.recipient_id == request.user.pk or key_opens(request.user, alert.required_rank),
+        )
+        for alert in overdue
+    ]
     history, more_history = my_history(request.user, limit=HISTORY_SHOWN)
     return render(
         request,

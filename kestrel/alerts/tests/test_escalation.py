@@ -6,7 +6,14 @@ import time_machine
 from django.utils import timezone
 
 from kestrel.alerts.selectors import school_days_before
-from kestrel.testing.factories import AlertFactory, IncidentFactory, StudentFactory
+from kestrel.testing.factories import (
+    AccessLevelFactory,
+    AlertFactory,
+    CategoryFactory,
+    IncidentFactory,
+    StudentFactory,
+    UserFactory,
+)
 
 MONDAY_NOON = datetime.datetime(2026, 11, 23, 12, 0, tzinfo=datetime.UTC)
 
@@ -31,8 +38,36 @@ def test_an_alert_to_the_dsl_unread_for_a_school_day_is_flagged_for_key_holders(
         dsl_page = signed_in(people.dsl).get("/dashboard/").content.decode()
         teacher_page = signed_in(people.teacher).get("/dashboard/").content.decode()
     assert "Overdue alerts to the DSL team" in dsl_page
-    assert "Chloe Kelan: James Carter’s incident" in dsl_page
+    assert "Chloe Kelan has not read James Carter’s" in dsl_page
     assert "Overdue alerts to the DSL team" not in teacher_page
+
+
+def test_an_overdue_alert_links_to_its_incident_only_where_the_viewers_key_opens_it(
+    people, school, signed_in, levels
+):
+    """The DSL team's level opens the first incident; the second is filed above it (say, a
+    head teacher's category) and alerted to a colleague, so its row says what it is but is no
+    link to a page the viewer would be refused. (Their own unread alert would open it.)"""
+    above = AccessLevelFactory(school=school, name="Head teacher", rank=60)
+    head = UserFactory(school=school, first_name="Hana", access_level=above, is_key_holder=True)
+    with time_machine.travel(MONDAY_NOON, tick=False):
+        long_ago = MONDAY_NOON - datetime.timedelta(days=6)
+        opened = alert_to_dsl(school, people, created_at=long_ago).incident
+        closed = AlertFactory(
+            incident=IncidentFactory(
+                student=StudentFactory(school=school),
+                reporter=people.teacher,
+                categories=[CategoryFactory(school=school, access_level=above)],
+            ),
+            recipient=head,
+            sender=people.teacher,
+            created_at=long_ago,
+        ).incident
+        response = signed_in(people.dsl).get("/dashboard/")
+    html = response.content.decode()
+    assert f'href="/incidents/{opened.pk}/">incident</a>' in html
+    assert f"/incidents/{closed.pk}/" not in html
+    assert html.count("has not read James Carter’s") == 2
 
 
 def test_an_alert_sent_on_friday_afternoon_is_not_overdue_on_monday_morning(
