@@ -95,6 +95,9 @@ def section_list(request, slug):
             "table": table,
             "query": query,
             "status": status,
+            # What page links carry: the search and a known filter, nothing else typed.
+            "page_params": {"q": query, "status": status},
+            "pages_label": f"Pages of {section.title.lower()}",
         },
     )
 

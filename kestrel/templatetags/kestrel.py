@@ -3,6 +3,8 @@
 import datetime
 
 from django import template
+from django.core.paginator import Paginator
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
@@ -78,3 +80,27 @@ def first_words(text: str, count: int) -> str:
     if len(words) <= count or shown.endswith(TRUNCATED):
         return shown
     return shown + TRUNCATED
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context, number: int, params=None) -> str:
+    """The query string of page `number` of a list: `params` (a dict; by default the request's
+    own query, so that filters and searches carry over) with its page number replaced. An include
+    that is given no params passes "" (the template's empty value): the same as none."""
+    query = QueryDict(mutable=True)
+    if params is None or params == "":
+        for key, values in context["request"].GET.lists():
+            if key != "page":
+                query.setlist(key, values)
+    else:
+        query.update({key: value for key, value in params.items() if value})
+    query["page"] = number
+    return f"?{query.urlencode()}"
+
+
+@register.simple_tag
+def page_numbers(page) -> list[int | None]:
+    """The page numbers a pagination shows around `page` (the first, the last, and those next
+    to the current one), with None where numbers are left out."""
+    numbers = page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
+    return [None if number == Paginator.ELLIPSIS else number for number in numbers]

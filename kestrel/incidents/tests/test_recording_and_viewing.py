@@ -1,6 +1,7 @@
 """Recording an incident (the service) and reading it back: Viewing Incident and the chronology."""
 
 import datetime
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from kestrel.testing.auth import unlock_key
 from kestrel.testing.factories import (
     AgencyFactory,
     CategoryFactory,
+    IncidentFactory,
     StudentFactory,
 )
 
@@ -172,6 +174,41 @@ def test_the_chronology_lists_own_and_linked_incidents_newest_first_for_an_unloc
     filtered = client.get(f"/students/{hannah.pk}/", {"category": categories["Home Issues"].pk})
     assert len(filtered.context["entries"]) == 2
     assert AuditEvent.objects.filter(action="chronology.viewed", student=hannah).count() == 2
+
+
+def test_a_long_chronology_says_how_long_it_is_and_pages_by_number_keeping_the_filter(
+    people, hannah, categories, signed_in
+):
+    home = categories["Home Issues"]
+    now = timezone.now()
+    for days in range(130):  # 6 pages of 25 (the sixth holds 5)
+        IncidentFactory(
+            student=hannah,
+            reporter=people.teacher,
+            categories=[home],
+            occurred_at=now - datetime.timedelta(days=days),
+        )
+    client = unlock_key(signed_in(people.dsl))
+
+    first = client.get(f"/students/{hannah.pk}/", {"category": home.pk}).content.decode()
+    third = client.get(f"/students/{hannah.pk}/", {"category": home.pk, "page": 3})
+    html = third.content.decode()
+
+    assert "130 incidents in Home Issues, newest first. Showing 1 to 25." in first
+    assert "Showing 51 to 75." in html
+    nav = html[html.index('aria-label="Pages of the chronology"') :]
+    # The first, the last and the neighbours of the current page; gaps marked.
+    pages = [int(n) for n in re.findall(r'aria-label="Page (\d+)"', nav)]
+    assert pages == [1, 2, 3, 4, 5, 6]
+    assert f'href="?category={home.pk}&amp;page=3" aria-label="Page 3" aria-current="page"' in nav
+    assert f'href="?category={home.pk}&amp;page=2" rel="prev"' in nav
+    assert f'href="?category={home.pk}&amp;page=4" rel="next"' in nav
+    entries = third.context["entries"]
+    assert len(entries) == 25
+    assert entries[0]["occurred_at"] == now - datetime.timedelta(days=50)
+    last = client.get(f"/students/{hannah.pk}/", {"page": 6}).content.decode()
+    assert "&ctdot;" in last  # 1 … 5 6
+    assert re.findall(r'aria-label="Page (\d+)"', last) == ["1", "5", "6"]
 
 
 def test_a_locked_key_holder_is_sent_to_unlock_before_the_chronology(people, hannah, signed_in):
