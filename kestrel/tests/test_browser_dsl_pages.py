@@ -3,6 +3,7 @@ scrolling and no accessibility violations."""
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from kestrel.accounts.models import User
 from kestrel.incidents.models import Incident
@@ -14,13 +15,19 @@ pytestmark = pytest.mark.browser
 PASSWORD = "seven quiet owls over the playground"
 
 
-def test_the_dsls_pages_fit_a_phone_and_a_desktop_and_pass_axe(page, transactional_db, live_server):
+@pytest.fixture
+def chloe(page, transactional_db, live_server):
+    """The demo school's DSL, signed in (her key still locked)."""
     call_command("seed_demo")
-    chloe = User.objects.get(email="chloe.kelan@example.org")
-    chloe.set_password(PASSWORD)
-    chloe.save()
+    dsl = User.objects.get(email="chloe.kelan@example.org")
+    dsl.set_password(PASSWORD)
+    dsl.save()
+    sign_in(page, live_server.url, dsl.email, PASSWORD)
+    return dsl
+
+
+def test_the_dsls_pages_fit_a_phone_and_a_desktop_and_pass_axe(page, chloe, live_server):
     site = live_server.url
-    sign_in(page, site, chloe.email, PASSWORD)
     page.get_by_role("link", name="Unlock key").click()
     page.get_by_label("Code from your authenticator app").fill(
         next_unused_code(authenticator_for(chloe))
@@ -47,3 +54,23 @@ def test_the_dsls_pages_fit_a_phone_and_a_desktop_and_pass_axe(page, transaction
                 bad.append((path, w))
             assert_accessible(page)
     assert bad == []
+
+
+def test_the_dsl_goes_from_an_incident_to_the_childs_chronology_and_its_audit_trail(
+    page, chloe, live_server
+):
+    site = live_server.url
+    incident = Incident.objects.filter(student__legal_first_name="Hannah").first()
+    page.goto(f"{site}/incidents/{incident.pk}/")
+    page.get_by_role("link", name="View chronology").click()
+    # A locked key is unlocked first, then the chronology opens.
+    page.get_by_label("Code from your authenticator app").fill(
+        next_unused_code(authenticator_for(chloe))
+    )
+    page.get_by_role("button", name="Unlock").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hannah Greenwood (1B)")
+    expect(page.get_by_text("Chronology", exact=True)).to_be_visible()
+    page.get_by_role("link", name="Who has viewed these records").click()
+    expect(page.get_by_text("Who has viewed or changed this student’s records")).to_be_visible()
+    page.get_by_role("link", name="View chronology").click()
+    expect(page).to_have_url(f"{site}/students/{incident.student_id}/")

@@ -317,6 +317,14 @@ def test_finding_by_name_lists_matching_students_and_colleagues_of_this_school_o
     assert "Greenhalgh" not in response.text
 
 
+def test_the_audit_pages_lead_to_the_students_chronology(dsl, hannah):
+    found = dsl.get("/audit/", {"q": "hannah"}).text
+    trail = dsl.get(student_page(hannah.pk)).text
+
+    assert f'href="/students/{hannah.pk}/">chronology' in found
+    assert f'href="/students/{hannah.pk}/">View chronology</a>' in trail
+
+
 def test_finding_with_two_words_needs_both(dsl, hannah, oliver):
     response = dsl.get("/audit/", {"q": "hannah brennan"})
 

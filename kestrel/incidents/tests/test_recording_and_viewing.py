@@ -211,6 +211,20 @@ def test_a_long_chronology_says_how_long_it_is_and_pages_by_number_keeping_the_f
     assert re.findall(r'aria-label="Page (\d+)"', last) == ["1", "5", "6"]
 
 
+def test_viewing_incident_leads_key_holders_to_the_students_chronologies(
+    people, hannah, matthew, categories, signed_in
+):
+    incident = record_guide_incident(people, hannah, matthew, categories)  # alerts the teacher
+    dsl = unlock_key(signed_in(people.dsl)).get(f"/incidents/{incident.pk}/").content.decode()
+    teacher = signed_in(people.teacher).get(f"/incidents/{incident.pk}/").content.decode()
+
+    assert f'href="/students/{hannah.pk}/">View chronology' in dsl
+    assert f'href="/students/{matthew.pk}/">Matthew Greenwood (5B)</a>' in dsl
+    # Someone who sees the incident through their alert has no chronology to go to.
+    assert "Matthew Greenwood (5B)" in teacher
+    assert "View chronology" not in teacher and f'href="/students/{matthew.pk}/"' not in teacher
+
+
 def test_a_locked_key_holder_is_sent_to_unlock_before_the_chronology(people, hannah, signed_in):
     response = signed_in(people.dsl).get(f"/students/{hannah.pk}/")
     assert response.status_code == 302
