@@ -3,6 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -18,6 +19,7 @@ from kestrel.alerts.selectors import (
     overdue_dsl_alerts,
     unread_alerts,
 )
+from kestrel.audit.services import record
 from kestrel.ids import is_id
 from kestrel.incidents.models import Incident
 from kestrel.paging import page_number
@@ -124,6 +126,18 @@ def dashboard(request):
         for alert in overdue
     ]
     history, more_history = my_history(request.user, limit=HISTORY_SHOWN)
+    if alerts or overdue or history:  # children's names and concerns were shown
+        with transaction.atomic():
+            record(
+                action="dashboard.viewed",
+                request=request,
+                detail={
+                    "page": number,
+                    "alerts": [alert.pk for alert in alerts],
+                    "overdue": [alert.pk for alert, _ in overdue],
+                    "history": [[kind, incident.pk] for kind, _, incident in history],
+                },
+            )
     return render(
         request,
         "alerts/dashboard.html",

@@ -30,6 +30,8 @@ ACTION_LABELS = {
     "names.hidden": "Turned Hide Names on",
     "names.shown": "Turned Hide Names off",
     "chronology.viewed": "Opened a chronology",
+    "dashboard.viewed": "Opened their Dashboard (alerts about students)",
+    "students.searched": "Searched for a student",
 }
 
 

@@ -27,6 +27,13 @@ def index(request):
         students = list(found.order_by("legal_last_name", "legal_first_name", "pk")[:20])
         colleagues = matching(User.objects.filter(school=request.school), query)
         staff = list(colleagues.order_by("last_name", "first_name", "pk")[:20])
+        if students:  # children's names were shown: recorded as the type-ahead's are
+            with transaction.atomic():
+                record(
+                    action="students.searched",
+                    request=request,
+                    detail={"results": len(students), "characters": len(query)},
+                )
     return render(
         request,
         "audit/index.html",

@@ -5,6 +5,8 @@ import datetime
 import time_machine
 from django.utils import timezone
 
+from kestrel.audit.models import AuditEvent
+from kestrel.audit.selectors import describe
 from kestrel.testing.factories import AlertFactory, CategoryFactory, IncidentFactory, StudentFactory
 
 
@@ -77,3 +79,27 @@ def test_the_demo_school_shows_james_the_three_alerts_of_the_guides_screenshot(c
     assert "2 days ago by Chloe Kelan" in text
     assert "4 days ago by Chloe Kelan" in text
     assert "6 days ago by Wendy Abbott" in text
+
+
+def test_a_dashboard_that_shows_children_is_recorded_with_what_it_showed(people, signed_in, school):
+    alert = AlertFactory(incident=here(school), recipient=people.teacher, sender=people.dsl)
+    mine = IncidentFactory(school=school, reporter=people.teacher)
+    client = signed_in(people.teacher)
+
+    client.get("/dashboard/")
+
+    [event] = AuditEvent.objects.filter(action="dashboard.viewed")
+    assert event.actor == people.teacher
+    assert event.detail == {
+        "page": 1,
+        "alerts": [alert.pk],
+        "overdue": [],
+        "history": [["incident", mine.pk]],
+    }
+    assert describe(event.action) == "Opened their Dashboard (alerts about students)"
+
+
+def test_an_empty_dashboard_is_not_recorded(people, signed_in):
+    signed_in(people.teacher).get("/dashboard/")
+
+    assert not AuditEvent.objects.filter(action="dashboard.viewed").exists()

@@ -325,6 +325,15 @@ def test_the_audit_pages_lead_to_the_students_chronology(dsl, hannah):
     assert f'href="/students/{hannah.pk}/">View chronology</a>' in trail
 
 
+def test_finding_students_is_itself_recorded_and_finding_nobody_is_not(dsl, people, hannah):
+    dsl.get("/audit/", {"q": "hannah"})
+    dsl.get("/audit/", {"q": "nobody-by-this-name"})
+
+    [event] = AuditEvent.objects.filter(action="students.searched")
+    assert event.actor == people.dsl
+    assert event.detail == {"results": 1, "characters": len("hannah")}
+
+
 def test_finding_with_two_words_needs_both(dsl, hannah, oliver):
     response = dsl.get("/audit/", {"q": "hannah brennan"})
 
