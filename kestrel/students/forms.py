@@ -1,8 +1,9 @@
 import datetime
 
+from django import forms
 from django.utils import timezone
 
-from kestrel.forms import DateField, SchoolModelForm
+from kestrel.forms import DateField, KestrelForm, SchoolModelForm
 from kestrel.students.models import Student
 
 
@@ -61,3 +62,12 @@ class StudentForm(SchoolModelForm):
         if born and left_on and left_on < born:
             self.add_error("left_on", "Date left must be after the date of birth.")
         return cleaned
+
+
+class FindStudentForm(KestrelForm):
+    q = forms.CharField(
+        label="Name, UPN or registration group",
+        max_length=100,
+        required=False,
+        help_text="Accents are not needed: “zoe” finds Zoë.",
+    )

@@ -4,6 +4,7 @@ from kestrel.students import views
 
 app_name = "students"
 urlpatterns = [
+    path("", views.index, name="index"),
     path("search/", views.search, name="search"),
     path("<int:pk>/", views.chronology, name="chronology"),
 ]

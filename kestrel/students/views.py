@@ -12,6 +12,7 @@ from kestrel.audit.forms import TrailFilterForm
 from kestrel.audit.services import record
 from kestrel.incidents import selectors
 from kestrel.incidents.models import Category
+from kestrel.students.forms import FindStudentForm
 from kestrel.students.models import Student
 from kestrel.students.names import (
     HIDE_NAMES_SESSION_KEY,
@@ -34,6 +35,33 @@ def hide_names(request):
 
 
 CHRONOLOGY_PAGE_SIZE = 25
+STUDENTS_SHOWN = 50
+
+
+@requires("view_chronology")
+def index(request):
+    """Students: the DSL team finds a child by name, UPN or registration group, on roll or left,
+    and opens their chronology."""
+    form = FindStudentForm(request.GET or None)
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    students = list(search_students(school=request.school, query=query, limit=STUDENTS_SHOWN + 1))
+    if students:  # children's names were shown: recorded as the type-ahead's are
+        with transaction.atomic():
+            record(
+                action="students.searched",
+                request=request,
+                detail={"results": len(students[:STUDENTS_SHOWN]), "characters": len(query)},
+            )
+    return render(
+        request,
+        "students/index.html",
+        {
+            "form": form,
+            "query": query,
+            "students": students[:STUDENTS_SHOWN],
+            "more": len(students) > STUDENTS_SHOWN,
+        },
+    )
 
 
 @requires("view_chronology")

@@ -40,6 +40,7 @@ def test_the_dsls_pages_fit_a_phone_and_a_desktop_and_pass_axe(page, chloe, live
         for path in [
             f"/incidents/{inc.pk}/",
             f"/students/{inc.student_id}/",
+            "/students/?q=green",
             "/dashboard/",
             f"/incidents/{inc.pk}/actions/add/",
             "/incidents/add/",
@@ -73,4 +74,10 @@ def test_the_dsl_goes_from_an_incident_to_the_childs_chronology_and_its_audit_tr
     page.get_by_role("link", name="Who has viewed these records").click()
     expect(page.get_by_text("Who has viewed or changed this student’s records")).to_be_visible()
     page.get_by_role("link", name="View chronology").click()
+    expect(page).to_have_url(f"{site}/students/{incident.student_id}/")
+    # And from the menu: Students, find her, open her chronology.
+    page.get_by_role("link", name="Students").click()
+    page.get_by_label("Name, UPN or registration group").fill("hannah")
+    page.get_by_role("button", name="Find").click()
+    page.get_by_role("link", name="Hannah Greenwood (1B)").click()
     expect(page).to_have_url(f"{site}/students/{incident.student_id}/")

@@ -129,6 +129,7 @@ EXPECTED = {
     "key:unlock": expect(**NOT_KEY_HOLDERS),
     "key:lock": expect(**NOT_KEY_HOLDERS, full="method"),
     "audit:index": KEY_UNLOCKED,
+    "students:index": KEY_UNLOCKED,
     "audit:student": expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing"),
     "audit:staff": expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing"),
     # The incident is at the DSL team's level, recorded by someone else a month ago.
