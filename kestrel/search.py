@@ -12,6 +12,7 @@ import unicodedata
 from django.db import models
 
 MAX_WORDS = 5
+MIN_CHARACTERS = 2  # a search for fewer would list most of a school
 
 # Letters that Unicode does not split into a base letter and an accent, so that taking accents
 # off leaves them whole: folded by hand, as a keyboard without them would type them (Polish

@@ -39,14 +39,15 @@ class Viewer:
         level = self.user.access_level
         return level.rank if level is not None and level.is_active else None
 
+    @property
+    def key_rank(self) -> int | None:
+        """The rank the user's key opens incidents up to, once unlocked (None: it opens none)."""
+        return self.rank if self.user.is_key_holder else None
 
-def key_opens(user, required_rank: int) -> bool:
-    """Whether the user's key, once unlocked, opens an incident that needs `required_rank`: the
-    key holders' rule of `visible_incidents`, for a row already read."""
-    level = user.access_level
-    return bool(
-        user.is_key_holder and level is not None and level.is_active and required_rank <= level.rank
-    )
+    def key_opens(self, required_rank: int) -> bool:
+        """Whether the key, once unlocked, opens an incident that needs `required_rank`: the key
+        holders' rule of `visible_incidents`, for a row already read."""
+        return self.key_rank is not None and required_rank <= self.key_rank
 
 
 def unread_alert_for(user) -> Exists:
@@ -62,10 +63,10 @@ def visible_incidents(viewer: Viewer) -> QuerySet[Incident]:
         return Incident.objects.none()
     since = timezone.now() - datetime.timedelta(days=MY_HISTORY_DAYS)
     rules = Q(reporter=user, recorded_at__gte=since) | Q(unread_alert_for(user))
-    if viewer.key_unlocked and user.is_key_holder and viewer.rank is not None:
+    if viewer.key_unlocked and viewer.key_rank is not None:
         # First: the database tries the rules in order on each row and stops at the first that
         # holds, so the key holder's cheap column test spares most rows the alert lookup.
-        rules = Q(required_rank__lte=viewer.rank) | rules
+        rules = Q(required_rank__lte=viewer.key_rank) | rules
     return Incident.objects.filter(school_id=user.school_id).filter(rules)
 
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from kestrel import notices
 from kestrel.access.decorators import requires
-from kestrel.access.records import key_opens
+from kestrel.access.records import Viewer
 from kestrel.accounts.models import User
 from kestrel.alerts import services
 from kestrel.alerts.models import Alert
@@ -118,11 +118,9 @@ def dashboard(request):
     )
     # Each overdue alert with whether the viewer may open its incident (their own unread alert or
     # their key opens it): only then is it a link.
+    viewer = Viewer.of(request)
     overdue = [
-        (
-            alert,
-            alert.recipient_id == request.user.pk or key_opens(request.user, alert.required_rank),
-        )
+        (alert, alert.recipient_id == request.user.pk or viewer.key_opens(alert.required_rank))
         for alert in overdue
     ]
     history, more_history = my_history(request.user, limit=HISTORY_SHOWN)

@@ -2,7 +2,7 @@
 
 import hashlib
 
-from django.db import models
+from django.db import models, transaction
 
 from kestrel.audit.chain import append, bulk_append
 from kestrel.audit.models import AuditEvent
@@ -12,6 +12,18 @@ from kestrel.schools.models import School
 def record(**fields) -> AuditEvent:
     """Writes one audit event: who did what to which record, from where (see `event`)."""
     return append(event(**fields))
+
+
+def record_student_search(request, query: str, shown: int) -> None:
+    """Records that a search showed `shown` students' names (nothing when it showed none): the
+    type-ahead, Students and the audit trail's Find a person alike."""
+    if shown:
+        with transaction.atomic():
+            record(
+                action="students.searched",
+                request=request,
+                detail={"results": shown, "characters": len(query)},
+            )
 
 
 def record_all(events: list[AuditEvent]) -> None:

@@ -8,8 +8,8 @@ from kestrel.access.decorators import requires
 from kestrel.accounts.models import User
 from kestrel.audit.forms import FindPersonForm, TrailFilterForm
 from kestrel.audit.selectors import describe, staff_trail, student_trail
-from kestrel.audit.services import record
-from kestrel.search import matching
+from kestrel.audit.services import record, record_student_search
+from kestrel.search import MIN_CHARACTERS, matching
 from kestrel.students.models import Student
 from kestrel.students.names import names_hidden
 
@@ -21,19 +21,13 @@ def index(request):
     form = FindPersonForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     students = staff = []
-    if len(query) >= 2:
+    if len(query) >= MIN_CHARACTERS:
         # As the type-ahead finds them: ignoring accents, through the trigram index.
         found = matching(Student.objects.filter(school=request.school), query)
         students = list(found.order_by("legal_last_name", "legal_first_name", "pk")[:20])
         colleagues = matching(User.objects.filter(school=request.school), query)
         staff = list(colleagues.order_by("last_name", "first_name", "pk")[:20])
-        if students:  # children's names were shown: recorded as the type-ahead's are
-            with transaction.atomic():
-                record(
-                    action="students.searched",
-                    request=request,
-                    detail={"results": len(students), "characters": len(query)},
-                )
+        record_student_search(request, query, len(students))
     return render(
         request,
         "audit/index.html",

@@ -190,7 +190,7 @@ def _chosen_options(request, form, name) -> list[str]:
 
 def _chosen(form, name, school):
     value = form[name].value()
-    if not value or not is_id(value):
+    if not is_id(value):
         return None
     return Student.objects.filter(school=school, pk=value).first()
 

@@ -6,6 +6,8 @@ scoped to the administrator's school, audited, and never deleting anything (rows
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 
 from django.db import models
 from django.db.models import Count, Q
@@ -52,6 +54,17 @@ class Section:
 
     def rows(self, school) -> models.QuerySet:
         return self.queryset(self.model.objects.filter(school=school))
+
+    def narrowed(self, rows: models.QuerySet, query: str) -> models.QuerySet:
+        """`rows` that a search for `query` finds: by `search` if the section has one, else every
+        word typed in one of search_fields (ignoring case)."""
+        if self.search is not None:
+            return self.search(rows, query)
+        for term in query.split():
+            rows = rows.filter(
+                reduce(or_, (Q(**{f"{name}__icontains": term}) for name in self.search_fields))
+            )
+        return rows
 
 
 def _yes_no(value: bool) -> str:

@@ -1,12 +1,8 @@
 """School set-up: the school administrator's pages for the school's configuration."""
 
-from functools import reduce
-from operator import or_
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -57,13 +53,8 @@ def section_list(request, slug):
     rows = section.rows(request.school)
     # PostgreSQL refuses NUL in text (and in the audit event's JSON): a search never needs one.
     query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
-    if query and section.search is not None:
-        rows = section.search(rows, query)
-    elif query and section.search_fields:
-        for term in query.split():
-            rows = rows.filter(
-                reduce(or_, (Q(**{f"{name}__icontains": term}) for name in section.search_fields))
-            )
+    if query and section.search_fields:
+        rows = section.narrowed(rows, query)
     # Only a known filter is applied, recorded or carried into page links; anything else is "All".
     status = request.GET.get("status", "")
     status = status if status in section.filters else ""

@@ -1,10 +1,8 @@
 """The text the student type-ahead searches (kestrel.search folds it): their names, UPN and
 registration group. Migration 0002 imports these names: keep them here."""
 
-from kestrel.search import fold, folded_fields
+from kestrel.search import folded_fields
 from kestrel.students.names import STUDENT_NAME_FIELDS
-
-__all__ = ["SEARCH_FIELDS", "fold", "search_text"]
 
 SEARCH_FIELDS = (*STUDENT_NAME_FIELDS, "upn", "tutor_group")
 

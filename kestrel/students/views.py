@@ -9,9 +9,10 @@ from kestrel.access.decorators import requires
 from kestrel.access.records import Viewer
 from kestrel.access.redirects import safe_next
 from kestrel.audit.forms import TrailFilterForm
-from kestrel.audit.services import record
+from kestrel.audit.services import record, record_student_search
 from kestrel.incidents import selectors
 from kestrel.incidents.models import Category
+from kestrel.search import MIN_CHARACTERS
 from kestrel.students.forms import FindStudentForm
 from kestrel.students.models import Student
 from kestrel.students.names import (
@@ -45,19 +46,15 @@ def index(request):
     form = FindStudentForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     students = list(search_students(school=request.school, query=query, limit=STUDENTS_SHOWN + 1))
-    if students:  # children's names were shown: recorded as the type-ahead's are
-        with transaction.atomic():
-            record(
-                action="students.searched",
-                request=request,
-                detail={"results": len(students[:STUDENTS_SHOWN]), "characters": len(query)},
-            )
+    record_student_search(request, query, len(students[:STUDENTS_SHOWN]))
     return render(
         request,
         "students/index.html",
         {
             "form": form,
             "query": query,
+            "too_short": 0 < len(query) < MIN_CHARACTERS,
+            "min_characters": MIN_CHARACTERS,
             "students": students[:STUDENTS_SHOWN],
             "more": len(students) > STUDENTS_SHOWN,
         },
@@ -138,13 +135,7 @@ def search(request):
     query = request.GET.get("q", "")[:100].replace("\x00", "")
     students = list(search_students(school=request.school, query=query))
     hidden = names_hidden(request)
-    if students:
-        with transaction.atomic():
-            record(
-                action="students.searched",
-                request=request,
-                detail={"results": len(students), "characters": len(query)},
-            )
+    record_student_search(request, query, len(students))
     return JsonResponse(
         {
             "results": [

@@ -8,8 +8,8 @@ from kestrel.ops.scale.draws import share
 from kestrel.ops.scale.texts import PRONOUNS
 from kestrel.ops.scale.times import DAY, EPOCH, HOUR, MINUTE
 from kestrel.schools import demo
+from kestrel.search import fold
 from kestrel.students.models import Student
-from kestrel.students.search import fold
 from kestrel.students.upn import make_upn
 
 YEARS = 10

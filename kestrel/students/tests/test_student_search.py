@@ -16,8 +16,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kestrel.ops import scale
+from kestrel.search import fold
 from kestrel.students.models import Student
-from kestrel.students.search import fold, search_text
+from kestrel.students.search import search_text
 from kestrel.students.selectors import search_students
 from kestrel.students.upn import make_upn
 from kestrel.testing.factories import StudentFactory
