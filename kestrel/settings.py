@@ -34,6 +34,9 @@ try:
     TASKS_BACKEND = env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
     AUDIT_KEY = env.str("AUDIT_KEY", default="")
+    # Where the worker publishes each audit chain's head: somewhere the database's own
+    # administrators cannot rewrite (see kestrel.audit.heads).
+    AUDIT_HEADS_DIR = env.path("AUDIT_HEADS_DIR", default=str(VAR_DIR / "audit-heads"))
 except EnvError as error:
     raise ImproperlyConfigured(str(error)) from error
 
@@ -128,6 +131,9 @@ def OTP_TOTP_ISSUER(device):
 
 
 OTP_TOTP_THROTTLE_FACTOR = 0  # Kestrel's own lockout (kestrel.accounts.throttle) applies instead
+# No drift tracking: a code from a step ahead must not move the window on (issue 17, item 10);
+# codes are accepted one 30-second step either side of the server's clock, always.
+OTP_TOTP_SYNC = False
 OTP_WEBAUTHN_RP_ID_CALLABLE = "kestrel.accounts.passkeys.relying_party_id"
 OTP_WEBAUTHN_RP_NAME_CALLABLE = "kestrel.accounts.passkeys.relying_party_name"
 OTP_WEBAUTHN_HELPER_CLASS = "kestrel.accounts.passkeys.KestrelWebAuthnHelper"
@@ -181,6 +187,10 @@ STORAGES = {
         "OPTIONS": {"location": VAR_DIR / "files"},
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "audit_heads": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": AUDIT_HEADS_DIR},
+    },
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -42,6 +42,9 @@ def check_code(device: TOTPDevice, code: str) -> TOTPDevice | None:
     with the same code cannot both pass (the second sees the first's last used step)."""
     with transaction.atomic():
         locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        # The window is one step either side of the server's clock, whatever drift a device
+        # recorded before drift tracking was turned off (OTP_TOTP_SYNC = False).
+        locked.drift = 0
         return locked if locked.verify_token(code) else None
 
 

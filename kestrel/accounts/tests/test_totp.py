@@ -15,6 +15,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kestrel.accounts.models import SignInSession
+from kestrel.accounts.second_factor import check_code
 from kestrel.accounts.tests.steps import (
     START,
     enter_code,
@@ -380,3 +381,46 @@ def authenticator_pending(client, user) -> TOTPDevice:
     """The unconfirmed device the set-up page has made for `user`."""
     client.get(SETUP)
     return TOTPDevice.objects.get(user=user, confirmed=False)
+
+
+# Clock drift: the window stays one step either side of the server's clock -------------------
+
+
+def test_code_two_steps_ahead_is_refused_after_one_step_ahead_was_accepted(device, clock):
+    # django-otp's drift tracking would move the window along after each code from the future.
+    now = timezone.now()
+    ahead = pyotp.TOTP(base32_key(device))
+
+    accepted = check_code(device, ahead.at(now + seconds(30)))
+    two_ahead = check_code(device, ahead.at(now + seconds(60)))
+    clock.shift(seconds(30))  # the phone's clock stays ahead; codes keep coming from later steps
+    three_ahead = check_code(device, ahead.at(now + seconds(120)))
+
+    assert accepted is not None
+    assert two_ahead is None
+    assert three_ahead is None
+    device.refresh_from_db()
+    assert device.drift == 0
+
+
+def test_code_two_steps_ahead_is_refused_at_sign_in_after_a_code_one_step_ahead(
+    client, people, password, device, clock
+):
+    totp = pyotp.TOTP(base32_key(device))
+    enter_password(client, "chloe.kelan@example.org", password)
+    assert enter_code(client, totp.at(timezone.now() + seconds(30))).url == "/dashboard/"
+    client.post("/logout/")
+    enter_password(client, "chloe.kelan@example.org", password)
+
+    response = enter_code(client, totp.at(timezone.now() + seconds(60)))
+
+    assert NOT_RIGHT in error_text(response)
+
+
+def test_a_device_that_had_drifted_keeps_the_window_at_one_step(device, clock):
+    # Devices saved before drift tracking was turned off may carry a drift; it is not used.
+    TOTPDevice.objects.filter(pk=device.pk).update(drift=3)
+    totp = pyotp.TOTP(base32_key(device))
+
+    assert check_code(device, totp.at(timezone.now() + seconds(90))) is None
+    assert check_code(device, totp.at(timezone.now())) is not None
