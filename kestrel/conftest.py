@@ -1,9 +1,12 @@
 """Fixtures shared by every test: personas in two schools, a signed-in client, the browser."""
 
 import os
+import shutil
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
 
 from kestrel.audit import triggers
@@ -37,6 +40,15 @@ def _audit_triggers(request):
     yield
     if transactional:
         triggers.remove(connection)
+
+
+@pytest.fixture(autouse=True)
+def _audit_heads_emptied():
+    """Chain heads one test publishes are not another's: empty the store after each test."""
+    yield
+    location = Path(django_settings.STORAGES["audit_heads"]["OPTIONS"]["location"])
+    for entry in location.glob("*") if location.is_dir() else ():
+        shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
 
 
 @pytest.fixture

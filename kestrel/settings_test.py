@@ -17,4 +17,9 @@ STORAGES = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": tempfile.mkdtemp(prefix="kestrel-test-files-")},
     },
+    # Published audit chain heads: emptied after each test (kestrel/conftest.py).
+    "audit_heads": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": tempfile.mkdtemp(prefix="kestrel-test-audit-heads-")},
+    },
 }

@@ -1,17 +1,26 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from kestrel.audit import chain
+from kestrel.audit import chain, heads
 from kestrel.audit.models import AuditEvent
 
 
 class Command(BaseCommand):
-    help = "Checks the audit trail's hash chains; names the first altered, removed or inserted row."
+    help = (
+        "Checks the audit trail's hash chains and compares them with the published chain heads; "
+        "names the first altered, removed or inserted row, and rows removed from a chain's end."
+    )
 
     def handle(self, *args, **options):
-        breaks = list(chain.verify())
+        breaks = [f"Audit trail broken at {found}" for found in chain.verify()]
+        ends, note = heads.check()
         total = AuditEvent.objects.count()
-        if breaks:
-            for found in breaks:
-                self.stderr.write(f"Audit trail broken at {found}")
-            raise CommandError(f"{len(breaks)} broken chain(s) among {total} audit events.")
+        self.stdout.write(note)
+        problems = breaks + [f"Published heads: {problem}" for problem in ends]
+        if problems:
+            for problem in problems:
+                self.stderr.write(problem)
+            raise CommandError(
+                f"{len(breaks)} broken chain(s) and {len(ends)} problem(s) with published heads "
+                f"among {total} audit events."
+            )
         self.stdout.write(self.style.SUCCESS(f"Audit trail intact: {total} events checked."))

@@ -3,7 +3,9 @@
 - files uploaded to a form that was never submitted (after 2 days);
 - drafts of Add Incident not touched for 30 days (they hold what was typed about a child), and
   drafts whose incident has been added (the worker removes those; this catches any it missed);
-- rate-limit counts older than a day.
+- rate-limit counts older than a day;
+and publishes each audit chain's head (as the worker does every few minutes), so that rows
+removed from a chain's end are found even where no worker runs.
 Nothing that belongs to a recorded incident, action or the audit trail is ever touched.
 """
 
@@ -16,6 +18,7 @@ from django.db.models import Exists, Q
 from django.utils import timezone
 
 from kestrel.accounts import throttle
+from kestrel.audit.heads import publish_heads
 from kestrel.audit.services import record
 from kestrel.files.models import Attachment
 from kestrel.incidents.drafts import added
@@ -55,7 +58,8 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA analysis_limit=2000")
                 cursor.execute("PRAGMA optimize")
+        heads = publish_heads()
         self.stdout.write(
             f"Removed {removed_files} unused uploads, {drafts} stale drafts, "
-            f"{counts} old rate-limit counts."
+            f"{counts} old rate-limit counts. Published {heads} audit chain heads."
         )
