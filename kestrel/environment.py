@@ -130,6 +130,19 @@ def local_secret_key(var_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def local_field_encryption_keys(var_dir: Path) -> list[str]:
+    """A Fernet key made once for this machine and kept in var/, for local use only: the database
+    alone must never be enough to read the secrets Kestrel encrypts (kestrel.encryption)."""
+    path = var_dir / "field_encryption_keys"
+    if not path.exists():
+        from cryptography.fernet import Fernet
+
+        var_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(Fernet.generate_key().decode())
+        path.chmod(0o600)
+    return [key.strip() for key in path.read_text().split(",") if key.strip()]
+
+
 def redact(url: str) -> str:
     """The URL with any password replaced, safe to print in an error message."""
     parts = urlsplit(url)
@@ -142,6 +155,7 @@ __all__ = [
     "EnvError",
     "database_from_url",
     "email_from_url",
+    "local_field_encryption_keys",
     "local_secret_key",
     "read_env",
     "redact",

@@ -14,6 +14,7 @@ from kestrel.environment import (
     EnvError,
     database_from_url,
     email_from_url,
+    local_field_encryption_keys,
     local_secret_key,
     read_env,
 )
@@ -25,6 +26,11 @@ env = read_env()
 try:
     DEBUG = env.bool("DEBUG", default=False)
     SECRET_KEY = env.str("SECRET_KEY", default="") or local_secret_key(VAR_DIR)
+    # Fernet keys for secrets kept encrypted in the database (kestrel.encryption): the first
+    # encrypts, every one decrypts, so a new key goes first and old ones stay until rotated out.
+    FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[]) or (
+        local_field_encryption_keys(VAR_DIR)
+    )
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
     SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
     DATABASE_URL = env.str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'kestrel.sqlite3'}")

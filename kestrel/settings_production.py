@@ -14,6 +14,14 @@ if not os.environ.get("SECRET_KEY"):
         "SECRET_KEY must be set in production (50 or more random characters, kept secret)."
     )
 
+if not os.environ.get("FIELD_ENCRYPTION_KEYS"):
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEYS must be set in production: Fernet keys, comma-separated, "
+        "kept out of the database and its backups (they protect the authenticator secrets). Make "
+        "one with: python -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())'"
+    )
+
 if not os.environ.get("EMAIL_URL", "").startswith(("smtp", "submission")):
     raise ImproperlyConfigured(
         "EMAIL_URL must name an SMTP server in production, for example "

@@ -6,7 +6,9 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django_otp.models import Device
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from kestrel.encryption import decrypt
 from kestrel.schools.models import AccessLevel, School
 from kestrel.search import KeepsSearchText, SearchTextQuerySet
 
@@ -177,3 +179,37 @@ class BackupCode(models.Model):
 def normalise_backup_code(value: str) -> str:
     """Backup codes are read case-insensitively, with or without the dash and spaces."""
     return "".join(value.split()).replace("-", "").lower()[:20]
+
+
+# Authenticator apps ---------------------------------------------------------------------------
+
+# What django-otp's own key column holds once the secret is encrypted: not hex, so the plain
+# TOTPDevice can never compute a code from it (it fails rather than check against a known key).
+KEY_ENCRYPTED_ELSEWHERE = "encrypted: see kestrel_accounts.AuthenticatorSecret"
+
+
+class AuthenticatorSecret(models.Model):
+    """An authenticator app's shared secret, encrypted with FIELD_ENCRYPTION_KEYS
+    (kestrel.encryption): someone who reads the database cannot make the app's codes."""
+
+    device = models.OneToOneField(
+        TOTPDevice, on_delete=models.CASCADE, primary_key=True, related_name="kestrel_secret"
+    )
+    encrypted_key = models.TextField()
+
+    def __str__(self) -> str:
+        return f"secret of device {self.device_id}"
+
+
+class Authenticator(TOTPDevice):
+    """django-otp's TOTP device reading its secret from AuthenticatorSecret, decrypted.
+
+    Always make one with `kestrel.accounts.second_factor.new_authenticator`.
+    """
+
+    class Meta:
+        proxy = True
+
+    @property
+    def bin_key(self) -> bytes:
+        return decrypt(self.kestrel_secret.encrypted_key)

@@ -9,10 +9,16 @@ import secrets
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django_otp import devices_for_user
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
-from kestrel.accounts.models import BackupCode, BackupCodes
+from kestrel.accounts.models import (
+    KEY_ENCRYPTED_ELSEWHERE,
+    Authenticator,
+    AuthenticatorSecret,
+    BackupCode,
+    BackupCodes,
+)
+from kestrel.encryption import encrypt
 
 VERIFIED = "verified"
 PENDING = "pending"  # has a second factor, has not used it in this session
@@ -37,27 +43,27 @@ def state(request) -> str:
     return ENROL if user.school.require_two_factor else NOT_REQUIRED
 
 
-def check_code(device: TOTPDevice, code: str) -> TOTPDevice | None:
+def check_code(device, code: str) -> Authenticator | None:
     """Verifies an authenticator code with the device row locked, so that two requests racing
     with the same code cannot both pass (the second sees the first's last used step)."""
     with transaction.atomic():
-        locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        locked = Authenticator.objects.select_for_update().get(pk=device.pk)
         # The window is one step either side of the server's clock, whatever drift a device
         # recorded before drift tracking was turned off (OTP_TOTP_SYNC = False).
         locked.drift = 0
         return locked if locked.verify_token(code) else None
 
 
-def replace_authenticator(new: TOTPDevice) -> None:
+def replace_authenticator(new: Authenticator) -> None:
     """Confirms a newly set-up authenticator; any older one (an old phone) stops working."""
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=new.user).exclude(pk=new.pk).delete()
+        Authenticator.objects.filter(user=new.user).exclude(pk=new.pk).delete()
         new.confirmed = True
         new.save(update_fields=["confirmed"])
 
 
-def authenticator(user) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+def authenticator(user) -> Authenticator | None:
+    return Authenticator.objects.filter(user=user, confirmed=True).first()
 
 
 def passkeys(user):
@@ -91,11 +97,24 @@ def new_backup_codes(user) -> list[str]:
     return [f"{code[:5]}-{code[5:]}" for code in codes]
 
 
-def pending_authenticator(user) -> TOTPDevice:
+def pending_authenticator(user) -> Authenticator:
     """The unconfirmed authenticator being set up (made on first visit, kept until confirmed)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    device = Authenticator.objects.filter(user=user, confirmed=False).order_by("-id").first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+        device = new_authenticator(user, name="Authenticator app", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def new_authenticator(user, *, name: str, confirmed: bool) -> Authenticator:
+    """A new authenticator with a random 20-byte secret (RFC 6238's SHA-1 size), which is kept
+    only encrypted (kestrel.encryption); django-otp's own key column never holds it."""
+    device = Authenticator.objects.create(
+        user=user, name=name, confirmed=confirmed, key=KEY_ENCRYPTED_ELSEWHERE
+    )
+    AuthenticatorSecret.objects.create(
+        device=device, encrypted_key=encrypt(secrets.token_bytes(20))
+    )
     return device
 
 

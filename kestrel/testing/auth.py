@@ -10,13 +10,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kestrel.access.keys import KEY_SESSION_KEY
 from kestrel.accounts.middleware import SIGNED_IN_AT
-from kestrel.accounts.models import SignInSession
+from kestrel.accounts.models import Authenticator, SignInSession
+from kestrel.accounts.second_factor import new_authenticator
 
 
-def authenticator_for(user) -> TOTPDevice:
+def authenticator_for(user) -> Authenticator:
     """The user's confirmed authenticator, made if they have none."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    return device or TOTPDevice.objects.create(user=user, name="Test phone", confirmed=True)
+    device = Authenticator.objects.filter(user=user, confirmed=True).first()
+    return device or new_authenticator(user, name="Test phone", confirmed=True)
 
 
 def current_code(device: TOTPDevice, at=None) -> str:
@@ -35,9 +36,10 @@ def next_unused_code(device: TOTPDevice) -> str:
 
 
 def base32_key(device: TOTPDevice) -> str:
+    """The secret the phone was given (decrypted, whichever model `device` was read as)."""
     import base64
 
-    return base64.b32encode(device.bin_key).decode()
+    return base64.b32encode(Authenticator.objects.get(pk=device.pk).bin_key).decode()
 
 
 def sign_in_fully(client, user):

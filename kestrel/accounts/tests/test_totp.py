@@ -14,7 +14,7 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from kestrel.accounts.models import SignInSession
+from kestrel.accounts.models import Authenticator, SignInSession
 from kestrel.accounts.second_factor import check_code
 from kestrel.accounts.tests.steps import (
     START,
@@ -283,7 +283,7 @@ def test_set_up_page_shows_a_qr_code_and_the_key_as_text(enrolling, people):
     text = page.content.decode()
     image = re.search(r'<img[^>]*src="(data:image/svg\+xml[^"]+)"[^>]*alt="([^"]+)"', text)
     assert image
-    device = TOTPDevice.objects.get(user=people.dsl)
+    device = Authenticator.objects.get(user=people.dsl)
     assert not device.confirmed
     secret = shown_secret(page)
     assert re.fullmatch(r"([A-Z2-7]{4} )*[A-Z2-7]{1,4}", secret)
@@ -303,7 +303,7 @@ def test_set_up_page_keeps_the_same_key_when_reloaded(enrolling, people):
 
 def test_qr_code_names_kestrel_and_the_school_as_issuer(enrolling, people):
     enrolling.get(SETUP)
-    url = urlsplit(TOTPDevice.objects.get(user=people.dsl).config_url)
+    url = urlsplit(Authenticator.objects.get(user=people.dsl).config_url)
 
     assert parse_qs(url.query)["issuer"] == ["Kestrel (Ashdown Primary School)"]
     assert unquote(url.path) == "/Kestrel (Ashdown Primary School):chloe.kelan@example.org"
