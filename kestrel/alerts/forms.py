@@ -2,10 +2,10 @@ from django import forms
 
 from kestrel.accounts.models import User
 from kestrel.alerts.models import AlertGroup
-from kestrel.forms import SchoolModelForm
+from kestrel.forms import IdsChoiceField, SchoolModelForm
 
 
-class StaffChoiceField(forms.ModelMultipleChoiceField):
+class StaffChoiceField(IdsChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.full_name}, {obj.job_title}" if obj.job_title else obj.full_name
 

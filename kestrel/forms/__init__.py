@@ -7,6 +7,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import F, Func
 from django.forms.renderers import TemplatesSetting
 
+from kestrel.ids import is_id
+
 WIDGET_CLASSES = {
     forms.Textarea: "govuk-textarea",
     forms.Select: "govuk-select",
@@ -81,6 +83,19 @@ def plain_messages(form: forms.BaseForm) -> None:
                 field.error_messages["required"] = f"Enter {label}."
 
 
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """A choice of rows by id that refuses what is not an id before asking the database: a
+    25-digit number in its `IN (...)` list is a server error on SQLite, not "not found"."""
+
+    def _check_values(self, value):
+        if not self.to_field_name and any(not is_id(pk) for pk in value or []):
+            bad = next(pk for pk in value if not is_id(pk))
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": bad}
+            )
+        return super()._check_values(value)
+
+
 class KestrelForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -126,6 +141,14 @@ class DateWidget(forms.MultiWidget):
         return [None, None, None]
 
 
+# The earliest date any form takes. Kestrel's records are about children at school now (the
+# oldest learners were born after 2000) and the incidents, actions and periods in their records;
+# 1 January 1990 leaves room for records copied from older files, and sits just before the
+# Children Act 1989 came into force. "1900" or "0001" typed by mistake is refused instead of
+# being filed at the far end of a chronology (and year 1 overflows in a time-zone conversion).
+EARLIEST_DATE = datetime.date(1990, 1, 1)
+
+
 class DateField(forms.MultiValueField):
     """A date typed as day, month and year, with a message that says what is wrong."""
 
@@ -164,8 +187,9 @@ class DateField(forms.MultiValueField):
             raise ValidationError(f"{self.label} must be a real date.") from None
         if self.latest is not None and value > self.latest():
             raise ValidationError(f"{self.label} must be today or in the past.")
-        if self.earliest is not None and value < self.earliest():
-            raise ValidationError(f"{self.label} must be after {self.earliest():%-d %B %Y}.")
+        earliest = max(self.earliest(), EARLIEST_DATE) if self.earliest else EARLIEST_DATE
+        if value < earliest:
+            raise ValidationError(f"{self.label} must be after {earliest:%-d %B %Y}.")
         return value
 
     def clean(self, value):

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from kestrel.accounts.models import User
 from kestrel.alerts.models import AlertGroup
-from kestrel.forms import DateField, SchoolModelForm, style_widgets
+from kestrel.forms import DateField, IdsChoiceField, SchoolModelForm, style_widgets
 from kestrel.incidents.body_map import parse_markers
 from kestrel.incidents.models import Category
 from kestrel.schools.models import Agency
@@ -78,10 +78,20 @@ def narrative(value: str, missing: str) -> str:
     return text
 
 
-def when(form, cleaned: dict) -> dict:
+def when(form, cleaned: dict, student=None) -> dict:
     """Combines Date and Time in the school's time zone (the earlier of an hour that happens
-    twice when the clocks go back) and refuses a moment in the future."""
+    twice when the clocks go back) and refuses a moment in the future, or a day before the
+    student was born."""
     day, time = cleaned.get("occurred_on"), cleaned.get("occurred_time")
+    born = getattr(student, "date_of_birth", None)
+    if day and born and day < born:
+        form.add_error(
+            "occurred_on",
+            "Date must be after the student’s date of birth."
+            if form.hide_names
+            else f"Date must be after {student.name}’s date of birth, {born:%-d %B %Y}.",
+        )
+        return cleaned
     if day and time:
         zone = ZoneInfo(form.school.time_zone)
         occurred = datetime.datetime.combine(day, time).replace(tzinfo=zone, fold=0)
@@ -121,24 +131,24 @@ class AddIncidentForm(forms.Form):
         error_messages={"required": "Describe the incident."},
         max_length=100_000,
     )
-    categories = forms.ModelMultipleChoiceField(
+    categories = IdsChoiceField(
         queryset=Category.objects.none(),
         label="Categories",
         error_messages={"required": "Select at least one category."},
     )
-    linked_students = forms.ModelMultipleChoiceField(
+    linked_students = IdsChoiceField(
         queryset=Student.objects.none(), required=False, widget=forms.MultipleHiddenInput
     )
     markers = forms.CharField(required=False, widget=forms.HiddenInput, max_length=10_000)
     occurred_on = DateField(label="Date", latest=timezone.localdate)
     occurred_time = time_field("15:50")
-    alert_staff = forms.ModelMultipleChoiceField(
+    alert_staff = IdsChoiceField(
         queryset=User.objects.none(), required=False, widget=forms.MultipleHiddenInput
     )
-    alert_groups = forms.ModelMultipleChoiceField(
+    alert_groups = IdsChoiceField(
         queryset=AlertGroup.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
-    agencies = forms.ModelMultipleChoiceField(
+    agencies = IdsChoiceField(
         queryset=Agency.objects.none(),
         required=False,
         label="Agency involved",
@@ -146,9 +156,10 @@ class AddIncidentForm(forms.Form):
     )
     submission = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
-    def __init__(self, *args, school, **kwargs):
+    def __init__(self, *args, school, hide_names=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.school = school
+        self.hide_names = hide_names  # Hide Names: a message names no student
         students = Student.objects.filter(school=school)
         self.fields["student"].queryset = students
         self.fields["linked_students"].queryset = students
@@ -174,7 +185,8 @@ class AddIncidentForm(forms.Form):
         return parse_markers(self.cleaned_data.get("markers") or "")
 
     def clean(self):
-        cleaned = when(self, super().clean())
+        cleaned = super().clean()
+        cleaned = when(self, cleaned, cleaned.get("student"))
         chosen = list(cleaned.get("categories") or [])
         # Choosing a subcategory files the incident under its main category as well.
         for category in list(chosen):
@@ -206,7 +218,7 @@ class AddActionForm(forms.Form):
         error_messages={"required": "Describe the action taken."},
         max_length=100_000,
     )
-    agencies = forms.ModelMultipleChoiceField(
+    agencies = IdsChoiceField(
         queryset=Agency.objects.none(),
         required=False,
         label="Agency Involved",
@@ -218,17 +230,18 @@ class AddActionForm(forms.Form):
         label="Add action to linked students", required=False
     )
     share_documents = forms.BooleanField(label="Share documents?", required=False)
-    alert_staff = forms.ModelMultipleChoiceField(
+    alert_staff = IdsChoiceField(
         queryset=User.objects.none(), required=False, widget=forms.MultipleHiddenInput
     )
-    alert_groups = forms.ModelMultipleChoiceField(
+    alert_groups = IdsChoiceField(
         queryset=AlertGroup.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
     submission = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
-    def __init__(self, *args, school, **kwargs):
+    def __init__(self, *args, school, student=None, hide_names=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.school = school
+        self.student, self.hide_names = student, hide_names  # the incident's student
         self.fields["agencies"].queryset = Agency.objects.filter(
             school=school, is_active=True
         ).order_by("name")
@@ -245,7 +258,7 @@ class AddActionForm(forms.Form):
         return narrative(self.cleaned_data["text"], "Describe the action taken.")
 
     def clean(self):
-        return when(self, super().clean())
+        return when(self, super().clean(), self.student)
 
     recipients = AddIncidentForm.recipients
 
@@ -265,9 +278,10 @@ class CorrectionForm(forms.Form):
         error_messages={"required": "Say why the incident needs correcting."},
     )
 
-    def __init__(self, *args, school, **kwargs):
+    def __init__(self, *args, school, student=None, hide_names=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.school = school
+        self.student, self.hide_names = student, hide_names  # the incident's student
         self.fields["occurred_time"].govuk_width = 5
         style_widgets(self)
 
@@ -276,4 +290,4 @@ class CorrectionForm(forms.Form):
         style_widgets(self)
 
     def clean(self):
-        return when(self, super().clean())
+        return when(self, super().clean(), self.student)

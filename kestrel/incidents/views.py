@@ -44,7 +44,12 @@ def add_incident(request):
         resumed = drafts.drafts_of(request.user).filter(submission=request.GET["draft"]).first()
         if resumed is not None:
             initial.update(_initial_from_draft(resumed))
-    form = AddIncidentForm(request.POST or None, school=request.school, initial=initial)
+    form = AddIncidentForm(
+        request.POST or None,
+        school=request.school,
+        initial=initial,
+        hide_names=names_hidden(request),
+    )
     monitor = set(request.POST.getlist("link_monitor")) if request.POST else set()
     share = set(request.POST.getlist("link_share")) if request.POST else set()
     if request.method == "POST" and form.is_valid():
@@ -363,6 +368,8 @@ def add_action(request, pk):
     form = AddActionForm(
         request.POST or None,
         school=request.school,
+        student=incident.student,
+        hide_names=names_hidden(request),
         initial={
             "occurred_on": now.date(),
             "occurred_time": now.strftime("%H:%M"),
@@ -461,6 +468,8 @@ def correct_incident(request, pk):
     form = CorrectionForm(
         request.POST or None,
         school=request.school,
+        student=incident.student,
+        hide_names=names_hidden(request),
         initial={
             "text": text,
             "occurred_on": local.date(),
