@@ -209,6 +209,17 @@ TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 
+# `manage.py worker` supervises db_worker and runs these every WORKER_PERIOD_SECONDS, in order.
+WORKER_PERIOD_SECONDS = 30
+PERIODIC_JOBS = ["kestrel.ops.worker.recover_tasks", "kestrel.alerts.sweep.sweep_alerts"]
+TASK_RUNNING_TIMEOUT_SECONDS = 30 * 60  # a task RUNNING this long, on any machine, is dead
+TASK_MAX_RUNS = 5  # a task whose worker died this many times is marked failed
+# Alert emails: a claim is stale after this long; an alert email with no task for
+# ALERT_EMAIL_SWEEP_SECONDS is queued again; one undelivered after ALERT_EMAIL_OVERDUE_MINUTES
+# is listed for the administrator (School set-up, Email delivery problems).
+ALERT_EMAIL_CLAIM_SECONDS = 10 * 60
+ALERT_EMAIL_SWEEP_SECONDS = 2 * 60
+ALERT_EMAIL_OVERDUE_MINUTES = 15
 MESSAGE_STORAGE = "kestrel.notices.MessageStorage"
 
 LOGGING = {

@@ -66,6 +66,12 @@ class Alert(SchoolOwned):
         indexes = [
             models.Index(fields=["incident", "recipient"]),
             models.Index(fields=["school", "email_status"]),
+            # The alert sweep (every 30 s): only emails not yet delivered, which stay few.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(email_status__in=["pending", "sending"]),
+                name="alert_email_undelivered",
+            ),
             # The DSL team's overdue alerts: only unread rows, which stay few as alerts are read.
             models.Index(
                 fields=["school", "created_at"],

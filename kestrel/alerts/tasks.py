@@ -8,8 +8,8 @@ send it again on recovery with the same Message-ID, which mailboxes treat as the
 
 import datetime
 import logging
+import unicodedata
 from functools import partial
-from smtplib import SMTPException
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -24,6 +24,7 @@ from django_tasks_db import DatabaseBackend
 
 from kestrel.alerts.models import Alert
 from kestrel.audit.services import record
+from kestrel.ops.faults import pause_point
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,15 @@ def _backoff() -> list[int]:
     return list(getattr(settings, "ALERT_EMAIL_BACKOFF_SECONDS", [60, 300, 1800, 7200]))
 
 
-CLAIM_TIMEOUT = datetime.timedelta(minutes=10)
+def claim_timeout() -> datetime.timedelta:
+    """How long a claim holds: a worker that has not finished sending by then is taken as dead."""
+    return datetime.timedelta(seconds=getattr(settings, "ALERT_EMAIL_CLAIM_SECONDS", 600))
+
+
+def watchdog_delay() -> int:
+    """Seconds from a claim to the run that finds it stale (a little after it goes stale)."""
+    seconds = int(claim_timeout().total_seconds())
+    return seconds + max(1, seconds // 10)
 
 
 def message_id(alert: Alert) -> str:
@@ -81,17 +90,27 @@ def _later(seconds: int):
     return send_alert_email.using(run_after=timezone.now() + datetime.timedelta(seconds=seconds))
 
 
+def header_safe(text: str) -> str:
+    """`text` on one line: control characters (CR, LF, tab...) and line separators become
+    spaces, so that a name typed with a line break cannot break (or add to) an email's headers."""
+    return " ".join(
+        "".join(
+            " " if unicodedata.category(char) in {"Cc", "Zl", "Zp"} else char for char in text
+        ).split()
+    )
+
+
 def compose(alert: Alert) -> EmailMessage:
-    categories = alert.incident.category_names
+    categories = [header_safe(name) for name in alert.incident.category_names]
     context = {
-        "sender": alert.sender.full_name,
+        "sender": header_safe(alert.sender.full_name),
         "kind": "an action" if alert.action_id else "an incident",
         "categories": ", ".join(categories),
         "link": f"{settings.SITE_URL}{reverse('accounts:login')}",
         "school": alert.school.name,
     }
     return EmailMessage(
-        subject=f"Kestrel: {alert.sender.full_name} has alerted you ({context['categories']})",
+        subject=f"Kestrel: {context['sender']} has alerted you ({context['categories']})",
         body=render_to_string("alerts/email/alert.txt", context),
         to=[alert.recipient.email],
         headers={"Message-ID": message_id(alert)},
@@ -103,23 +122,28 @@ def send_alert_email(alert_id: int) -> str:
     """Sends one alert's email unless it has been sent (or another worker is sending it)."""
     now = timezone.now()
     claimable = Q(email_status="pending") | Q(
-        email_status="sending", email_claimed_at__lt=now - CLAIM_TIMEOUT
+        email_status="sending", email_claimed_at__lt=now - claim_timeout()
     )
-    claimed = Alert.objects.filter(claimable, pk=alert_id).update(
-        email_status="sending", email_claimed_at=now, email_attempts=F("email_attempts") + 1
-    )
-    if not claimed:
-        return "not claimed"
-    if default_task_backend.supports_defer:
-        # A watchdog: should this worker die mid-send, this later run finds the claim stale.
-        _later(int(CLAIM_TIMEOUT.total_seconds()) + 60).enqueue(alert_id)
+    # The claim and its watchdog commit together: a worker that dies after the claim leaves a
+    # watchdog behind, which finds the claim stale and sends (the alert sweep is the backstop).
+    with transaction.atomic():
+        claimed = Alert.objects.filter(claimable, pk=alert_id).update(
+            email_status="sending", email_claimed_at=now, email_attempts=F("email_attempts") + 1
+        )
+        if not claimed:
+            return "not claimed"
+        pause_point("claimed")
+        if default_task_backend.supports_defer:
+            _later(watchdog_delay()).enqueue(alert_id)
+    pause_point("sending")
     alert = Alert.objects.select_related("sender", "recipient", "school", "incident").get(
         pk=alert_id
     )
     try:
         compose(alert).send()
-    except (SMTPException, OSError) as error:
+    except Exception as error:  # any error: retried, then listed for the administrator
         return _failed(alert, error)
+    pause_point("sent")
     Alert.objects.filter(pk=alert_id).update(
         email_status="sent", email_sent_at=timezone.now(), email_error=""
     )
@@ -130,11 +154,15 @@ def _failed(alert: Alert, error: Exception) -> str:
     backoff = _backoff()
     message = f"{type(error).__name__}: {error}"[:300]
     if alert.email_attempts <= len(backoff):
-        Alert.objects.filter(pk=alert.pk).update(email_status="pending", email_error=message)
         delay = backoff[alert.email_attempts - 1]
         if default_task_backend.supports_defer:
-            _later(delay).enqueue(alert.pk)
+            with transaction.atomic():  # the retry is queued with the release, or neither is
+                Alert.objects.filter(pk=alert.pk).update(
+                    email_status="pending", email_error=message
+                )
+                _later(delay).enqueue(alert.pk)
         else:
+            Alert.objects.filter(pk=alert.pk).update(email_status="pending", email_error=message)
             send_alert_email.enqueue(alert.pk)  # an immediate backend retries at once
         logger.warning(
             "Alert email %s failed (attempt %s), retrying", alert.pk, alert.email_attempts

@@ -1,8 +1,11 @@
 """`manage.py serve`: the web server and the task worker together, for one machine.
 
-Both stop together: on Ctrl-C, or as soon as either one exits.
+Ctrl-C stops both, and so does the web server exiting. The worker (`manage.py worker`) restarts
+its own db_worker whenever that exits; should the worker itself exit, it is started again and the
+web server keeps serving. With no SITE_URL set, links in emails follow the address served.
 """
 
+import os
 import signal
 import subprocess
 import sys
@@ -20,31 +23,43 @@ class Command(BaseCommand):
 
     def handle(self, *args, port, host, **options):
         manage = [sys.executable, "manage.py"]
-        worker = subprocess.Popen(
-            [*manage, "db_worker", "--interval", "1", "--no-reload", "--no-startup-delay"]
-        )
-        server = subprocess.Popen([*manage, "runserver", f"{host}:{port}", "--noreload"])
-        children = [server, worker]
+        env = dict(os.environ)
+        if not env.get("SITE_URL"):
+            shown = f"[{host}]" if ":" in host else host
+            env["SITE_URL"] = f"http://{shown}:{port}"  # password and alert emails link here
+
+        def start_worker():
+            return subprocess.Popen([*manage, "worker", "--interval", "1"], env=env)
+
+        worker = start_worker()
+        server = subprocess.Popen([*manage, "runserver", f"{host}:{port}", "--noreload"], env=env)
         self.stdout.write(
             self.style.SUCCESS(f"Kestrel is running on http://{host}:{port}/ (Ctrl-C stops it).")
         )
+        stopping = False
 
         def stop(*_):
-            for child in children:
+            nonlocal stopping
+            stopping = True
+            for child in (server, worker):
                 if child.poll() is None:
                     child.terminate()
 
         signal.signal(signal.SIGTERM, stop)
         try:
-            while all(child.poll() is None for child in children):
+            while not stopping and server.poll() is None:
+                if worker.poll() is not None:
+                    self.stderr.write("The task worker stopped; starting it again.")
+                    time.sleep(1)
+                    worker = start_worker()
                 time.sleep(0.5)
         except KeyboardInterrupt:
             pass
         finally:
             stop()
-            for child in children:
+            for child in (server, worker):
                 try:
-                    child.wait(timeout=10)
+                    child.wait(timeout=35)
                 except subprocess.TimeoutExpired:
                     child.kill()
         self.stdout.write("Kestrel has stopped.")
