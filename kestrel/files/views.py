@@ -12,7 +12,7 @@ from kestrel.audit.services import record
 from kestrel.files import services
 from kestrel.files.checks import ALLOWED
 from kestrel.files.models import Attachment
-from kestrel.students.names import mask_text, names_hidden
+from kestrel.students.names import names_hidden, text_as_shown
 
 
 @requires("signed_in")
@@ -53,8 +53,8 @@ def download(request, key):
     if names_hidden(request):
         # Under Hide Names the file's name, which may name a child, is starred out too.
         incident = attachment.incident
-        people = [incident.student, *(link.student for link in incident.links.all())]
-        filename = mask_text(filename, people)
+        about = [incident.student, *(link.student for link in incident.links.all())]
+        filename = text_as_shown(request, about)(filename)
     response = FileResponse(
         handle,
         as_attachment=True,

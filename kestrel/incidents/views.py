@@ -27,7 +27,7 @@ from kestrel.incidents.forms import AddActionForm, AddIncidentForm, CorrectionFo
 from kestrel.incidents.selectors import incident_for_page
 from kestrel.search import matching
 from kestrel.students.models import Student
-from kestrel.students.names import display_label, mask_text, names_hidden
+from kestrel.students.names import display_label, names_hidden, text_as_shown
 
 
 @requires("signed_in")
@@ -229,10 +229,11 @@ def view_incident(request, pk):
     with transaction.atomic():
         record(action="incident.viewed", request=request, obj=incident, student=incident.student)
     hidden = names_hidden(request)
-    people = [incident.student, *(link.student for link in incident.links.all())]
+    about = [incident.student, *(link.student for link in incident.links.all())]
+    shown = text_as_shown(request, about)
     current_text, current_time = services.current_version(incident)
-    corrections = [
-        (correction, mask_text(correction.text, people) if hidden else correction.text)
+    corrections = [  # the reason may name a child too
+        (correction, shown(correction.text), shown(correction.reason))
         for correction in incident.corrections.all()
     ]
     # Who was alerted and who has read it: for those who see the incident by their key. The
@@ -257,22 +258,16 @@ def view_incident(request, pk):
         {
             "incident": incident,
             "label": display_label(incident.student, hidden=hidden),
-            "text": mask_text(current_text, people) if hidden else current_text,
+            "text": shown(current_text),
             "occurred_at": current_time,
-            "original_text": mask_text(incident.text, people) if hidden else incident.text,
+            "original_text": shown(incident.text),
             "corrections": corrections,
             "can_correct": request.user.is_key_holder,
-            "actions": [
-                (action, mask_text(action.text, people) if hidden else action.text)
-                for action in incident.actions.all()
-            ],
+            "actions": [(action, shown(action.text)) for action in incident.actions.all()],
             "alert": alert,
             "keeps_access": key_unlocked(request) or request.user.is_key_holder,
             "receipts": receipts,
-            "files": [
-                (file, mask_text(file.original_name, people) if hidden else file.original_name)
-                for file in incident.attachments.all()
-            ],
+            "files": [(file, shown(file.original_name)) for file in incident.attachments.all()],
             "markers": incident.marker_list,
         },
     )
@@ -408,7 +403,8 @@ def add_action(request, pk):
             detail={"page": "add_action"},
         )
     hidden = names_hidden(request)
-    people = [incident.student, *(link.student for link in incident.links.all())]
+    about = [incident.student, *(link.student for link in incident.links.all())]
+    shown = text_as_shown(request, about)
     text, occurred_at = services.current_version(incident)
     # Everyone alerted to the incident, and whoever recorded it: they need to know what was done.
     alerted = [
@@ -426,7 +422,7 @@ def add_action(request, pk):
             "form": form,
             "incident": incident,
             "label": display_label(incident.student, hidden=hidden),
-            "text": mask_text(text, people) if hidden else text,
+            "text": shown(text),
             "occurred_at": occurred_at,
             "incident_recipients": recipients,
             **files_context(request),

@@ -17,6 +17,7 @@ from kestrel.students.forms import FindStudentForm
 from kestrel.students.models import Student
 from kestrel.students.names import (
     HIDE_NAMES_SESSION_KEY,
+    SchoolNames,
     display_label,
     mask_text,
     names_hidden,
@@ -90,6 +91,7 @@ def chronology(request, pk):
     )
     with transaction.atomic():
         record(action="chronology.viewed", request=request, obj=student, student=student)
+    school_names = SchoolNames.of(request.school) if hidden else None
     entries = []
     for entry in page:
         people = [entry.student, *entry.linked_students] if hidden else []
@@ -105,9 +107,11 @@ def chronology(request, pk):
                 "corrected": bool(entry.corrections),
                 "reporter": entry.reporter_name,
                 "categories": ", ".join(entry.category_labels),
-                "text": mask_text(text, people) if hidden else text,
+                "text": mask_text(text, people, school_names=school_names) if hidden else text,
                 "actions": [
-                    {**brief, "text": mask_text(brief["text"], people)} if hidden else brief
+                    {**brief, "text": mask_text(brief["text"], people, school_names=school_names)}
+                    if hidden
+                    else brief
                     for brief in entry.action_briefs
                     # On a linked student's chronology, only actions added "to linked students".
                     if not linked or brief["add_to_linked_students"]
