@@ -43,6 +43,8 @@ try:
     # Where the worker publishes each audit chain's head: somewhere the database's own
     # administrators cannot rewrite (see kestrel.audit.heads).
     AUDIT_HEADS_DIR = env.path("AUDIT_HEADS_DIR", default=str(VAR_DIR / "audit-heads"))
+    # The most an office document (a ZIP inside) may unpack to; more is refused as a zip bomb.
+    FILES_MAX_UNPACKED_MB = env.int("FILES_MAX_UNPACKED_MB", default=100)
 except EnvError as error:
     raise ImproperlyConfigured(str(error)) from error
 

@@ -3,33 +3,34 @@
 import hashlib
 import uuid
 
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
 from kestrel.audit.services import record
-from kestrel.files.checks import MAX_BYTES, Refused, check
+from kestrel.files.checks import Refused, check
 from kestrel.files.models import Attachment
 from kestrel.ids import is_id
-
-SNIFF_BYTES = 64 * 1024
 
 
 def check_and_save(upload, *, folder: str) -> dict:
     """Checks an uploaded file by its content and saves it outside the web root under a
-    generated name in `folder`; returns what a file row records about it."""
-    if upload.size > MAX_BYTES:
-        check(upload.name, b"", upload.size)  # raises the size message
-    checked = check(upload.name, upload.read(SNIFF_BYTES), upload.size)
-    upload.seek(0)
+    generated name in `folder`, with the extension of the type found (pictures re-encoded
+    without their metadata); returns what a file row records about it."""
+    checked = check(upload.name, upload, upload.size)
+    content = ContentFile(checked.content) if checked.content is not None else upload
+    content.seek(0)
     digest = hashlib.sha256()
-    for chunk in upload.chunks():
+    for chunk in content.chunks():
         digest.update(chunk)
-    upload.seek(0)
+    content.seek(0)
     return {
         "original_name": checked.name,
-        "stored_name": default_storage.save(f"{folder}/{uuid.uuid4().hex}", upload),
+        "stored_name": default_storage.save(
+            f"{folder}/{uuid.uuid4().hex}{checked.extension}", content
+        ),
         "content_type": checked.content_type,
-        "size": upload.size,
+        "size": content.size,
         "sha256": digest.hexdigest(),
     }
 

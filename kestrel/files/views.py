@@ -1,7 +1,7 @@
 """Uploading files as they are dropped on a form, and the permission-checked download."""
 
 from django.db import transaction
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.views.decorators.http import require_POST
@@ -12,6 +12,7 @@ from kestrel.audit.services import record
 from kestrel.files import services
 from kestrel.files.checks import ALLOWED
 from kestrel.files.models import Attachment
+from kestrel.files.responses import as_download
 from kestrel.students.names import names_hidden, text_as_shown
 
 
@@ -26,7 +27,8 @@ def upload(request):
         attachment = services.store_upload(actor=request.user, upload=upload, request=request)
     except services.Refused as refusal:
         with transaction.atomic():
-            record(action="file.refused", request=request, detail={"reason": str(refusal)[:200]})
+            # The reason, not the message: the message names the file, which may name a child.
+            record(action="file.refused", request=request, detail={"reason": refusal.reason})
         return JsonResponse({"error": str(refusal)}, status=400)
     return JsonResponse(
         {
@@ -55,12 +57,4 @@ def download(request, key):
         incident = attachment.incident
         about = [incident.student, *(link.student for link in incident.links.all())]
         filename = text_as_shown(request, about)(filename)
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=filename,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return as_download(handle, name=filename, content_type=attachment.content_type)

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -13,6 +12,7 @@ from kestrel.access.policy import allows
 from kestrel.accounts.models import User
 from kestrel.audit.services import record
 from kestrel.files.checks import ALLOWED, Refused
+from kestrel.files.responses import as_download
 from kestrel.library import services
 from kestrel.library.forms import PublishForm, VersionForm
 from kestrel.library.models import Document, DocumentVersion, ReadRecord
@@ -90,14 +90,11 @@ def download(request, pk, number):
             obj=version.document,
             detail={"version": number},
         )
-    response = FileResponse(
+    return as_download(
         default_storage.open(version.stored_name, "rb"),
-        as_attachment=True,
-        filename=version.original_name,
+        name=version.original_name,
         content_type=version.content_type,
     )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 @requires("signed_in")
