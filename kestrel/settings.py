@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "kestrel.accounts.devices.TrustedDeviceMiddleware",
     "kestrel.accounts.middleware.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -150,6 +151,8 @@ OTP_WEBAUTHN_HELPER_CLASS = "kestrel.accounts.passkeys.KestrelWebAuthnHelper"
 OTP_WEBAUTHN_ALLOWED_ORIGINS = [SITE_URL if SITE_URL.startswith("https://") else "http://localhost"]
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False  # a passkey is a second factor, after the password
 SESSION_ABSOLUTE_LIMIT_HOURS = 12
+# A browser that signed in fully is trusted for that account this long (kestrel.accounts.devices).
+DEVICE_COOKIE_AGE = 365 * 24 * 60 * 60
 
 # Sessions: 30 minutes idle, renewed by activity (at most once a minute); the cookie dies with
 # the browser.

@@ -1,8 +1,8 @@
 from django import forms
 from django.contrib.auth import forms as auth_forms
-from django.db.models.functions import Lower
 
 from kestrel.accounts import services
+from kestrel.accounts.emails import normalise
 from kestrel.accounts.models import User
 from kestrel.accounts.views.strength import context_token
 from kestrel.forms import KestrelForm, SchoolModelForm, plain_messages, style_widgets
@@ -28,8 +28,8 @@ class StaffForm(SchoolModelForm):
         self.fields["access_level"].empty_label = "None: sees no incidents"
 
     def clean_email(self):
-        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
-        clash = User.objects.annotate(lower=Lower("email")).filter(lower=email)
+        email = normalise(self.cleaned_data["email"])
+        clash = User.objects.filter(email=email)
         if self.instance.pk:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
@@ -78,7 +78,8 @@ class LoginForm(auth_forms.AuthenticationForm):
     }
 
     def clean(self):
-        email = self.cleaned_data.get("username", "")
+        email = normalise(self.cleaned_data.get("username", ""))
+        self.cleaned_data["username"] = email  # the spelling the lockout and the lookup share
         if email and services.sign_in_refused(email=email, request=self.request):
             raise forms.ValidationError(self.error_messages["locked"], code="locked")
         try:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from kestrel.accounts.emails import normalise
 from kestrel.encryption import decrypt
 from kestrel.schools.models import AccessLevel, School
 from kestrel.search import KeepsSearchText, SearchTextQuerySet
@@ -20,10 +21,12 @@ class UserManager(BaseUserManager.from_queryset(SearchTextQuerySet)):
     use_in_migrations = True
 
     def get_by_natural_key(self, username):
-        return self.get(email__iexact=username)
+        # Exact, in the one spelling: a database's case-insensitive match (iexact is UPPER() on
+        # PostgreSQL) would find "olivia" from "ol\u0131via" while the lockout counted another name.
+        return self.get(email=normalise(username))
 
     def create_user(self, email, password=None, **fields):
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=normalise(email), **fields)
         if password:
             user.set_password(password)
         else:
@@ -105,7 +108,7 @@ class User(KeepsSearchText, AbstractBaseUser):
 
     def clean(self) -> None:
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        self.email = normalise(self.email)
 
 
 class SignInSession(models.Model):

@@ -4,11 +4,11 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django_otp import login as otp_login
 
-from kestrel.accounts import throttle
+from kestrel.accounts import devices, reauth, throttle
+from kestrel.accounts.emails import normalise
 from kestrel.accounts.middleware import SIGNED_IN_AT
 from kestrel.accounts.models import SignInSession, User
 from kestrel.accounts.second_factor import ENROL, EXEMPT_SESSION_KEY, NOT_REQUIRED, state
@@ -16,13 +16,15 @@ from kestrel.accounts.tasks import send_password_reset
 from kestrel.audit.services import client_ip, record
 
 
-def find_active_user(email: str) -> User | None:
-    return (
-        User.objects.select_related("school")
-        .annotate(lower=Lower("email"))
-        .filter(lower=email.strip().lower(), is_active=True)
-        .first()
-    )
+def account_named(email: str) -> User | None:
+    """The account (active or not) whose address is `email`, in its one spelling (emails.py)."""
+    return User.objects.select_related("school").filter(email=normalise(email)).first()
+
+
+def _lockout_key(email: str, account: User | None) -> str:
+    """What a sign-in lockout counts: the account when the address names one (whatever spelling
+    found it), otherwise the address itself, so unknown addresses lock exactly as real ones do."""
+    return f"account:{account.pk}" if account is not None else f"address:{normalise(email)}"
 
 
 # Password links -----------------------------------------------------------------------------
@@ -35,7 +37,7 @@ def request_password_reset(*, email: str, request) -> None:
     links an hour go to one address, and thirty from one IP address.
     """
     ip = client_ip(request) or "unknown"
-    email = email.strip().lower()
+    email = normalise(email)
     refused = throttle.is_limited("password_link.address", email) or throttle.is_limited(
         "password_link.ip", ip
     )
@@ -61,20 +63,35 @@ def record_password_set(*, user, request, how: str) -> None:
 
 
 def sign_in_refused(*, email: str, request) -> bool:
-    """Whether this address or this IP address is locked out; a refusal is audited."""
-    ip = client_ip(request) or "unknown"
-    if throttle.is_limited("signin.account", email) or throttle.is_limited("signin.ip", ip):
+    """Whether this sign-in attempt is locked out; a refusal is audited.
+
+    A browser that has signed in fully as this account before (devices.py) answers only to its
+    own lock; any other browser to the account's (or unknown address's) lock and the IP limit.
+    """
+    account = account_named(email)
+    device = devices.trusted_device(request, account)
+    if device is not None:
+        refused = throttle.is_limited("signin.device", device)
+    else:
+        ip = client_ip(request) or "unknown"
+        refused = throttle.is_limited(
+            "signin.account", _lockout_key(email, account)
+        ) or throttle.is_limited("signin.ip", ip)
+    if refused:
         with transaction.atomic():
             record(action="signin.refused", request=request, detail={"rule": "lockout"})
-        return True
-    return False
+    return refused
 
 
 def record_failed_sign_in(*, email: str, request) -> None:
-    user = User.objects.annotate(lower=Lower("email")).filter(lower=email.strip().lower()).first()
+    user = account_named(email)
+    device = devices.trusted_device(request, user)
     with transaction.atomic():
-        throttle.count("signin.account", email)
-        throttle.count("signin.ip", client_ip(request) or "unknown")
+        if device is not None:
+            throttle.count("signin.device", device)
+        else:
+            throttle.count("signin.account", _lockout_key(email, user))
+            throttle.count("signin.ip", client_ip(request) or "unknown")
         record(
             action="signin.failed",
             actor=user,
@@ -87,12 +104,17 @@ def record_failed_sign_in(*, email: str, request) -> None:
 def sign_in(*, user, request) -> str:
     """Signs in after a correct password; returns what comes next: a second factor or nothing."""
     auth_login(request, user)  # a new session id
-    throttle.clear("signin.account", user.email)
+    throttle.clear("signin.account", _lockout_key(user.email, user))
+    if (device := devices.trusted_device(request, user)) is not None:
+        throttle.clear("signin.device", device)
     throttle.prune()  # counts older than a day matter to no rule
     request.session[SIGNED_IN_AT] = timezone.now().isoformat()
     next_step = state(request)
     if next_step == NOT_REQUIRED:
         request.session[EXEMPT_SESSION_KEY] = True
+    if next_step in {NOT_REQUIRED, ENROL}:
+        reauth.mark(request)  # no second factor to give: the password was everything
+        devices.trust(request, user)  # signed in fully: no second factor is asked of them
     with transaction.atomic():
         SignInSession.objects.create(
             user=user,
@@ -107,9 +129,11 @@ def sign_in(*, user, request) -> str:
 def second_factor_refused(*, request) -> bool:
     ip = client_ip(request) or "unknown"
     user = request.user
-    if throttle.is_limited("second_factor.account", str(user.pk)) or throttle.is_limited(
+    # The IP limit is for unknown browsers, as at the password step (devices.py).
+    ip_limited = devices.trusted_device(request, user) is None and throttle.is_limited(
         "second_factor.ip", ip
-    ):
+    )
+    if throttle.is_limited("second_factor.account", str(user.pk)) or ip_limited:
         with transaction.atomic():
             record(action="second_factor.refused", request=request, detail={"rule": "lockout"})
         return True
@@ -119,7 +143,8 @@ def second_factor_refused(*, request) -> bool:
 def record_failed_second_factor(*, request, kind: str) -> None:
     with transaction.atomic():
         throttle.count("second_factor.account", str(request.user.pk))
-        throttle.count("second_factor.ip", client_ip(request) or "unknown")
+        if devices.trusted_device(request, request.user) is None:
+            throttle.count("second_factor.ip", client_ip(request) or "unknown")
         record(action="second_factor.failed", request=request, detail={"kind": kind})
 
 
@@ -128,7 +153,9 @@ def complete_second_factor(*, request, device, kind: str) -> None:
     old_key = request.session.session_key
     otp_login(request, device)
     request.session.cycle_key()
+    reauth.mark(request)  # signing in counts as confirming it is you, for a few minutes
     throttle.clear("second_factor.account", str(request.user.pk))
+    devices.trust(request, request.user)  # signed in fully: this browser is now trusted
     with transaction.atomic():
         SignInSession.objects.filter(user=request.user, session_key=old_key).update(
             session_key=request.session.session_key, second_factor_at=timezone.now()

@@ -4,13 +4,13 @@ from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.mail import send_mail
 from django.db.models import F
-from django.db.models.functions import Lower
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from kestrel.accounts.emails import normalise
 from kestrel.accounts.models import User
 
 
@@ -31,8 +31,7 @@ def send_password_reset(email: str) -> None:
     """Emails a one-time "Click here to reset your password" link, if the address is a user's."""
     user = (
         User.objects.select_related("school")
-        .annotate(lower=Lower("email"))
-        .filter(lower=email.strip().lower(), is_active=True)
+        .filter(email=normalise(email), is_active=True)
         .first()
     )
     if user is None:

@@ -1,9 +1,11 @@
 """Rate limits and lockouts, counted in the database so that every app server sees the same counts.
 
-Sign-in: 5 failures for one email address within 30 minutes lock that address for the next 30
-minutes, whether or not an account has it (so a lock says nothing about who has an account).
-Per IP address the limits are far higher, so a whole school behind one proxy is not locked out by
-one forgetful colleague. The same rules guard second-factor codes and password-link emails.
+Sign-in: 5 failures for one account within 30 minutes lock it for the next 30 minutes; an address
+that names no account is counted and locked the same way (so a lock says nothing about who has an
+account). Per IP address the limits are far higher, so a whole school behind one proxy is not
+locked out by one forgetful colleague, and a browser that has signed in fully as the person before
+(kestrel.accounts.devices) is not held by the IP limit or the account's lock at all, only by a
+lock of its own. The same rules guard second-factor codes and password-link emails.
 """
 
 import hashlib
@@ -31,11 +33,16 @@ HOUR = timedelta(hours=1)
 RULES = {
     "signin.account": Rule(limit=5, window=MINUTES_30, lock=MINUTES_30),
     "signin.ip": Rule(limit=100, window=MINUTES_30),
+    "signin.device": Rule(limit=5, window=MINUTES_30, lock=MINUTES_30),
     "second_factor.account": Rule(limit=5, window=MINUTES_30, lock=MINUTES_30),
     "second_factor.ip": Rule(limit=100, window=MINUTES_30),
     "password_link.address": Rule(limit=3, window=HOUR),
     "password_link.ip": Rule(limit=30, window=HOUR),
-    "password_strength.ip": Rule(limit=600, window=HOUR),
+    # The meter: one browser (its session) may ask 300 times an hour, requests with no session
+    # share 60 an hour per IP address, and the whole address 2,000 (a school at the start of term).
+    "password_strength.session": Rule(limit=300, window=HOUR),
+    "password_strength.no_session": Rule(limit=60, window=HOUR),
+    "password_strength.ip": Rule(limit=2000, window=HOUR),
 }
 
 

@@ -50,10 +50,11 @@ def assert_accessible(page) -> None:
 
 def sign_in(page, live_server_url: str, email: str, password: str) -> None:
     """Signs in through the sign-in page as a person would, with the code from their phone."""
+    from kestrel.accounts.emails import normalise
     from kestrel.accounts.models import User
     from kestrel.testing.auth import authenticator_for, next_unused_code
 
-    device = authenticator_for(User.objects.get(email__iexact=email))
+    device = authenticator_for(User.objects.get(email=normalise(email)))
     page.goto(f"{live_server_url}/login/")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
