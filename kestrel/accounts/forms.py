@@ -172,3 +172,30 @@ class BackupCodeForm(KestrelForm):
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
+
+
+class ConfirmPasswordForm(KestrelForm):
+    """ "Confirm it is you", step one."""
+
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+
+
+class ConfirmCodeForm(KestrelForm):
+    """ "Confirm it is you", step two: a code from the authenticator app, or a backup code."""
+
+    code = forms.CharField(
+        label="Code from your authenticator app, or a backup code",
+        help_text="The 6-digit code your app shows for Kestrel now, or one of your backup codes "
+        "(for example abcde-fghjk).",
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "spellcheck": "false", "autofocus": True}
+        ),
+    )
+
+    def clean_code(self):
+        return "".join(self.cleaned_data["code"].split())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kestrel.accounts.views import account, signin, strength, two_factor
+from kestrel.accounts.views import account, reauth, signin, strength, two_factor
 
 app_name = "accounts"
 urlpatterns = [
@@ -25,6 +25,18 @@ urlpatterns = [
     ),
     path("password-strength/", strength.password_strength, name="password_strength"),
     path("account/", account.account_settings, name="settings"),
+    path("account/confirm/", reauth.confirm_password, name="reauthenticate"),
+    path("account/confirm/code/", reauth.confirm_code, name="reauthenticate_code"),
+    path(
+        "account/confirm/passkey/begin/",
+        reauth.confirm_passkey_begin,
+        name="reauthenticate_passkey_begin",
+    ),
+    path(
+        "account/confirm/passkey/complete/",
+        reauth.confirm_passkey_complete,
+        name="reauthenticate_passkey_complete",
+    ),
     path("account/password/", account.change_password, name="change_password"),
     path("account/sign-out-everywhere/", account.sign_out_everywhere, name="sign_out_everywhere"),
     path("account/two-factor/setup/", two_factor.setup, name="two_factor_setup"),

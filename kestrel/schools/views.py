@@ -8,7 +8,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kestrel.access.decorators import requires
+from kestrel.accounts import reauth
 from kestrel.accounts.models import User
+from kestrel.accounts.reauth import recent_authentication
 from kestrel.alerts.models import Alert
 from kestrel.alerts.tasks import queue_alert_emails
 from kestrel.audit.services import record
@@ -116,10 +118,14 @@ def _edit(request, section: Section, obj):
     withheld = section.holds_child_data and not adding and names_hidden(request)
     if withheld and request.method == "POST":
         return redirect("schools:edit", slug=section.slug, pk=obj.pk)  # no form was shown
-    form = section.form(
-        request.POST or None, instance=obj, school=request.school, actor=request.user
-    )
+    # What was typed before "Confirm it is you" comes back, to be checked and saved again.
+    data = request.POST or reauth.stashed_form(request) or None
+    form = section.form(data, instance=obj, school=request.school, actor=request.user)
     if request.method == "POST" and form.is_valid():
+        if _changes_sign_in(section, form, adding) and not reauth.is_recent(request):
+            # A new address would receive the password link: the administrator confirms first.
+            reauth.stash_form(request)
+            return reauth.ask(request, back=request.path)
         try:
             saved = save_configuration(
                 actor=request.user, request=request, form=form, kind=section.model._meta.model_name
@@ -153,7 +159,13 @@ def _edit(request, section: Section, obj):
     )
 
 
+def _changes_sign_in(section: Section, form, adding: bool) -> bool:
+    """Whether saving changes how a colleague signs in (their email address)."""
+    return section.slug == "staff" and not adding and "email" in form.changed_data
+
+
 @requires("manage_staff")
+@recent_authentication(default="schools:overview")
 @require_POST
 def staff_reset_second_factor(request, pk):
     """The administrator resets a colleague's second factor (a lost or replaced phone)."""

@@ -11,6 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from kestrel.access.keys import KEY_SESSION_KEY
 from kestrel.accounts.middleware import SIGNED_IN_AT
 from kestrel.accounts.models import Authenticator, SignInSession
+from kestrel.accounts.reauth import REAUTH_AT
 from kestrel.accounts.second_factor import new_authenticator
 
 
@@ -49,6 +50,7 @@ def sign_in_fully(client, user):
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session[SIGNED_IN_AT] = timezone.now().isoformat()
+    session[REAUTH_AT] = timezone.now().isoformat()  # signing in counts as confirming
     session.save()
     # As Kestrel's own sign-in does, so that "sign out everywhere" can find this session.
     SignInSession.objects.create(

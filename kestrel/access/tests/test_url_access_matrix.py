@@ -102,6 +102,11 @@ EXPECTED = {
     "accounts:password_strength": dict.fromkeys(ROLES, "method"),
     "accounts:settings": SIGNED_IN,
     "accounts:change_password": SIGNED_IN,
+    "accounts:reauthenticate": SIGNED_IN,
+    # Step two without step one sends the person back to step one.
+    "accounts:reauthenticate_code": expect(full="redirect"),
+    "accounts:reauthenticate_passkey_begin": POST_ONLY,
+    "accounts:reauthenticate_passkey_complete": POST_ONLY,
     "accounts:sign_out_everywhere": POST_ONLY,
     "accounts:two_factor_setup": expect(enrolling="ok"),
     "accounts:authenticator_remove": POST_ONLY,

@@ -8,10 +8,12 @@ import pytest
 import time_machine
 from django.contrib.sessions.models import Session
 from django.test import Client
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
+from kestrel.accounts.reauth import REAUTH_AT
 from kestrel.accounts.tests.steps import (
     START,
     enter_password,
@@ -314,6 +316,7 @@ def test_removing_the_last_passkey_is_refused_when_the_school_requires_one(clien
     client.force_login(people.teacher)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = passkey.persistent_id
+    session[REAUTH_AT] = timezone.now().isoformat()  # signed in with the passkey just now
     session.save()
 
     response = client.post(f"/account/passkeys/{passkey.pk}/remove/", follow=True)

@@ -9,9 +9,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from kestrel.access.decorators import requires
-from kestrel.accounts import second_factor, services
+from kestrel.accounts import reauth, second_factor, services
 from kestrel.accounts.forms import PasswordChangeForm
 from kestrel.accounts.models import SignInSession
+from kestrel.accounts.reauth import recent_authentication
 from kestrel.accounts.user_agents import describe
 from kestrel.accounts.views.signin import passkey_config
 
@@ -46,11 +47,15 @@ def account_settings(request):
             "backup_codes_left": codes.remaining() if codes else None,
             "sign_ins": sign_ins,
             "passkey_config": passkey_config(request),
+            # Adding a passkey needs "Confirm it is you" first, unless it was given just now.
+            "recently_confirmed": reauth.is_recent(request),
+            "confirm_url": reauth.confirm_url(request.get_full_path()),
         },
     )
 
 
 @requires("signed_in")
+@recent_authentication
 @sensitive_post_parameters()
 def change_password(request):
     form = PasswordChangeForm(request.user, request.POST or None)
@@ -69,6 +74,7 @@ def change_password(request):
 
 
 @requires("signed_in")
+@recent_authentication
 @require_POST
 def sign_out_everywhere(request):
     ended = services.end_other_sessions(

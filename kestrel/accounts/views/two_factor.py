@@ -12,8 +12,9 @@ from django_otp_webauthn import views as webauthn_views
 
 from kestrel.access.decorators import requires
 from kestrel.access.policy import SECOND_FACTOR_PENDING
-from kestrel.accounts import second_factor, services
+from kestrel.accounts import reauth, second_factor, services
 from kestrel.accounts.forms import AuthenticatorCodeForm
+from kestrel.accounts.reauth import recent_authentication
 from kestrel.audit.services import record
 
 NEW_CODES_SESSION_KEY = "kestrel_new_backup_codes"
@@ -29,6 +30,9 @@ def setup(request):
     state = second_factor.state(request)
     if state == second_factor.PENDING:
         return redirect("accounts:verify")  # prove the existing factor before adding another
+    if state != second_factor.ENROL and not reauth.is_recent(request):
+        # Replacing or adding a factor; a first set-up straight after signing in is not asked.
+        return reauth.ask(request)
     device = second_factor.pending_authenticator(request.user)
     form = AuthenticatorCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -76,6 +80,7 @@ def backup_codes_new(request):
 
 
 @requires("signed_in")
+@recent_authentication
 @require_POST
 def backup_codes_replace(request):
     with transaction.atomic():
@@ -97,6 +102,7 @@ def _would_leave_no_factor(request, removing) -> bool:
 
 
 @requires("signed_in")
+@recent_authentication
 @require_POST
 def authenticator_remove(request):
     device = second_factor.authenticator(request.user)
@@ -117,6 +123,7 @@ def authenticator_remove(request):
 
 
 @requires("signed_in")
+@recent_authentication
 @require_POST
 def passkey_remove(request, pk):
     passkey = get_object_or_404(second_factor.passkeys(request.user), pk=pk)
@@ -137,10 +144,10 @@ def passkey_remove(request, pk):
 
 # The WebAuthn ceremonies are django-otp-webauthn's JSON views, each behind Kestrel's gate.
 passkey_register_begin = requires("signed_in")(
-    webauthn_views.BeginCredentialRegistrationView.as_view()
+    recent_authentication(webauthn_views.BeginCredentialRegistrationView.as_view())
 )
 passkey_register_complete = requires("signed_in")(
-    webauthn_views.CompleteCredentialRegistrationView.as_view()
+    recent_authentication(webauthn_views.CompleteCredentialRegistrationView.as_view())
 )
 passkey_verify_begin = requires(SECOND_FACTOR_PENDING)(
     webauthn_views.BeginCredentialAuthenticationView.as_view()
