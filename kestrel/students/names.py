@@ -37,6 +37,7 @@ import re
 import threading
 import unicodedata
 from collections import OrderedDict, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import ahocorasick
@@ -87,7 +88,7 @@ def mask_text(text: str, students, *, school_names: "SchoolNames | None" = None)
 
 APOSTROPHES = str.maketrans(dict.fromkeys("\u2019\u2018`\u02bc\u2032\u00b4\uff07", "'"))
 # Between the two halves of a full name ("Leah Simpson", "Simpson, Leah", "Leah_Simpson.pdf").
-SEPARATORS = frozenset(" \t\r\n_-.,")
+SEPARATORS = " \t\r\n_-.,"
 MAX_GAP = 3
 _FOLDED: dict[str, str] = {}
 
@@ -106,12 +107,17 @@ def folded(text: str) -> str:
     return "".join(_fold_char(char) for char in text)
 
 
-def _fold_with_positions(text: str) -> tuple[str, list[int], list[int]]:
+def _fold_with_positions(text: str) -> tuple[str, Sequence[int], Sequence[int]]:
     """The folded text, and for each of its characters where in `text` it starts and ends (an
     accent or invisible character dropped belongs to the letter before it)."""
+    n = len(text)
     if text.isascii():
-        n = len(text)
-        return text.lower().translate(APOSTROPHES), list(range(n)), list(range(1, n + 1))
+        return text.lower().translate(APOSTROPHES), range(n), range(1, n + 1)
+    # Most texts fold one character to one ("é" to "e", a curly apostrophe to "'"): then one
+    # translate does it.
+    table = {ord(char): _fold_char(char) for char in set(text)}
+    if all(len(piece) == 1 for piece in table.values()):
+        return text.translate(table), range(n), range(1, n + 1)
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -244,6 +250,7 @@ class SchoolNames:
         self.tokens = frozenset(
             {*self.first_of, *self.last_of, *self.first_part_of, *self.last_part_of}
         )
+        self.initials = frozenset(token for token in self.tokens if _letters(token) < 2)
         self.automaton = ahocorasick.Automaton()
         for token in self.tokens:
             self.automaton.add_word(token, token)
@@ -283,7 +290,7 @@ class SchoolNames:
             extra = name_rows(s for s in students if s.pk not in known or s.pk is None)
             return SchoolNames(self.rows + extra).mask(text, students)
         norm, starts, ends = _fold_with_positions(text)
-        hits = self._hits(norm)
+        hits = self._hits(norm, text, starts)
 
         def span(hit: _Hit) -> str:
             return text[starts[hit.start] : ends[hit.stop - 1]]
@@ -294,7 +301,7 @@ class SchoolNames:
             if not (hit.opens and hit.closes):
                 continue
             written = span(hit)
-            name_like = _letters(hit.token) > 1 and _reads_as_name(written, hit.token)
+            name_like = hit.token not in self.initials and _reads_as_name(written, hit.token)
             if hit.token in about.tokens and (name_like or _as_written(written) in about.spellings):
                 masked.append(hit)
             if name_like:
@@ -303,30 +310,45 @@ class SchoolNames:
         masked += self._full_names(norm, hits, text, starts)
         return _starred(text, [(starts[h.start], ends[h.stop - 1]) for h in masked])
 
-    def _hits(self, norm: str) -> list[_Hit]:
+    def _hits(self, norm: str, text: str, starts) -> list[_Hit]:
+        """Where a spelling is found whole, or where it may be half of a full name run together
+        ("SiobhanONeill"); not inside other words ("an" in "and")."""
         if not self.tokens:
             return []
         hits = []
+        size = len(norm)
         for end, token in self.automaton.iter(norm):
-            start = end + 1 - len(token)
-            hits.append(_Hit(start, end + 1, token, _opens(norm, start), _closes(norm, end + 1)))
+            start, stop = end + 1 - len(token), end + 1
+            if start and norm[start - 1].isalpha() and not text[starts[start]].isupper():
+                continue  # inside a word ("an" in "and"), and not the second half of a name
+            opens, closes = _opens(norm, start), _closes(norm, stop)
+            if (
+                (opens and closes)
+                or (opens and stop < size and text[starts[stop]].isupper())
+                or (closes and text[starts[start]].isupper())
+            ):
+                hits.append(_Hit(start, stop, token, opens, closes))
         return hits
 
     def _named_apart(self, as_names: list[_Hit]) -> list[_Hit]:
         """Rule 4: a student whose first and last names are both in the text, as names."""
-        firsts: dict[int, list[_Hit]] = defaultdict(list)
-        lasts: dict[int, list[_Hit]] = defaultdict(list)
-        for hit in as_names:
-            for pk in self.first_of.get(hit.token, ()):
-                firsts[pk].append(hit)
-            for pk in self.last_of.get(hit.token, ()):
-                lasts[pk].append(hit)
-        found = []
-        for pk in firsts.keys() & lasts.keys():
-            pair = firsts[pk] + lasts[pk]
-            if len({hit.start for hit in pair}) > 1:  # "Taylor Taylor" needs both words
-                found += pair
-        return found
+        seen = {hit.token for hit in as_names}
+        firsts = [token for token in seen if token in self.first_of]
+        lasts = [token for token in seen if token in self.last_of]
+        if not firsts or not lasts:
+            return []
+        named = (
+            set()
+            .union(*(self.first_of[token] for token in firsts))
+            .intersection(*[set().union(*(self.last_of[token] for token in lasts))])
+        )
+        tokens = set()
+        for pk in named:
+            first = {token for token in firsts if pk in self.first_of[token]}
+            last = {token for token in lasts if pk in self.last_of[token]}
+            if first != last or len(first) > 1:  # "Taylor Taylor" needs both words
+                tokens |= first | last
+        return [hit for hit in as_names if hit.token in tokens]
 
     def _full_names(self, norm: str, hits: list[_Hit], text: str, starts) -> list[_Hit]:
         """Rule 3: a first name next to a last name of the same student, in either order."""
@@ -340,7 +362,7 @@ class SchoolNames:
                 continue
             for gap in range(MAX_GAP + 1):
                 between = norm[first.stop : first.stop + gap]
-                if gap and not all(char in SEPARATORS for char in between):
+                if between.strip(SEPARATORS):
                     break
                 for second in by_start.get(first.stop + gap, ()):
                     if gap == 0 and not text[starts[second.start]].isupper():
