@@ -3,13 +3,17 @@
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.shortcuts import resolve_url
 
 from kestrel.access.policy import NEEDS_KEY, PUBLIC, RULES, SECOND_FACTOR_PENDING, allows
+from kestrel.access.refusals import KEY_LOCKED, NOT_ALLOWED, record_refusal, refuse
 from kestrel.accounts import second_factor
-from kestrel.audit.services import record
+
+
+def _page(request) -> str:
+    """What was asked for, by the URL's name ("students:chronology")."""
+    match = request.resolver_match
+    return match.view_name if match is not None and match.url_name else "page"
 
 
 def requires(permission: str):
@@ -40,15 +44,20 @@ def requires(permission: str):
                     and request.user.is_key_holder
                     and not allows(request, permission)
                 ):
+                    if "pk" in kwargs:  # a record, asked for by its id
+                        record_refusal(
+                            request, kind=_page(request), asked=kwargs["pk"], reason=KEY_LOCKED
+                        )
                     return redirect_to_login(request.get_full_path(), resolve_url("key:unlock"))
                 if not allows(request, permission):
-                    with transaction.atomic():
-                        record(
-                            action="access.refused",
-                            request=request,
-                            detail={"permission": permission, "path": request.path},
-                        )
-                    raise PermissionDenied
+                    refuse(
+                        request,
+                        kind=_page(request),
+                        asked=kwargs.get("pk", ""),
+                        reason=NOT_ALLOWED,
+                        forbidden=True,
+                        permission=permission,
+                    )
             return view(request, *args, **kwargs)
 
         guarded.kestrel_permission = permission

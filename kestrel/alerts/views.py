@@ -4,12 +4,13 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from kestrel import notices
 from kestrel.access.decorators import requires
 from kestrel.access.records import Viewer
+from kestrel.access.refusals import get_for_user, reason_for, record_refusal
 from kestrel.accounts.models import User
 from kestrel.alerts import services
 from kestrel.alerts.models import Alert
@@ -156,7 +157,12 @@ def next_alert(request):
     """The guide's "next alert": the newest unread alert other than the one being read."""
     after = request.GET.get("after", "")
     following = unread_alerts(request.user)
-    if is_id(after):
+    if is_id(after) and not Alert.objects.filter(pk=after, recipient=request.user).exists():
+        # Another person's alert: it tells them nothing, but asking for it is on the record.
+        record_refusal(
+            request, kind="alert", asked=after, reason=reason_for(request, Alert, pk=after)
+        )
+    elif is_id(after):
         current = following.filter(pk=after).values_list("incident_id", flat=True)
         following = following.exclude(pk=after).exclude(incident_id__in=current)
     following = following.values_list("incident_id", flat=True).first()
@@ -169,10 +175,12 @@ def next_alert(request):
 @requires("signed_in")
 @require_POST
 def mark_as_read(request, pk):
-    alert = get_object_or_404(
+    alert = get_for_user(
+        request,
         Alert.objects.filter(recipient=request.user, school=request.school).select_related(
             "incident__student"
         ),
+        kind="alert",
         pk=pk,
     )
     services.mark_as_read(actor=request.user, alert=alert, request=request)

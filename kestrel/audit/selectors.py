@@ -17,7 +17,7 @@ ACTION_LABELS = {
     "second_factor.failed": "Gave a wrong second-factor code",
     "key.unlocked": "Unlocked key access",
     "key.locked": "Locked key access",
-    "access.refused": "Was refused a page",
+    "access.refused": "Was refused a record or page",
     "students.listed": "Listed students",
     "students.viewed": "Opened a student’s details",
     "student.added": "Added a student",

@@ -2,9 +2,10 @@
 
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
 from kestrel.access.decorators import requires
+from kestrel.access.refusals import get_for_user
 from kestrel.accounts.models import User
 from kestrel.audit.forms import FindPersonForm, TrailFilterForm
 from kestrel.audit.selectors import describe, staff_trail, student_trail
@@ -67,7 +68,9 @@ def _trail(request, selector, **whose):
 
 @requires("view_audit_trail")
 def student(request, pk):
-    child = get_object_or_404(Student.objects.filter(school=request.school), pk=pk)
+    child = get_for_user(
+        request, Student.objects.filter(school=request.school), kind="student", pk=pk
+    )
     context = _trail(request, student_trail, student=child)
     with transaction.atomic():
         record(action="audit.student_viewed", request=request, obj=child, student=child)
@@ -80,7 +83,9 @@ def student(request, pk):
 
 @requires("view_audit_trail")
 def staff(request, pk):
-    colleague = get_object_or_404(User.objects.filter(school=request.school), pk=pk)
+    colleague = get_for_user(
+        request, User.objects.filter(school=request.school), kind="staff", pk=pk
+    )
     context = _trail(request, staff_trail, staff=colleague)
     with transaction.atomic():
         record(action="audit.staff_viewed", request=request, obj=colleague)

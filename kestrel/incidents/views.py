@@ -5,7 +5,7 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +15,7 @@ from kestrel import notices
 from kestrel.access.decorators import requires
 from kestrel.access.keys import key_unlocked
 from kestrel.access.records import Viewer
+from kestrel.access.refusals import record_refused_choices, refuse_lookup, refuse_or_unlock
 from kestrel.accounts.models import User
 from kestrel.alerts.models import Alert, AlertGroup
 from kestrel.alerts.selectors import PEOPLE_NAME_COLUMNS
@@ -24,6 +25,7 @@ from kestrel.files.models import Attachment
 from kestrel.ids import is_id
 from kestrel.incidents import drafts, services
 from kestrel.incidents.forms import AddActionForm, AddIncidentForm, CorrectionForm
+from kestrel.incidents.models import Incident
 from kestrel.incidents.selectors import incident_for_page
 from kestrel.search import matching
 from kestrel.students.models import Student
@@ -95,6 +97,7 @@ def add_incident(request):
             )
             return redirect("incidents:view", pk=incident.pk)
     if request.method == "POST":
+        record_refused_choices(request, form)
         drafts.save_draft(actor=request.user, post=request.POST)  # refused: keep it safe too
     context = add_incident_context(
         request, form, draft_files=(resumed.data.get("files", []) if resumed else [])
@@ -221,11 +224,7 @@ def view_incident(request, pk):
     viewer = Viewer.of(request)
     incident = incident_for_page(viewer, pk)
     if incident is None:
-        if request.user.is_key_holder and not key_unlocked(request):
-            return redirect(f"/key/?next={request.path}")
-        with transaction.atomic():
-            record(action="access.refused", request=request, detail={"incident": pk})
-        raise Http404("No incident you may open")
+        return refuse_or_unlock(request, Incident, kind="incident", pk=pk)
     with transaction.atomic():
         record(action="incident.viewed", request=request, obj=incident, student=incident.student)
     hidden = names_hidden(request)
@@ -356,9 +355,7 @@ def add_action(request, pk):
     shown = () if request.method == "POST" else ("links", "corrections")
     incident = incident_for_page(Viewer.of(request), pk, shown)
     if incident is None:
-        with transaction.atomic():
-            record(action="access.refused", request=request, detail={"incident": pk})
-        raise Http404("No incident you may open")
+        refuse_lookup(request, Incident, kind="incident", pk=pk)
     now = timezone.localtime()
     form = AddActionForm(
         request.POST or None,
@@ -393,6 +390,7 @@ def add_action(request, pk):
             notices.success(request, "Your action has been added.")
             return redirect("incidents:view", pk=incident.pk)
     if request.method == "POST":  # refused: the page again, with what it shows
+        record_refused_choices(request, form)
         incident = incident_for_page(Viewer.of(request), pk, ("links", "corrections"))
     with transaction.atomic():
         record(
@@ -452,13 +450,9 @@ def files_context(request, extra_ids=()) -> dict:
 @requires("use_key")
 def correct_incident(request, pk):
     """A key holder corrects an incident; the original stays, with who changed what and when."""
-    if not key_unlocked(request):
-        return redirect(f"/key/?next={request.path}")
-    incident = incident_for_page(Viewer.of(request), pk)
+    incident = incident_for_page(Viewer.of(request), pk) if key_unlocked(request) else None
     if incident is None:
-        with transaction.atomic():
-            record(action="access.refused", request=request, detail={"incident": pk})
-        raise Http404("No incident you may open")
+        return refuse_or_unlock(request, Incident, kind="incident", pk=pk)
     text, occurred_at = services.current_version(incident)
     local = timezone.localtime(occurred_at)
     form = CorrectionForm(

@@ -4,11 +4,12 @@ from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from kestrel.access.decorators import requires
 from kestrel.access.policy import allows
+from kestrel.access.refusals import get_for_user, record_refused_choices
 from kestrel.accounts.models import User
 from kestrel.audit.services import record
 from kestrel.files.checks import ALLOWED, Refused
@@ -49,7 +50,9 @@ def library(request):
 
 @requires("signed_in")
 def document(request, pk):
-    doc = get_object_or_404(_documents(request.school).select_related("category"), pk=pk)
+    doc = get_for_user(
+        request, _documents(request.school).select_related("category"), kind="document", pk=pk
+    )
     versions = list(doc.versions.all())
     current = versions[0]
     can_publish = allows(request, "manage_library")
@@ -78,8 +81,11 @@ def document(request, pk):
 
 @requires("signed_in")
 def download(request, pk, number):
-    version = get_object_or_404(
+    version = get_for_user(
+        request,
         DocumentVersion.objects.filter(document__school=request.school, document__is_active=True),
+        kind="document_version",
+        school_path="document__school",
         document_id=pk,
         number=number,
     )
@@ -100,7 +106,7 @@ def download(request, pk, number):
 @requires("signed_in")
 @require_POST
 def confirm_read(request, pk):
-    doc = get_object_or_404(_documents(request.school), pk=pk, is_policy=True)
+    doc = get_for_user(request, _documents(request.school), kind="document", pk=pk, is_policy=True)
     services.confirm_read(actor=request.user, version=doc.versions.all()[0], request=request)
     messages.success(request, f"Thank you: you have confirmed you read “{doc.title}”.")
     return redirect("library:document", pk=doc.pk)
@@ -129,13 +135,15 @@ def publish(request):
         else:
             messages.success(request, f"“{doc.title}” is now in the Library.")
             return redirect("library:document", pk=doc.pk)
+    if request.method == "POST":
+        record_refused_choices(request, form)
     return render(request, "library/publish.html", {"form": form, "type_names": ALLOWED})
 
 
 @requires("manage_library")
 @require_POST
 def add_version(request, pk):
-    doc = get_object_or_404(_documents(request.school), pk=pk)
+    doc = get_for_user(request, _documents(request.school), kind="document", pk=pk)
     form = VersionForm(request.POST, request.FILES)
     if form.is_valid():
         try:

@@ -4,10 +4,11 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kestrel.access.decorators import requires
+from kestrel.access.refusals import get_for_user, record_refused_choices
 from kestrel.accounts import reauth
 from kestrel.accounts.models import User
 from kestrel.accounts.reauth import recent_authentication
@@ -106,7 +107,9 @@ def section_add(request, slug):
 @require_http_methods(["GET", "POST"])
 def section_edit(request, slug, pk):
     section = _section(slug)
-    obj = get_object_or_404(section.rows(request.school), pk=pk)
+    obj = get_for_user(
+        request, section.rows(request.school), kind=section.model._meta.model_name, pk=pk
+    )
     if section.holds_child_data and request.method == "GET":
         with transaction.atomic():
             record(action=f"{section.slug}.viewed", request=request, obj=obj, student=obj)
@@ -145,6 +148,8 @@ def _edit(request, section: Section, obj):
             )
             messages.success(request, f"{section.singular.capitalize()} “{label}” has been {done}.")
             return redirect("schools:section", slug=section.slug)
+    if request.method == "POST":
+        record_refused_choices(request, form)
     return render(
         request,
         "schools/section_form.html",
@@ -169,7 +174,7 @@ def _changes_sign_in(section: Section, form, adding: bool) -> bool:
 @require_POST
 def staff_reset_second_factor(request, pk):
     """The administrator resets a colleague's second factor (a lost or replaced phone)."""
-    staff = get_object_or_404(User.objects.filter(school=request.school), pk=pk)
+    staff = get_for_user(request, User.objects.filter(school=request.school), kind="staff", pk=pk)
     reset_second_factor(actor=request.user, request=request, staff=staff)
     messages.success(
         request,
@@ -193,8 +198,11 @@ def email_problems(request):
 @requires("configure_school")
 @require_POST
 def email_retry(request, pk):
-    alert = get_object_or_404(
-        Alert.objects.filter(school=request.school, email_status="failed"), pk=pk
+    alert = get_for_user(
+        request,
+        Alert.objects.filter(school=request.school, email_status="failed"),
+        kind="alert",
+        pk=pk,
     )
     with transaction.atomic():
         Alert.objects.filter(pk=alert.pk).update(

@@ -2,12 +2,13 @@
 
 from django.db import transaction
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from kestrel.access.decorators import requires
 from kestrel.access.records import Viewer
 from kestrel.access.redirects import safe_next
+from kestrel.access.refusals import get_for_user
 from kestrel.audit.forms import TrailFilterForm
 from kestrel.audit.services import record, record_student_search
 from kestrel.incidents import selectors
@@ -65,7 +66,9 @@ def index(request):
 @requires("view_chronology")
 def chronology(request, pk):
     """A student's chronology: every incident about them that the viewer may see, newest first."""
-    student = get_object_or_404(Student.objects.filter(school=request.school), pk=pk)
+    student = get_for_user(
+        request, Student.objects.filter(school=request.school), kind="student", pk=pk
+    )
     categories = list(
         Category.objects.filter(school=request.school, parent__isnull=True).order_by(
             "position", "name"

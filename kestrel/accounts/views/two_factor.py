@@ -6,12 +6,13 @@ import segno
 from django.contrib import messages
 from django.db import transaction
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django_otp_webauthn import views as webauthn_views
 
 from kestrel.access.decorators import requires
 from kestrel.access.policy import SECOND_FACTOR_PENDING
+from kestrel.access.refusals import get_for_user
 from kestrel.accounts import reauth, second_factor, services
 from kestrel.accounts.forms import AuthenticatorCodeForm
 from kestrel.accounts.reauth import recent_authentication
@@ -126,7 +127,13 @@ def authenticator_remove(request):
 @recent_authentication
 @require_POST
 def passkey_remove(request, pk):
-    passkey = get_object_or_404(second_factor.passkeys(request.user), pk=pk)
+    passkey = get_for_user(
+        request,
+        second_factor.passkeys(request.user),
+        kind="passkey",
+        school_path="user__school",
+        pk=pk,
+    )
     if _would_leave_no_factor(request, passkey):
         messages.error(
             request,
