@@ -32,6 +32,8 @@ from kestrel.settings import *  # noqa: F403
 from kestrel.settings import DATABASES, STORAGES, VAR_DIR, env
 
 DEBUG = False
+# Read by the commands that make up data (seed_demo, seed_scale): they refuse to run here.
+KESTREL_PRODUCTION = True
 # A worker keeps its database connection between requests (a new PostgreSQL connection costs
 # about 4 ms, a new SQLite one its PRAGMAs), checked before reuse after an idle spell.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=300)

@@ -8,6 +8,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from kestrel.ops import scale
+from kestrel.ops.production import refuse_in_production
 
 
 class Command(BaseCommand):
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=scale.SEED, help="For the same data again.")
 
     def handle(self, *args, schools, staff, students, incidents, seed, **options):
+        refuse_in_production("seed_scale")
         if schools < 1 or students < schools or incidents < 0:
             raise CommandError(
                 "Give --schools 1 or more, --students at least --schools, --incidents 0 or more."

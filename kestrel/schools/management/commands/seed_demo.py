@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from kestrel.ops.production import refuse_in_production
 from kestrel.schools.demo import demo_school_exists, seed_demo_school
 
 
@@ -14,6 +15,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, if_empty=False, **options):
+        refuse_in_production("seed_demo")
         if demo_school_exists():
             if if_empty:
                 self.stdout.write("A school is already set up: the demo school was not added.")
