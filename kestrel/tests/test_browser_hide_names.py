@@ -2,15 +2,18 @@
 
 import datetime
 import html
+import unicodedata
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from kestrel.accounts.models import User
+from kestrel.files.services import attach, store_upload
 from kestrel.incidents.models import Category, Incident
-from kestrel.incidents.services import add_incident
+from kestrel.incidents.services import add_correction, add_incident
 from kestrel.library.models import Document  # noqa: F401 - the Library is one of the pages
 from kestrel.students.models import Student
 from kestrel.testing.auth import authenticator_for, next_unused_code
@@ -19,6 +22,14 @@ from kestrel.testing.browser import sign_in
 pytestmark = pytest.mark.browser
 
 PASSWORD = "kestrel hovers over the meadow at dawn"
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+# Zoë O'Brien written every way a colleague might: in curly and straight quotes, with a curly
+# apostrophe for the record's straight one, with the accent as a separate character (U+0308),
+# and Leah Simpson, another student of the school, by full name. "will" is only a word.
+EVERY_WAY = (
+    "‘Zoë’ told me that 'Zoe\u0308' O’Brien will tell Leah Simpson; OBrien was upset. "
+    "Rose will ring home."
+)
 
 
 @pytest.fixture
@@ -38,6 +49,85 @@ def demo(transactional_db, live_server):
         linked_students=[{"student": noor}],
     )
     return live_server.url, chloe, incident
+
+
+@pytest.fixture
+def written_every_way(demo):
+    """An incident about Zoë that names her every way, with a correction and a file."""
+    site, chloe, _ = demo
+    zoe = Student.objects.get(legal_first_name="Zoë", legal_last_name="O'Brien")
+    incident = add_incident(
+        actor=chloe,
+        student=zoe,
+        text=EVERY_WAY,
+        categories=[Category.objects.get(school=zoe.school, name="Bullying")],
+        occurred_at=timezone.now() - datetime.timedelta(hours=3),
+    )
+    add_correction(
+        actor=chloe,
+        incident=incident,
+        text="",
+        occurred_at=timezone.now() - datetime.timedelta(hours=2),
+        reason="Zoë’s mum gave the time",
+    )
+    upload = store_upload(actor=chloe, upload=SimpleUploadedFile("Zoe_OBrien_statement.pdf", PDF))
+    attach(actor=chloe, ids=[upload.pk], incident=incident)
+    return site, chloe, incident
+
+
+def _sign_in_with_names_hidden(page, site, chloe):
+    sign_in(page, site, chloe.email, PASSWORD)
+    page.get_by_role("link", name="Unlock key").click()
+    page.get_by_label("Code from your authenticator app").fill(
+        next_unused_code(authenticator_for(chloe))
+    )
+    page.get_by_role("button", name="Unlock").click()
+    page.get_by_role("button", name="Hide Names").click()
+    expect(page.get_by_role("button", name="Show Names")).to_be_visible()
+
+
+ZOES_NAMES = ["Zoë", "Zoe", "ZOË", "O'Brien", "O’Brien", "OBrien", "Leah", "Simpson"]
+
+
+def test_hide_names_stars_a_name_written_every_way_and_leaves_words_that_are_names_too(
+    page, written_every_way
+):
+    site, chloe, incident = written_every_way
+    _sign_in_with_names_hidden(page, site, chloe)
+
+    page.goto(f"{site}/incidents/{incident.pk}/")
+    page.get_by_text("This incident was corrected 1 time").click()
+    page.screenshot(path="var/test-artifacts/hide-names-incident.png", full_page=True)
+    source = unicodedata.normalize("NFC", html.unescape(page.content()))
+    shown = unicodedata.normalize("NFC", page.locator("main").inner_text())
+
+    assert [name for name in ZOES_NAMES if name in source] == []
+    assert "‘*****’ told me that '*****' ***** will tell ***** *****; ***** was upset." in shown
+    assert "Rose will ring home." in shown  # "Rose" is not a student of this incident
+    assert "*****’s mum gave the time" in shown  # the correction's reason
+    assert "*****_*****_statement.pdf" in shown
+    with page.expect_download() as downloading:
+        page.get_by_role("link", name="*****_*****_statement.pdf").click()
+    saved_as = downloading.value.suggested_filename
+    assert [name for name in ZOES_NAMES if name.lower() in saved_as.lower()] == []
+    assert saved_as.endswith("_statement.pdf")
+
+    page.goto(f"{site}/students/{incident.student_id}/")  # the chronology
+    chronology = unicodedata.normalize("NFC", html.unescape(page.content()))
+    assert [name for name in ZOES_NAMES if name in chronology] == []
+    assert "will tell" in chronology
+
+
+def test_hide_names_stars_another_student_the_demos_first_incident_names(page, demo):
+    site, chloe, _ = demo
+    first = Incident.objects.get(student__legal_first_name="Hannah")
+    _sign_in_with_names_hidden(page, site, chloe)
+
+    page.goto(f"{site}/incidents/{first.pk}/")
+    shown = page.locator("main").inner_text()
+
+    assert "Leah" not in shown and "Simpson" not in shown and "Greenwood" not in shown
+    assert "Mrs ***** had seen him when she was coming to pick ***** up" in shown
 
 
 def names_in(source: str, students) -> list[str]:
@@ -63,14 +153,7 @@ def test_with_hide_names_on_no_demo_students_name_is_in_any_page_a_dsl_opens(pag
     single_names = {name for student in recorded for name in student.all_names()}
     staff = [user.full_name for user in User.objects.all()]
 
-    sign_in(page, site, chloe.email, PASSWORD)
-    page.get_by_role("link", name="Unlock key").click()
-    page.get_by_label("Code from your authenticator app").fill(
-        next_unused_code(authenticator_for(chloe))
-    )
-    page.get_by_role("button", name="Unlock").click()
-    page.get_by_role("button", name="Hide Names").click()
-    expect(page.get_by_role("button", name="Show Names")).to_be_visible()
+    _sign_in_with_names_hidden(page, site, chloe)
 
     paths = ["/dashboard/", "/incidents/add/", "/library/", "/audit/", "/audit/?q=green"]
     for each in Incident.objects.all():
