@@ -73,6 +73,8 @@ def confirm_password(request):
 def confirm_code(request):
     """Step two: a code from the authenticator app or a backup code, or a passkey."""
     next_url = _next(request)
+    if request.method == "GET" and reauth.is_recent(request):
+        return redirect(next_url)  # confirmed already (the passkey script reloads this page)
     if not reauth.password_is_recent(request):
         return redirect(_step("accounts:reauthenticate", next_url))
     device = second_factor.authenticator(request.user)
