@@ -7,17 +7,29 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from kestrel.access import refusals
 from kestrel.audit.services import record
 from kestrel.files.checks import Refused, check
 from kestrel.files.models import Attachment
 from kestrel.ids import is_id
 
 
-def check_and_save(upload, *, folder: str) -> dict:
+def check_and_save(upload, *, folder: str, actor, request=None) -> dict:
     """Checks an uploaded file by its content and saves it outside the web root under a
     generated name in `folder`, with the extension of the type found (pictures re-encoded
-    without their metadata); returns what a file row records about it."""
-    checked = check(upload.name, upload, upload.size)
+    without their metadata); returns what a file row records about it. A refusal is recorded
+    by its reason: never the file's name, which may name a child."""
+    try:
+        checked = check(upload.name, upload, upload.size)
+    except Refused as refusal:
+        with transaction.atomic():
+            record(
+                action="file.refused",
+                actor=actor,
+                request=request,
+                detail={"reason": refusal.reason},
+            )
+        raise
     content = ContentFile(checked.content) if checked.content is not None else upload
     content.seek(0)
     digest = hashlib.sha256()
@@ -37,7 +49,9 @@ def check_and_save(upload, *, folder: str) -> dict:
 
 def store_upload(*, actor, upload, request=None) -> Attachment:
     """Checks an uploaded file and keeps it, unattached, until its form is submitted."""
-    stored = check_and_save(upload, folder=f"attachments/{actor.school_id}")
+    stored = check_and_save(
+        upload, folder=f"attachments/{actor.school_id}", actor=actor, request=request
+    )
     with transaction.atomic():
         attachment = Attachment.objects.create(school=actor.school, uploaded_by=actor, **stored)
         record(
@@ -50,18 +64,55 @@ def store_upload(*, actor, upload, request=None) -> Attachment:
     return attachment
 
 
-def attach(*, actor, ids, incident=None, action=None) -> int:
-    """Attaches the actor's own unattached uploads to the incident or action being saved."""
-    ids = [pk for pk in ids if is_id(pk)]
+def attach(*, actor, ids, incident=None, action=None, request=None) -> int:
+    """Attaches the actor's own unattached uploads to the incident or action being saved. An id
+    that is not one (another's upload, one already attached, another school's, one removed as
+    unused) is refused, and each refusal is recorded."""
+    ids = {int(pk) for pk in ids if is_id(pk)}
     if not ids:
         return 0
-    return Attachment.objects.filter(
+    target = action.incident if action is not None else incident
+    attached = Attachment.objects.filter(
         pk__in=ids,
         uploaded_by=actor,
         school=actor.school,
         incident__isnull=True,
         action__isnull=True,
-    ).update(incident=action.incident if action is not None else incident, action=action)
+    ).update(incident=target, action=action)
+    if attached < len(ids):
+        with transaction.atomic():
+            _record_refused(actor, ids, target, action, request)
+    return attached
+
+
+MOST_RECORDED = 20  # refusals recorded for one form: enough to show someone probing ids
+
+
+def _record_refused(actor, ids, incident, action, request) -> None:
+    """Records why each id that was not attached was refused. Read only when one was."""
+    rows = {
+        row["pk"]: row
+        for row in Attachment.objects.filter(pk__in=ids).values(
+            "pk", "school_id", "incident_id", "action_id"
+        )
+    }
+    for pk in sorted(ids)[:MOST_RECORDED]:
+        row = rows.get(pk)
+        if row is not None and (row["incident_id"], row["action_id"]) == (
+            incident.pk,
+            action.pk if action is not None else None,
+        ):
+            continue  # attached by this save
+        if row is None:
+            reason = refusals.NO_SUCH_RECORD
+        elif row["school_id"] != actor.school_id:
+            reason = refusals.OTHER_SCHOOL
+        else:
+            reason = refusals.NOT_VISIBLE  # another's upload, or one attached already
+        detail = {"kind": "file", "id": str(pk), "reason": reason, "attaching": True}
+        if request is not None:
+            detail["path"] = request.path[:200]
+        record(action="access.refused", actor=actor, request=request, detail=detail)
 
 
 def open_for_download(*, actor, attachment: Attachment, request=None):

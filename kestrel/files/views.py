@@ -1,14 +1,12 @@
 """Uploading files as they are dropped on a form, and the permission-checked download."""
 
-from django.db import transaction
-from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.http import JsonResponse
 from django.template.defaultfilters import filesizeformat
 from django.views.decorators.http import require_POST
 
+from kestrel.access import refusals
 from kestrel.access.decorators import requires
 from kestrel.access.records import Viewer, visible_incidents
-from kestrel.audit.services import record
 from kestrel.files import services
 from kestrel.files.checks import ALLOWED
 from kestrel.files.models import Attachment
@@ -25,10 +23,7 @@ def upload(request):
         return JsonResponse({"error": "Choose a file to upload."}, status=400)
     try:
         attachment = services.store_upload(actor=request.user, upload=upload, request=request)
-    except services.Refused as refusal:
-        with transaction.atomic():
-            # The reason, not the message: the message names the file, which may name a child.
-            record(action="file.refused", request=request, detail={"reason": refusal.reason})
+    except services.Refused as refusal:  # recorded by the service
         return JsonResponse({"error": str(refusal)}, status=400)
     return JsonResponse(
         {
@@ -42,14 +37,13 @@ def upload(request):
 
 @requires("signed_in")
 def download(request, key):
-    """Gives a file back only to someone who may open its incident, always as a download."""
-    attachment = get_object_or_404(
-        Attachment.objects.filter(school=request.school, incident__isnull=False), key=key
-    )
-    if not visible_incidents(Viewer.of(request)).filter(pk=attachment.incident_id).exists():
-        with transaction.atomic():
-            record(action="access.refused", request=request, detail={"file": str(key)})
-        raise Http404("No file you may open")
+    """Gives a file back only to someone who may open its incident, always as a download. Every
+    refusal is recorded, naming why, and answers 404 whether or not the file exists."""
+    attachment = Attachment.objects.filter(key=key).first()
+    refusal = _refusal(request, attachment)
+    if refusal:
+        reason, detail = refusal
+        refusals.refuse(request, kind="file", asked=key, reason=reason, **detail)
     handle = services.open_for_download(actor=request.user, attachment=attachment, request=request)
     filename = attachment.original_name
     if names_hidden(request):
@@ -58,3 +52,21 @@ def download(request, key):
         about = [incident.student, *(link.student for link in incident.links.all())]
         filename = text_as_shown(request, about)(filename)
     return as_download(handle, name=filename, content_type=attachment.content_type)
+
+
+def _refusal(request, attachment: Attachment | None) -> tuple[str, dict] | None:
+    """Why the file may not be downloaded by this request, and what else the audit row says
+    (None when it may)."""
+    if attachment is None:
+        return refusals.NO_SUCH_RECORD, {}
+    if attachment.school_id != request.user.school_id:
+        return refusals.OTHER_SCHOOL, {}
+    if attachment.incident_id is None:
+        # Uploaded on a form not yet submitted (or a draft given up): it belongs to no record.
+        return refusals.NOT_VISIBLE, {"upload": "unfinished"}
+    viewer = Viewer.of(request)
+    if visible_incidents(viewer).filter(pk=attachment.incident_id).exists():
+        return None
+    if not viewer.key_unlocked and viewer.key_opens(attachment.incident.required_rank):
+        return refusals.KEY_LOCKED, {}
+    return refusals.NOT_VISIBLE, {}

@@ -192,7 +192,7 @@ def _record(
             for link in linked_students
             if link["student"].school_id == school.pk and link["student"].pk != student.pk
         )
-        attach(actor=actor, ids=file_ids, incident=incident)
+        attach(actor=actor, ids=file_ids, incident=incident, request=request)
         BodyMapMarker.objects.bulk_create(
             BodyMapMarker(incident=incident, **marker) for marker in markers
         )
@@ -266,7 +266,7 @@ def add_action(
                 Action.agencies.through.objects.bulk_create(
                     Action.agencies.through(action=action, agency=agency) for agency in agencies
                 )
-            attach(actor=actor, ids=file_ids, action=action)
+            attach(actor=actor, ids=file_ids, action=action, request=request)
             audit = []
             alerts = _alert(
                 actor=actor,

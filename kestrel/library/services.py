@@ -8,8 +8,8 @@ from kestrel.files.services import check_and_save
 from kestrel.library.models import Document, DocumentVersion, LibraryCategory, ReadRecord
 
 
-def _store(actor, upload) -> dict:
-    return check_and_save(upload, folder=f"library/{actor.school_id}")
+def _store(actor, upload, request) -> dict:
+    return check_and_save(upload, folder=f"library/{actor.school_id}", actor=actor, request=request)
 
 
 def category_named(*, school, name: str) -> LibraryCategory:
@@ -19,7 +19,7 @@ def category_named(*, school, name: str) -> LibraryCategory:
 
 def publish(*, actor, title, category, summary, is_policy, upload, notes="", request=None):
     """Publishes a new document with its first version (the file is checked by its content)."""
-    stored = _store(actor, upload)
+    stored = _store(actor, upload, request)
     with transaction.atomic():
         document = Document.objects.create(
             school=actor.school,
@@ -38,7 +38,7 @@ def publish(*, actor, title, category, summary, is_policy, upload, notes="", req
 
 def add_version(*, actor, document, upload, notes="", request=None) -> DocumentVersion:
     """Adds a new version; earlier ones stay. Staff must confirm a new version of a policy."""
-    stored = _store(actor, upload)
+    stored = _store(actor, upload, request)
     with transaction.atomic():
         Document.objects.select_for_update().filter(pk=document.pk).first()
         number = (document.versions.aggregate(top=Max("number"))["top"] or 0) + 1

@@ -381,13 +381,17 @@ def publish(client, file):
     )
 
 
-def test_the_library_refuses_a_zip_bomb_named_docx_and_keeps_what_was_typed(dsl):
+def test_the_library_refuses_a_zip_bomb_named_docx_keeps_what_was_typed_and_records_why(
+    dsl, people
+):
     response = publish(dsl, SimpleUploadedFile("policy.docx", zip_bomb(200)))
     page = response.content.decode()
     assert response.status_code == 200
     assert "unpacks to more than 100 MB" in page
     assert "Child protection policy 2026" in page and "Read this before the first" in page
     assert not DocumentVersion.objects.exists()
+    refusal = AuditEvent.objects.get(action="file.refused")
+    assert (refusal.actor, refusal.detail) == (people.dsl, {"reason": "unpacks too large"})
 
 
 def test_a_library_document_is_stored_and_downloaded_as_the_type_found(dsl):
