@@ -266,6 +266,8 @@ def view_incident(request, pk):
             "alert": alert,
             "keeps_access": key_unlocked(request) or request.user.is_key_holder,
             "receipts": receipts,
+            # A key holder whose key is locked is told that unlocking shows the receipts.
+            "receipts_locked": request.user.is_key_holder and not shows_receipts,
             "files": [(file, shown(file.original_name)) for file in incident.attachments.all()],
             "markers": incident.marker_list,
         },
