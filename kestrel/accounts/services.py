@@ -13,6 +13,7 @@ from kestrel.accounts.middleware import SIGNED_IN_AT
 from kestrel.accounts.models import SignInSession, User
 from kestrel.accounts.second_factor import ENROL, EXEMPT_SESSION_KEY, NOT_REQUIRED, state
 from kestrel.accounts.tasks import send_password_reset
+from kestrel.alerts.tasks import enqueue_with_transaction
 from kestrel.audit.services import client_ip, record
 
 
@@ -51,7 +52,8 @@ def request_password_reset(*, email: str, request) -> None:
             return
         throttle.count("password_link.address", email)
         throttle.count("password_link.ip", ip)
-        transaction.on_commit(lambda: send_password_reset.enqueue(email))
+        # Written with the audit row (database queue): no moment where a dying process loses it.
+        enqueue_with_transaction(send_password_reset, email)
 
 
 def record_password_set(*, user, request, how: str) -> None:

@@ -2,8 +2,9 @@
 
 import datetime
 
+from django.conf import settings
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, QuerySet, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -103,3 +104,18 @@ def _each_key_holders_oldest(school, cutoff, oldest: int) -> RawSQL:
         ") oldest WHERE holder.school_id = %s AND holder.is_key_holder"
     )
     return RawSQL(sql, (school.pk, cutoff, oldest, school.pk))  # noqa: S611
+
+
+def undelivered_alert_emails(school) -> QuerySet[Alert]:
+    """Alert emails the administrator must hear about: failed after every retry, or still not
+    delivered ALERT_EMAIL_OVERDUE_MINUTES after the alert (waiting or being sent); newest first."""
+    late = timezone.now() - datetime.timedelta(minutes=settings.ALERT_EMAIL_OVERDUE_MINUTES)
+    return (
+        Alert.objects.filter(school=school)
+        .filter(
+            Q(email_status="failed")
+            | Q(email_status__in=["pending", "sending"], created_at__lt=late)
+        )
+        .select_related("recipient", "sender")
+        .order_by("-created_at", "-id")
+    )

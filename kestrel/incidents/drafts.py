@@ -5,7 +5,7 @@ from django.db.models import CharField, Exists, OuterRef, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from kestrel.incidents.models import Draft, Incident
+from kestrel.incidents.models import SUBMISSION_LENGTH, Draft, Incident
 
 # The form's own fields; anything else sent is ignored.
 FIELDS = {
@@ -40,9 +40,9 @@ MAX_TEXT = 100_000
 
 def save_draft(*, actor, post) -> Draft | None:
     """Keeps what the form holds now; an empty form keeps nothing."""
-    submission = str(post.get("submission", ""))[:64]
-    if not submission:
-        return None
+    submission = str(post.get("submission", ""))
+    if not submission or len(submission) > SUBMISSION_LENGTH:
+        return None  # not a key the page gave: the form refuses it too
     data = {}
     for name in FIELDS:
         if name in LISTS:

@@ -1,4 +1,5 @@
 import datetime
+import uuid
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -9,7 +10,7 @@ from kestrel.accounts.models import User
 from kestrel.alerts.models import AlertGroup
 from kestrel.forms import DateField, IdsChoiceField, SchoolModelForm, style_widgets
 from kestrel.incidents.body_map import parse_markers
-from kestrel.incidents.models import Category
+from kestrel.incidents.models import SUBMISSION_LENGTH, Category
 from kestrel.schools.models import Agency
 from kestrel.students.models import Student
 
@@ -114,7 +115,23 @@ def alert_groups(school):
     )
 
 
-class AddIncidentForm(forms.Form):
+class SubmissionKey(forms.Form):
+    """The hidden key that makes a form sent twice add one record (`services._once`)."""
+
+    submission = forms.CharField(widget=forms.HiddenInput)
+
+    def clean_submission(self) -> str:
+        submission = self.cleaned_data["submission"]
+        if len(submission) > SUBMISSION_LENGTH:
+            # Not a key this page gives: refused with a message, what was typed kept, and a
+            # fresh key given so that sending the form again works.
+            self.data = self.data.copy()
+            self.data["submission"] = uuid.uuid4().hex
+            self.add_error(None, "The form could not be sent. Check it, then send it again.")
+        return submission
+
+
+class AddIncidentForm(SubmissionKey):
     """The guide's Add Incident form, field by field, in its order."""
 
     student = forms.ModelChoiceField(
@@ -154,7 +171,6 @@ class AddIncidentForm(forms.Form):
         label="Agency involved",
         widget=forms.CheckboxSelectMultiple,
     )
-    submission = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
     def __init__(self, *args, school, hide_names=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -208,7 +224,7 @@ class AddIncidentForm(forms.Form):
         return list(people.values())
 
 
-class AddActionForm(forms.Form):
+class AddActionForm(SubmissionKey):
     """The guide's Add Action form."""
 
     text = forms.CharField(
@@ -236,7 +252,6 @@ class AddActionForm(forms.Form):
     alert_groups = IdsChoiceField(
         queryset=AlertGroup.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
-    submission = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
     def __init__(self, *args, school, student=None, hide_names=False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -223,6 +223,11 @@ class BodyMapMarker(models.Model):
         return round(self.y * 420, 1)
 
 
+# The key a form page gives its submission; stored as "<user id>:<key>" in the 64 characters of
+# Incident.submission_key and Action.submission_key (a uuid4 in hex is 32).
+SUBMISSION_LENGTH = 40
+
+
 class Draft(SchoolOwned):
     """An Add Incident form not yet submitted, saved as it is typed so that nothing is lost
     (Blank Screen, a closed tab, an expired session). Deleted when the incident is added."""

@@ -1,5 +1,6 @@
 """School set-up: the school administrator's pages for the school's configuration."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -13,6 +14,7 @@ from kestrel.accounts import reauth
 from kestrel.accounts.models import User
 from kestrel.accounts.reauth import recent_authentication
 from kestrel.alerts.models import Alert
+from kestrel.alerts.selectors import undelivered_alert_emails
 from kestrel.alerts.tasks import queue_alert_emails
 from kestrel.audit.services import record
 from kestrel.schools.forms import SchoolDetailsForm
@@ -186,13 +188,14 @@ def staff_reset_second_factor(request, pk):
 
 @requires("configure_school")
 def email_problems(request):
-    """Alert emails that could not be delivered after every retry (no child's details shown)."""
-    failed = (
-        Alert.objects.filter(school=request.school, email_status="failed")
-        .select_related("recipient", "sender")
-        .order_by("-created_at")[:200]
+    """Alert emails not delivered: failed after every retry, or still waiting long after the
+    alert (no child's details shown)."""
+    undelivered = undelivered_alert_emails(request.school)[:200]
+    return render(
+        request,
+        "schools/email_problems.html",
+        {"undelivered": undelivered, "overdue_minutes": settings.ALERT_EMAIL_OVERDUE_MINUTES},
     )
-    return render(request, "schools/email_problems.html", {"failed": failed})
 
 
 @requires("configure_school")
@@ -200,7 +203,7 @@ def email_problems(request):
 def email_retry(request, pk):
     alert = get_for_user(
         request,
-        Alert.objects.filter(school=request.school, email_status="failed"),
+        undelivered_alert_emails(request.school),
         kind="alert",
         pk=pk,
     )

@@ -27,9 +27,19 @@ def wait_for(predicate, seconds=30.0):
     return False
 
 
+def children_of(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as listing:
+        return [int(child) for child in listing.read().split()]
+
+
+def command_of(pid: int) -> str:
+    with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+        return cmdline.read().replace(b"\0", b" ").decode()
+
+
 def test_serve_runs_the_site_and_the_task_worker_and_ctrl_c_stops_both(tmp_path):
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+        **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_") and k != "SITE_URL"},
         "DATABASE_URL": f"sqlite:///{tmp_path}/serve.sqlite3",
         "KESTREL_VAR_DIR": str(tmp_path),
         "PYTHONUNBUFFERED": "1",
@@ -67,6 +77,22 @@ def test_serve_runs_the_site_and_the_task_worker_and_ctrl_c_stops_both(tmp_path)
         assert wait_for(
             lambda: "Click here to reset your password" in Path(log.name).read_text()
         ), Path(log.name).read_text()
+        # With no SITE_URL set, the email's link is to the port being served (`PORT=8080 make
+        # run`), not to 8000.
+        assert f"http://127.0.0.1:{port}/password-reset/" in Path(log.name).read_text()
+
+        # The worker killed outright: the site keeps answering and the worker comes back.
+        (worker,) = [pid for pid in children_of(server.pid) if " worker" in command_of(pid)]
+        os.kill(worker, signal.SIGKILL)
+        assert wait_for(
+            lambda: "The task worker stopped; starting it again." in Path(log.name).read_text()
+        ), Path(log.name).read_text()
+        assert sign_in_page_answers()
+        queue_again = queue.replace("chloe.kelan", "james.carter")
+        subprocess.run([*manage, "shell", "-c", queue_again], cwd=ROOT, env=env, check=True)
+        assert wait_for(lambda: "To: james.carter@example.org" in Path(log.name).read_text()), Path(
+            log.name
+        ).read_text()
     finally:
         os.killpg(server.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's process group
     assert server.wait(timeout=20) is not None
