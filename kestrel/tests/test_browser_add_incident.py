@@ -213,3 +213,35 @@ def test_blank_screen_saves_the_draft_and_brings_the_typed_text_back(page, site,
     expect(page.get_by_label("Incident", exact=True)).to_have_value(
         "Typed, not yet added: nothing may be lost."
     )
+
+
+MARKUP = '<a href="https://example.org">x</a>'
+
+
+def test_a_name_or_job_title_with_markup_shows_as_text_in_the_suggestions(
+    page, site, people, password, school, levels
+):
+    StudentFactory(
+        school=school, legal_first_name=MARKUP, legal_last_name="Markham", tutor_group="2C"
+    )
+    UserFactory(
+        school=school,
+        first_name="Mark",
+        last_name="Upton",
+        job_title=MARKUP,
+        access_level=levels.staff,
+    )
+    sign_in(page, site, people.teacher.email, password)
+    page.get_by_role("link", name="Add Incident").click()
+
+    page.get_by_label("Student", exact=True).fill("markham")
+    student = page.get_by_role("option", name=f"{MARKUP} Markham (2C)")
+    expect(student).to_be_visible()
+    expect(page.locator("[role=listbox] a")).to_have_count(0)
+
+    page.get_by_label("Alert Staff Members").fill("upton")
+    colleague = page.get_by_role("option", name=f"Mark Upton, {MARKUP}")
+    expect(colleague).to_be_visible()
+    expect(page.locator("[role=listbox] a")).to_have_count(0)
+    colleague.click()
+    expect(page.locator(".kestrel-chip", has_text=f"Mark Upton, {MARKUP}")).to_be_visible()

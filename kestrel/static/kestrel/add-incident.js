@@ -45,6 +45,13 @@ function clearInput(input) {
   }, 0);
 }
 
+// accessible-autocomplete writes each suggestion into the page as HTML: a student's name or a
+// colleague's job title is text, so its markup characters are escaped ("<a href=…>" shows as typed).
+function escapeHtml(text) {
+  const entities = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+  return String(text).replace(/[&<>"']/g, (character) => entities[character]);
+}
+
 function setUpTypeahead(holder, source, onChoose, noResults) {
   autocomplete({
     element: holder,
@@ -58,7 +65,9 @@ function setUpTypeahead(holder, source, onChoose, noResults) {
     templates: {
       inputValue: (result) => (result && typeof result === "object" ? result.label : ""),
       suggestion: (result) =>
-        typeof result === "string" ? result : result.label + (result.left ? " (left the school)" : ""),
+        escapeHtml(
+          typeof result === "string" ? result : result.label + (result.left ? " (left the school)" : ""),
+        ),
     },
     onConfirm: (result) => {
       if (result && typeof result === "object") onChoose(result);
