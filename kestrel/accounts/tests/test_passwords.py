@@ -6,6 +6,7 @@ import re
 import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.test import Client
 from zxcvbn import zxcvbn
 
 from kestrel.accounts.views.strength import context_token
@@ -208,3 +209,121 @@ def test_password_page_gives_the_meter_a_context_that_knows_the_persons_name(
 
     assert 'data-url="/password-strength/"' in page
     assert rating["strong"] is False
+
+
+# The person's and the school's own words (issue 17, item 8) ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["Ashdown Primary School 2026", "AshdownPrimary2026", "ashdown-primary-2026!", "2026Ashdown!!"],
+)
+def test_the_schools_own_name_with_a_year_is_refused(people, password):
+    assert NOT_STRONG in refusal(password, people.teacher)
+
+
+@pytest.mark.parametrize(
+    "password", ["chloekelan2026!!", "Chloe.Kelan.2026", "kelanchloe2026!", "ChloeKelan!!2026"]
+)
+def test_the_persons_own_name_or_email_with_a_year_is_refused(people, password):
+    assert NOT_STRONG in refusal(password, people.dsl)
+
+
+def test_own_words_are_refused_on_every_page_that_sets_a_password(people, zephyrine):
+    from kestrel.accounts.forms import PasswordChangeForm, SetPasswordForm
+
+    for form in (
+        SetPasswordForm(  # the emailed link: first-time set-up and a forgotten password
+            people.dsl, {"new_password1": "chloekelan2026!!", "new_password2": "chloekelan2026!!"}
+        ),
+        PasswordChangeForm(
+            people.dsl,
+            {
+                "old_password": "correct horse battery staple",
+                "new_password1": "chloekelan2026!!",
+                "new_password2": "chloekelan2026!!",
+            },
+        ),
+    ):
+        assert not form.is_valid()
+        assert NOT_STRONG in " ".join(form.errors["new_password2"])
+
+
+def test_own_words_among_enough_unrelated_ones_are_accepted(people):
+    assert refusal("Ashdown kettle orchard lantern", people.teacher) is None
+    assert refusal("chloe walnut quiver basalt", people.dsl) is None
+
+
+def test_the_meter_rates_the_schools_name_with_a_year_weak_given_the_context(client, people):
+    rating = rate(client, "AshdownPrimary2026", context=context_token(people.teacher))
+
+    assert rating["strong"] is False
+    assert "own name" in rating["advice"] or rating["score"] < 3
+
+
+# The meter's speed and its limits (issue 17, item 9) ----------------------------------------
+
+
+@pytest.fixture
+def zxcvbn_inputs(monkeypatch):
+    """What the rating passes to zxcvbn, while zxcvbn still rates it."""
+    from kestrel.accounts import passwords
+
+    seen: list[str] = []
+
+    def spy(password, *args, **kwargs):
+        seen.append(password)
+        return zxcvbn(password, *args, **kwargs)
+
+    monkeypatch.setattr(passwords, "zxcvbn", spy)
+    return seen
+
+
+def test_the_meter_rates_only_the_first_100_characters(client, db, zxcvbn_inputs):
+    rate(client, STRONG_128)
+
+    assert zxcvbn_inputs
+    assert max(len(password) for password in zxcvbn_inputs) == 100
+    assert zxcvbn_inputs[0] == STRONG_128[:100]
+
+
+def test_the_validator_rates_only_the_first_100_characters(people, zxcvbn_inputs):
+    assert refusal(STRONG_128, people.teacher) is None
+
+    assert max(len(password) for password in zxcvbn_inputs) == 100
+
+
+def test_symbols_that_multiply_zxcvbns_work_shorten_what_is_rated(client, db, zxcvbn_inputs):
+    # Every character zxcvbn reads as a l33t substitution: 736 substitution tables to try.
+    hardest = ("!$%(+0123456789<@[{|" * 7)[:128]
+
+    rating = rate(client, hardest)
+
+    assert max(len(password) for password in zxcvbn_inputs) < 30
+    assert rating["strong"] is False
+
+
+def test_a_password_strong_in_its_first_100_characters_is_strong(people):
+    assert refusal(STRONG_128[:100] + "a" * 28, people.teacher) is None
+
+
+def test_one_browser_is_limited_to_300_ratings_an_hour(client, people, password, signed_in):
+    browser = signed_in(people.teacher)
+    for _ in range(300):
+        browser.post("/password-strength/", {"password": "x"})
+
+    refused = browser.post("/password-strength/", {"password": STRONG_12})
+    another_browser = rate(Client(), STRONG_12)
+
+    assert refused.status_code == 429
+    assert another_browser["strong"] is True
+
+
+def test_requests_without_a_session_share_60_ratings_an_hour_per_address(client, db):
+    for _ in range(60):
+        client.post("/password-strength/", {"password": "x"}, REMOTE_ADDR="198.51.100.7")
+    cookieless_again = Client().post(
+        "/password-strength/", {"password": "x"}, REMOTE_ADDR="198.51.100.7"
+    )
+
+    assert cookieless_again.status_code == 429

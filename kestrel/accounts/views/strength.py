@@ -22,10 +22,21 @@ def context_token(user) -> str:
 @requires(PUBLIC)
 @require_POST
 def password_strength(request):
+    # Per browser as well as per address: one browser behind a school's address must not use up
+    # the whole school's allowance. Every page with a meter has a session (signed in, or the
+    # password link's); requests with none share a small allowance per address.
     ip = client_ip(request) or "unknown"
-    if throttle.is_limited("password_strength.ip", ip):
+    session_key = request.session.session_key
+    limits = [
+        ("password_strength.session", session_key)
+        if session_key
+        else ("password_strength.no_session", ip),
+        ("password_strength.ip", ip),
+    ]
+    if any(throttle.is_limited(kind, value) for kind, value in limits):
         return JsonResponse({"detail": "Too many requests"}, status=429)
-    throttle.count("password_strength.ip", ip)
+    for kind, value in limits:
+        throttle.count(kind, value)
     user = request.user if request.user.is_authenticated else None
     try:
         user_id = signing.loads(request.POST.get("context", ""), salt=CONTEXT_SALT, max_age=3600)
@@ -33,7 +44,7 @@ def password_strength(request):
     except signing.BadSignature:
         pass
     password = request.POST.get("password", "")
-    rating = rate(password[:MAX_LENGTH], user)
+    rating = rate(password, user)  # rates only what zxcvbn can rate quickly (passwords.py)
     too_long = len(password) > MAX_LENGTH
     return JsonResponse(
         {
