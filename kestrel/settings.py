@@ -216,7 +216,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 
 # `manage.py worker` supervises db_worker and runs these every WORKER_PERIOD_SECONDS, in order.
 WORKER_PERIOD_SECONDS = 30
-PERIODIC_JOBS = ["kestrel.ops.worker.recover_tasks", "kestrel.alerts.sweep.sweep_alerts"]
+PERIODIC_JOBS = [
+    "kestrel.ops.worker.recover_tasks",
+    "kestrel.alerts.sweep.sweep_alerts",
+    "kestrel.audit.heads.publish_heads",
+]
+# A chain's head is published at most this often (rows written since the last publication are
+# the ones whose removal from the chain's end would not be noticed).
+AUDIT_HEADS_EVERY_SECONDS = 5 * 60
 TASK_RUNNING_TIMEOUT_SECONDS = 30 * 60  # a task RUNNING this long, on any machine, is dead
 TASK_MAX_RUNS = 5  # a task whose worker died this many times is marked failed
 # Alert emails: a claim is stale after this long; an alert email with no task for

@@ -125,10 +125,15 @@ def published(chain: int) -> list[Head]:
     return [read(join(chain_folder, name)) for name in _names(chain_folder)]
 
 
-def publish_heads() -> int:
-    """Publishes the head of every chain that has grown since its last publication; returns how
-    many were published. The worker runs it every few minutes, and `manage.py tidy` daily."""
-    now = timezone.now().astimezone(datetime.UTC).isoformat(timespec="microseconds")
+def publish_heads(every_seconds: int | None = None) -> int:
+    """Publishes the head of every chain that has grown since its last publication, at most
+    once every `every_seconds` (AUDIT_HEADS_EVERY_SECONDS) a chain; returns how many were
+    published. The worker runs it (PERIODIC_JOBS), and `manage.py tidy` daily."""
+    if every_seconds is None:
+        every_seconds = getattr(settings, "AUDIT_HEADS_EVERY_SECONDS", 0)
+    moment = timezone.now()
+    now = moment.astimezone(datetime.UTC).isoformat(timespec="microseconds")
+    recent = (moment - datetime.timedelta(seconds=every_seconds)).isoformat()
     chains = [
         0,
         *(chain_for(pk) for pk in School.objects.order_by("pk").values_list("pk", flat=True)),
@@ -141,6 +146,8 @@ def publish_heads() -> int:
         names = _names(folder(chain))
         last = names[-1] if names else ""
         if last and int(last.removesuffix(".json")) >= seq:
+            continue
+        if last and every_seconds and _published_since(join(folder(chain), last), recent):
             continue
         name = object_name(chain, seq)
         head = {
@@ -157,6 +164,15 @@ def publish_heads() -> int:
         store().save(name, ContentFile(json.dumps(head, indent=1).encode()))
         written += 1
     return written
+
+
+def _published_since(name: str, moment: str) -> bool:
+    head = read(name)
+    return head.sealed and _utc(head.published_at) > _utc(moment)
+
+
+def _utc(text: str) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(text).astimezone(datetime.UTC)
 
 
 def where(chain: int) -> str:

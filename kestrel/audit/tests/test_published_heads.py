@@ -5,6 +5,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils.module_loading import import_string
 
 from kestrel.audit import heads, triggers
 from kestrel.audit.models import AuditEvent
@@ -22,6 +23,11 @@ def tamper(sql, params=()):
             cursor.execute(sql, params)
     finally:
         triggers.install(connection)
+
+
+@pytest.fixture(autouse=True)
+def _publish_at_every_call(settings):
+    settings.AUDIT_HEADS_EVERY_SECONDS = 0
 
 
 @pytest.fixture
@@ -159,3 +165,16 @@ def test_tidy_publishes_the_heads_too(school, capsys):
     call_command("tidy")
     assert "Published 1 audit chain heads." in capsys.readouterr().out
     assert [head.seq for head in heads.published(school.pk)] == [6]
+
+
+def test_a_chain_that_grows_is_published_at_most_once_a_period(school, settings):
+    settings.AUDIT_HEADS_EVERY_SECONDS = 300
+    assert heads.publish_heads() == 1
+    record(action="test.later", school=school)
+    assert heads.publish_heads() == 0  # within the period: the next run publishes it
+    assert heads.publish_heads(every_seconds=0) == 1
+
+
+def test_the_worker_publishes_the_heads(settings):
+    assert "kestrel.audit.heads.publish_heads" in settings.PERIODIC_JOBS
+    assert import_string("kestrel.audit.heads.publish_heads") is heads.publish_heads

@@ -4,6 +4,8 @@
 - drafts of Add Incident not touched for 30 days (they hold what was typed about a child), and
   drafts whose incident has been added (the worker removes those; this catches any it missed);
 - rate-limit counts older than a day;
+- the task queue's finished tasks after a week (the worker's sweeps look at the queue every
+  30 seconds: it must stay small);
 and publishes each audit chain's head (as the worker does every few minutes), so that rows
 removed from a chain's end are found even where no worker runs.
 Nothing that belongs to a recorded incident, action or the audit trail is ever touched.
@@ -16,6 +18,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.db.models import Exists, Q
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from kestrel.accounts import throttle
 from kestrel.audit.heads import publish_heads
@@ -26,6 +29,7 @@ from kestrel.incidents.models import Draft
 
 UNUSED_UPLOAD_AGE = datetime.timedelta(days=2)
 DRAFT_AGE = datetime.timedelta(days=30)
+FINISHED_TASK_AGE = datetime.timedelta(days=7)
 
 
 class Command(BaseCommand):
@@ -52,14 +56,18 @@ class Command(BaseCommand):
             Q(updated_at__lt=now - DRAFT_AGE) | Q(Exists(added()))
         ).delete()
         counts = throttle.prune()
+        tasks, _ = (
+            DBTaskResult.objects.finished().filter(finished_at__lt=now - FINISHED_TASK_AGE).delete()
+        )
         if connection.vendor == "sqlite":
             # SQLite's advice for long-lived databases: refresh the planner's statistics where
             # they have gone stale (PostgreSQL's autovacuum does this by itself).
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA analysis_limit=2000")
                 cursor.execute("PRAGMA optimize")
-        heads = publish_heads()
+        heads = publish_heads(every_seconds=0)
         self.stdout.write(
             f"Removed {removed_files} unused uploads, {drafts} stale drafts, "
-            f"{counts} old rate-limit counts. Published {heads} audit chain heads."
+            f"{counts} old rate-limit counts, {tasks} finished tasks. "
+            f"Published {heads} audit chain heads."
         )
