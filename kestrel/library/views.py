@@ -53,6 +53,11 @@ def document(request, pk):
     doc = get_for_user(
         request, _documents(request.school).select_related("category"), kind="document", pk=pk
     )
+    return _document_page(request, doc, VersionForm())
+
+
+def _document_page(request, doc, form):
+    """The document's page; `form` is the new-version form, with what was typed if refused."""
     versions = list(doc.versions.all())
     current = versions[0]
     can_publish = allows(request, "manage_library")
@@ -74,7 +79,7 @@ def document(request, pk):
             "can_publish": can_publish,
             "readers": readers,
             "read_count": sum(1 for row in readers if row["read_at"]),
-            "form": VersionForm(),
+            "form": form,
         },
     )
 
@@ -155,9 +160,9 @@ def add_version(request, pk):
                 request=request,
             )
         except Refused as refusal:
-            messages.error(request, str(refusal))
+            form.add_error("file", str(refusal))
         else:
             messages.success(request, f"Version {version.number} of “{doc.title}” is published.")
-    else:
-        messages.error(request, "Choose the file of the new version.")
-    return redirect("library:document", pk=doc.pk)
+            return redirect("library:document", pk=doc.pk)
+    # Refused: the page again, with the message at the file and "What changed" as typed.
+    return _document_page(request, doc, form)

@@ -416,3 +416,17 @@ def test_a_library_document_kept_under_another_extension_downloads_as_its_type(d
     version = DocumentVersion.objects.get()
     response = dsl.get(f"/library/{version.document_id}/versions/1/download/")
     assert response["Content-Disposition"] == 'attachment; filename="policy.pdf"'
+
+
+def test_a_refused_new_version_keeps_what_changed_and_says_why_at_the_file(dsl):
+    publish(dsl, SimpleUploadedFile("policy.pdf", PDF))
+    document = DocumentVersion.objects.get().document_id
+    response = dsl.post(
+        f"/library/{document}/versions/",
+        {"file": SimpleUploadedFile("policy.docx", zip_bomb(200)), "notes": "New LADO contact"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in page and "unpacks to more than 100 MB" in page
+    assert 'value="New LADO contact"' in page
+    assert DocumentVersion.objects.count() == 1
