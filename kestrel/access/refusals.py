@@ -44,9 +44,10 @@ def record_refusal(request, *, kind: str, asked, reason: str, **detail) -> None:
             request=request,
             detail={
                 "kind": kind,
-                "id": str(asked)[:40],
+                # PostgreSQL refuses NUL in JSON text: an id as asked may hold anything.
+                "id": str(asked).replace("\x00", "")[:40],
                 "reason": reason,
-                "path": request.path[:200],
+                "path": request.path.replace("\x00", "")[:200],
                 **detail,
             },
         )

@@ -15,7 +15,13 @@ from kestrel import notices
 from kestrel.access.decorators import requires
 from kestrel.access.keys import key_unlocked
 from kestrel.access.records import Viewer
-from kestrel.access.refusals import record_refused_choices, refuse_lookup, refuse_or_unlock
+from kestrel.access.refusals import (
+    reason_for,
+    record_refusal,
+    record_refused_choices,
+    refuse_lookup,
+    refuse_or_unlock,
+)
 from kestrel.accounts.models import User
 from kestrel.alerts.models import Alert, AlertGroup
 from kestrel.alerts.selectors import PEOPLE_NAME_COLUMNS
@@ -25,7 +31,7 @@ from kestrel.files.models import Attachment
 from kestrel.ids import is_id
 from kestrel.incidents import drafts, services
 from kestrel.incidents.forms import AddActionForm, AddIncidentForm, CorrectionForm
-from kestrel.incidents.models import Incident
+from kestrel.incidents.models import Draft, Incident
 from kestrel.incidents.selectors import incident_for_page
 from kestrel.search import matching
 from kestrel.students.models import Student
@@ -43,9 +49,13 @@ def add_incident(request):
     }
     resumed = None
     if request.method == "GET" and request.GET.get("draft"):
-        resumed = drafts.drafts_of(request.user).filter(submission=request.GET["draft"]).first()
+        asked = request.GET["draft"][:64].replace("\x00", "")
+        resumed = drafts.drafts_of(request.user).filter(submission=asked).first()
         if resumed is not None:
             initial.update(_initial_from_draft(resumed))
+        elif not Draft.objects.filter(author=request.user, submission=asked).exists():
+            # Someone else's unfinished incident (or none): a blank form, and it is on the record.
+            refused_draft(request, asked)
     form = AddIncidentForm(
         request.POST or None,
         school=request.school,
@@ -106,6 +116,11 @@ def add_incident(request):
         drafts.drafts_of(request.user).exclude(submission=form["submission"].value())[:5]
     )
     return render(request, "incidents/add.html", context)
+
+
+def refused_draft(request, submission: str) -> None:
+    reason = reason_for(request, Draft, submission=submission)
+    record_refusal(request, kind="draft", asked=submission, reason=reason)
 
 
 def _initial_from_draft(draft) -> dict:

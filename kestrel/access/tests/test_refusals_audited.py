@@ -17,6 +17,7 @@ from kestrel.access.refusals import REASONS
 from kestrel.access.tests.test_url_access_matrix import all_urls, publish_document
 from kestrel.audit import chain
 from kestrel.audit.models import AuditEvent
+from kestrel.incidents.models import Draft
 from kestrel.testing.auth import sign_in_fully, unlock_key
 from kestrel.testing.factories import (
     AccessLevelFactory,
@@ -238,3 +239,28 @@ def test_a_form_sent_only_its_own_schools_records_records_no_refusal(school, peo
     student = StudentFactory(school=school)
     client.post("/incidents/add/", {"student": student.pk, "text": "", "submission": "b" * 32})
     assert not AuditEvent.objects.filter(action="access.refused").exists()
+
+
+def test_opening_someone_elses_unfinished_incident_gives_a_blank_form_and_is_recorded(
+    school, people, client
+):
+    Draft.objects.create(
+        school=school, author=people.dsl, submission="c" * 32, data={"text": "About Hannah"}
+    )
+    sign_in_fully(client, people.teacher)
+    response = client.get("/incidents/add/?draft=" + "c" * 32)
+    assert response.status_code == 200
+    assert "About Hannah" not in response.text
+    row = AuditEvent.objects.get(action="access.refused")
+    assert (row.detail["kind"], row.detail["id"], row.detail["reason"]) == (
+        "draft",
+        "c" * 32,
+        "not_visible",
+    )
+
+
+def test_an_id_asked_with_a_nul_character_is_recorded_without_it(people, client):
+    sign_in_fully(client, people.teacher)
+    assert client.get("/incidents/add/?draft=ab%00cd").status_code == 200
+    row = AuditEvent.objects.get(action="access.refused")
+    assert (row.detail["id"], row.detail["reason"]) == ("abcd", "no_such_record")
