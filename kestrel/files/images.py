@@ -23,6 +23,7 @@ FORMATS = {
     "image/webp": ("WEBP",),
 }
 JPEG_QUALITY = 90
+PNG_MODES = {"1", "L", "LA", "I", "I;16", "RGB", "RGBA"}
 SRGB = ImageCms.createProfile("sRGB")
 
 
@@ -78,7 +79,7 @@ def _save(image: Image.Image, fmt: str) -> bytes:
         picture.save(out, "JPEG", quality=JPEG_QUALITY)
     elif fmt == "PNG":
         picture = _clean(ImageOps.exif_transpose(image))
-        if picture.mode == "P":
+        if picture.mode not in PNG_MODES:
             picture = picture.convert("RGBA")  # keeps transparency without the palette's info
         picture.save(out, "PNG")
     else:

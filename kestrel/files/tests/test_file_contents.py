@@ -430,3 +430,18 @@ def test_a_refused_new_version_keeps_what_changed_and_says_why_at_the_file(dsl):
     assert "There is a problem" in page and "unpacks to more than 100 MB" in page
     assert 'value="New LADO contact"' in page
     assert DocumentVersion.objects.count() == 1
+
+
+def test_an_animated_gif_keeps_every_frame_and_its_timing(teacher):
+    frames = [Image.new("RGB", (10, 10), colour) for colour in ("red", "green", "blue")]
+    buffer = io.BytesIO()
+    frames[0].save(
+        buffer, "GIF", save_all=True, append_images=frames[1:], duration=[100, 200, 300], loop=0
+    )
+    answer = upload(teacher, "drawing.gif", buffer.getvalue()).json()
+    stored = Image.open(io.BytesIO(stored_bytes(Attachment.objects.get(pk=answer["id"]))))
+    timings = []
+    for frame in range(stored.n_frames):
+        stored.seek(frame)
+        timings.append(stored.info["duration"])
+    assert timings == [100, 200, 300]
