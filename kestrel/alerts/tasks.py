@@ -101,7 +101,7 @@ def header_safe(text: str) -> str:
 
 
 def compose(alert: Alert) -> EmailMessage:
-    categories = [header_safe(name) for name in alert.incident.category_names]
+    categories = [header_safe(label) for label in alert.incident.category_labels]
     context = {
         "sender": header_safe(alert.sender.full_name),
         "kind": "an action" if alert.action_id else "an incident",

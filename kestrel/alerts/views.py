@@ -60,7 +60,7 @@ class DashboardAlert:
     created_at: datetime.datetime
     sender_name: str
     recipient_name: str
-    category_names: list[str]
+    category_labels: list[str]
     required_rank: int  # of the incident: whether the viewer's key opens it
     student: Student  # the label's fields only
 
@@ -77,7 +77,7 @@ class DashboardAlert:
             created_at=created_at,
             sender_name=User.name_of(*sender),
             recipient_name=User.name_of(*recipient),
-            category_names=Incident.category_names_in(snapshot),
+            category_labels=Incident.category_labels_in(snapshot),
             required_rank=required_rank,
             student=Student.from_label(student_id, label),
         )

@@ -95,23 +95,30 @@ class Incident(SchoolOwned):
         return path_to("incidents:view", self.pk)
 
     @property
-    def category_names(self) -> list[str]:
-        return self.category_names_in(self.snapshot)
-
-    @staticmethod
-    def category_names_in(snapshot: dict) -> list[str]:
-        """The category names an incident's snapshot holds (for rows read without the model)."""
-        return [category["name"] for category in snapshot.get("categories", [])]
-
-    @property
     def category_labels(self) -> list[str]:
         """As the guide shows them: "Child Protection: Cause for Concern" for a subcategory."""
         return self.category_labels_in(self.snapshot)
 
     @staticmethod
     def category_labels_in(snapshot: dict) -> list[str]:
-        """The category labels an incident's snapshot holds (for rows read without the model)."""
-        return [category["label"] for category in snapshot.get("categories", [])]
+        """The one way an incident's categories are shown, on every page and in every email:
+        each main category in the school's order, as "Main: Sub" for each subcategory chosen
+        under it (in their order) or as "Main" alone when none was; a main category is not
+        repeated beside its own subcategories. From the snapshot alone (rows read without the
+        model too), which holds the categories in the school's order of the day."""
+        categories = snapshot.get("categories", [])
+        # A subcategory's label is "Main: Sub" (Category.__str__); a main category's its name.
+        subcategories = {}
+        for category in categories:
+            if category["label"] != category["name"]:
+                main = category["label"][: -len(category["name"]) - 2]
+                subcategories.setdefault(main, []).append(category["label"])
+        labels = []
+        for category in categories:
+            if category["label"] == category["name"]:
+                labels += subcategories.pop(category["name"], None) or [category["label"]]
+        # A subcategory recorded without its main category (never, since recording adds it).
+        return labels + [label for rest in subcategories.values() for label in rest]
 
     @property
     def agency_names(self) -> list[str]:

@@ -146,7 +146,7 @@ def test_an_incident_keeps_the_names_it_was_recorded_with(people, school, levels
         markers=[{"number": 1, "side": "front", "x": 0.5, "y": 0.25}],
     )
     incident.refresh_from_db()
-    assert incident.category_labels == ["Child Protection", "Child Protection: Neglect"]
+    assert incident.category_labels == ["Child Protection: Neglect"]
     assert incident.agency_names == ["Police"]
     assert [(m.number, m.side) for m in incident.marker_list] == [(1, "front")]
     police.name = "Police (renamed)"
