@@ -14,6 +14,8 @@ import secrets
 from django.conf import settings
 from django.core import signing
 
+from kestrel.accounts.models import User
+
 COOKIE_NAME = "kestrel_device"
 SALT = "kestrel.accounts.devices"
 MAX_ACCOUNTS = 10  # a shared staffroom computer remembers its last ten people
@@ -50,6 +52,14 @@ def trusted_device(request, user) -> str | None:
         if account_id == user.pk:
             return f"{account_id}:{device}"
     return None
+
+
+def trusts_address(request, email: str) -> bool:
+    """Whether this browser has signed in fully as the account with this address. Only the
+    accounts the cookie names are looked up, so the work done depends on the cookie the browser
+    sent, never on whether the address has an account."""
+    account_ids = [account_id for account_id, _ in _entries(request)]
+    return bool(account_ids) and User.objects.filter(pk__in=account_ids, email=email).exists()
 
 
 def trust(request, user) -> None:

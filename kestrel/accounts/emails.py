@@ -2,6 +2,8 @@
 
 import unicodedata
 
+from django.db import models
+
 
 def normalise(address: str) -> str:
     """The address with surrounding spaces removed, NFKC-normalised and casefolded.
@@ -15,3 +17,17 @@ def normalise(address: str) -> str:
     folded = unicodedata.normalize("NFKC", address).casefold()
     # Casefolding can undo NFKC, and NFKC can make spaces (U+00B8 is a space and a cedilla).
     return unicodedata.normalize("NFKC", folded).strip()
+
+
+class EmailAddressField(models.EmailField):
+    """An email address stored, and looked up, in its one spelling: whatever writes the row
+    (a form, create_user, bulk_create, a factory) or filters on it, the value is normalise()d."""
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        return normalise(value) if isinstance(value, str) else value
+
+    def deconstruct(self):
+        # The column is an ordinary email column: migrations need not know (no table rebuild).
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.EmailField", args, kwargs

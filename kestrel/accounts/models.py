@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from kestrel.accounts.emails import normalise
+from kestrel.accounts.emails import EmailAddressField, normalise
 from kestrel.encryption import decrypt
 from kestrel.schools.models import AccessLevel, School
 from kestrel.search import KeepsSearchText, SearchTextQuerySet
@@ -43,7 +43,7 @@ class User(KeepsSearchText, AbstractBaseUser):
     SEARCH_FIELDS = ("first_name", "last_name", "job_title", "email")
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="staff")
-    email = models.EmailField("Email address", max_length=254, unique=True)
+    email = EmailAddressField("Email address", max_length=254, unique=True)
     first_name = models.CharField("First name", max_length=80)
     last_name = models.CharField("Last name", max_length=80)
     job_title = models.CharField("Job title", max_length=120, blank=True)

@@ -39,8 +39,10 @@ def request_password_reset(*, email: str, request) -> None:
     """
     ip = client_ip(request) or "unknown"
     email = normalise(email)
-    refused = throttle.is_limited("password_link.address", email) or throttle.is_limited(
-        "password_link.ip", ip
+    # The IP limit is for unknown browsers: a person's own browser still gets their link when
+    # someone behind the school's address has used up its allowance (devices.py).
+    refused = throttle.is_limited("password_link.address", email) or (
+        throttle.is_limited("password_link.ip", ip) and not devices.trusts_address(request, email)
     )
     with transaction.atomic():
         record(

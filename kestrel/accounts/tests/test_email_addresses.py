@@ -65,9 +65,7 @@ def test_full_width_and_capital_letters_are_the_same_address(client, olivia, pas
     assert LOCKED in response.content.decode()
 
 
-def test_the_lockout_follows_the_account_when_its_address_changes(
-    client, olivia, password, clock
-):
+def test_the_lockout_follows_the_account_when_its_address_changes(client, olivia, password, clock):
     fail(client, OLIVIA, 5)
     olivia.email = "o.williams@example.org"
     olivia.save()
@@ -129,3 +127,14 @@ def test_normalising_folds_width_case_and_spaces_but_not_look_alikes():
     assert normalise("  \uff2f\uff4c\uff49via@EXAMPLE.org ") == "olivia@example.org"
     assert normalise("Stra\u00dfe@example.org") == "strasse@example.org"
     assert normalise(DOTLESS) != OLIVIA
+
+
+def test_every_way_of_saving_or_finding_an_address_uses_its_one_spelling(school):
+    made = UserFactory(school=school, email="  Olivia.Williams@EXAMPLE.org")
+    User.objects.bulk_create(
+        [User(school=school, first_name="A", last_name="B", email="\uff21.B@Example.org")]
+    )
+
+    assert User.objects.get(pk=made.pk).email == OLIVIA
+    assert User.objects.filter(email="OLIVIA.williams@example.org").get() == made
+    assert User.objects.filter(email__in=["A.B@EXAMPLE.ORG"]).count() == 1

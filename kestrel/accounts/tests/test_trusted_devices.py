@@ -9,7 +9,7 @@ import datetime
 
 import pytest
 import time_machine
-from django.core import signing
+from django.core import mail, signing
 from django.test import Client
 
 from kestrel.accounts import devices, throttle
@@ -159,3 +159,18 @@ def test_the_dsls_own_browser_gets_past_the_schools_second_factor_limit(
     assert own_browser.status_code == 302 and own_browser.url == "/dashboard/"
     assert refused.status_code == 200
     assert "Too many" in refused.content.decode()
+
+
+def test_the_dsls_own_browser_gets_a_password_link_when_the_schools_allowance_is_used(
+    dsl_browser, people, clock, django_capture_on_commit_callbacks
+):
+    someone = Client(REMOTE_ADDR=SCHOOL_IP)
+    for n in range(30):  # the address's allowance of links in an hour, on others' addresses
+        someone.post("/password-reset/", {"email": f"guess{n}@example.org"})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        dsl_browser.post("/password-reset/", {"email": DSL})
+        someone.post("/password-reset/", {"email": "james.carter@example.org"})
+
+    assert [message.to for message in mail.outbox] == [[DSL]]
+    assert AuditEvent.objects.filter(action="password.link_refused").count() == 1
