@@ -174,3 +174,17 @@ def test_the_dsls_own_browser_gets_a_password_link_when_the_schools_allowance_is
 
     assert [message.to for message in mail.outbox] == [[DSL]]
     assert AuditEvent.objects.filter(action="password.link_refused").count() == 1
+
+
+def test_a_browser_is_trusted_after_the_password_where_no_second_factor_is_asked(
+    people, password, clock
+):
+    browser = Client(REMOTE_ADDR=SCHOOL_IP)
+    signed_in = enter_password(browser, "james.carter@example.org", password)  # no authenticator
+    browser.post("/logout/")
+    fail_100_times_from_the_school(clock)
+
+    again = enter_password(browser, "james.carter@example.org", password)
+
+    assert devices.COOKIE_NAME in signed_in.cookies
+    assert got_in(again)
