@@ -1,6 +1,7 @@
 """Form plumbing shared by every app: GOV.UK Frontend markup and school-scoped model forms."""
 
 import datetime
+import unicodedata
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -96,9 +97,61 @@ class IdsChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
+# Characters a one-line value never holds: controls (Cc: CR, LF, tab, NUL, ...), format characters
+# (Cf: zero-width spaces, bidirectional overrides, soft hyphens) and line and paragraph separators.
+# A name with a line break breaks the email header it goes into (the alert is never sent) and
+# hidden characters make one name look like another. The zero-width joiner and non-joiner stay:
+# Persian, Hindi and other scripts need them to spell names correctly.
+HIDDEN_CATEGORIES = {"Cc", "Cf", "Zl", "Zp"}
+SPELLING_JOINERS = {"\u200c", "\u200d"}
+
+
+def hidden_characters(value: str) -> list[str]:
+    """The characters of `value` a one-line value may not hold, in order."""
+    return [
+        character
+        for character in str(value)
+        if unicodedata.category(character) in HIDDEN_CATEGORIES
+        and character not in SPELLING_JOINERS
+    ]
+
+
+class OneLine:
+    """Validator: a name, title or other one-line value holds no line break, tab or hidden
+    character."""
+
+    def __init__(self, label):
+        self.label = str(label or "This")
+
+    def __call__(self, value):
+        if value and hidden_characters(value):
+            raise ValidationError(
+                f"{self.label} must be on one line, without tabs or hidden characters.",
+                code="hidden_characters",
+            )
+
+    def __eq__(self, other):
+        return isinstance(other, OneLine) and other.label == self.label
+
+
+def one_line(form: forms.BaseForm) -> None:
+    """Every one-line text box of `form` (not a text area, a password or a hidden field) refuses
+    line breaks, tabs and hidden characters. Forms call it once, from __init__."""
+    for field in form.fields.values():
+        widget = field.widget
+        if not isinstance(field, forms.CharField) or isinstance(
+            widget, forms.Textarea | forms.PasswordInput | forms.HiddenInput
+        ):
+            continue
+        validator = OneLine(field.label)
+        if validator not in field.validators:
+            field.validators.append(validator)
+
+
 class KestrelForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        one_line(self)
         plain_messages(self)
         style_widgets(self)
 
@@ -223,6 +276,7 @@ class SchoolModelForm(forms.ModelForm):
                     pk__in=[pk for pk in keep if pk]
                 )
             field.queryset = queryset.distinct()
+        one_line(self)
         plain_messages(self)
         style_widgets(self)
 

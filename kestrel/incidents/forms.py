@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from kestrel.accounts.models import User
 from kestrel.alerts.models import AlertGroup
-from kestrel.forms import DateField, IdsChoiceField, SchoolModelForm, style_widgets
+from kestrel.forms import DateField, IdsChoiceField, SchoolModelForm, one_line, style_widgets
 from kestrel.incidents.body_map import parse_markers
 from kestrel.incidents.models import SUBMISSION_LENGTH, Category
 from kestrel.schools.models import Agency
@@ -298,6 +298,7 @@ class CorrectionForm(forms.Form):
         self.school = school
         self.student, self.hide_names = student, hide_names  # the incident's student
         self.fields["occurred_time"].govuk_width = 5
+        one_line(self)  # the reason
         style_widgets(self)
 
     def full_clean(self):

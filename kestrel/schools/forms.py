@@ -1,6 +1,6 @@
 from django import forms
 
-from kestrel.forms import SchoolModelForm, style_widgets
+from kestrel.forms import SchoolModelForm, one_line, style_widgets
 from kestrel.schools.models import AccessLevel, Agency, School
 
 
@@ -25,6 +25,7 @@ class SchoolDetailsForm(forms.ModelForm):
         self.fields["escalation_school_days"].govuk_width = 3
         # A blank (or all-spaces) name never reaches clean_name: say the same thing here.
         self.fields["name"].error_messages["required"] = "Enter the school's name."
+        one_line(self)
         style_widgets(self)
 
     def full_clean(self):
