@@ -91,3 +91,11 @@ def test_page_numbers_are_bounded():
     assert page_number("2") == 2
     assert page_number("-3") == 1
     assert page_number("x") == 1
+
+
+def test_a_25_digit_member_of_an_alert_group_is_refused_not_a_server_error(people, signed_in):
+    response = signed_in(people.admin).post(
+        "/school/alert-groups/add/", {"name": "SLT", "members": [BIG], "is_active": "on"}
+    )
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
