@@ -30,9 +30,8 @@ def test_made_up_data_is_refused_under_production_settings_and_nothing_is_writte
     assert not School.objects.exists()
 
 
-@pytest.mark.parametrize("command", ["seed_demo", "seed_scale"])
-def test_manage_py_refuses_with_the_production_settings_module(tmp_path, command):
-    environment = {
+def production_environment(tmp_path) -> dict:
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "kestrel.settings_production",
         "SECRET_KEY": "x" * 50,
@@ -41,10 +40,14 @@ def test_manage_py_refuses_with_the_production_settings_module(tmp_path, command
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "KESTREL_VAR_DIR": str(tmp_path),
     }
+
+
+@pytest.mark.parametrize("command", ["seed_demo", "seed_scale"])
+def test_manage_py_refuses_with_the_production_settings_module(tmp_path, command):
     ran = subprocess.run(
         [sys.executable, "manage.py", command],
         cwd=ROOT,
-        env=environment,
+        env=production_environment(tmp_path),
         capture_output=True,
         text=True,
         timeout=120,
@@ -58,3 +61,26 @@ def test_manage_py_refuses_with_the_production_settings_module(tmp_path, command
 def test_the_demo_still_seeds_with_the_default_settings():
     call_command("seed_demo", if_empty=True)
     assert School.objects.count() == 1
+
+
+def test_the_bench_settings_may_seed_the_benchs_own_database(tmp_path):
+    # The bench serves the production settings (settings_bench) and seeds its own database.
+    ran = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from django.conf import settings; print(settings.KESTREL_PRODUCTION)",
+        ],
+        cwd=ROOT,
+        env={
+            **production_environment(tmp_path),
+            "DJANGO_SETTINGS_MODULE": "kestrel.settings_bench",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert ran.stdout.strip().splitlines()[-1] == "False", ran.stderr
