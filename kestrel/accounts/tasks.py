@@ -12,6 +12,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from kestrel.accounts.emails import normalise
 from kestrel.accounts.models import User
+from kestrel.alerts.tasks import header_safe
 
 
 class PasswordLinkTokens(PasswordResetTokenGenerator):
@@ -47,7 +48,7 @@ def send_password_reset(email: str) -> None:
     )
     context = {"user": user, "school": user.school, "link": f"{settings.SITE_URL}{path}"}
     send_mail(
-        subject=f"Kestrel password reset for {user.school.name}",
+        subject=f"Kestrel password reset for {header_safe(user.school.name)}",
         message=render_to_string("accounts/email/password_reset.txt", context),
         html_message=render_to_string("accounts/email/password_reset.html", context),
         from_email=None,
