@@ -88,6 +88,16 @@ def recover_tasks() -> str:
     return f"{ready} tasks to run again, {failed} failed"
 
 
+def _close_connections() -> None:
+    """Closes the supervisor's connections; one the database has already dropped (a restart)
+    may fail to close, which must not stop the supervisor."""
+    for connection in connections.all(initialized_only=True):
+        try:
+            connection.close()
+        except Exception:
+            logger.warning("Could not close a dropped database connection", exc_info=True)
+
+
 def run_periodic_jobs() -> None:
     """Each job in PERIODIC_JOBS, in order; one that fails is logged and the rest still run."""
     for path in settings.PERIODIC_JOBS:
@@ -98,7 +108,7 @@ def run_periodic_jobs() -> None:
         else:
             logger.debug("Periodic job %s: %s", path, outcome)
         finally:
-            connections.close_all()  # the supervisor holds no connection between runs
+            _close_connections()  # the supervisor holds no connection between runs
 
 
 def _die_with_parent(parent: int) -> None:
@@ -133,7 +143,7 @@ class Supervisor:
             os.kill(self.child, signal.SIGTERM)
 
     def start_child(self) -> None:
-        connections.close_all()  # a forked child must not share the supervisor's connections
+        _close_connections()  # a forked child must not share the supervisor's connections
         sys.stdout.flush()
         sys.stderr.flush()
         parent = os.getpid()
@@ -184,7 +194,7 @@ class Supervisor:
         except Exception:
             logger.exception("Could not recover its tasks yet; the periodic jobs will")
         finally:
-            connections.close_all()
+            _close_connections()
         if os.WIFSIGNALED(status):
             return  # killed from outside: start another at once
         # Exiting by itself (the database is down, say): wait longer each time, up to 30 s.
