@@ -31,9 +31,7 @@ password_link_tokens = PasswordLinkTokens()
 def send_password_reset(email: str) -> None:
     """Emails a one-time "Click here to reset your password" link, if the address is a user's."""
     user = (
-        User.objects.select_related("school")
-        .filter(email=normalise(email), is_active=True)
-        .first()
+        User.objects.select_related("school").filter(email=normalise(email), is_active=True).first()
     )
     if user is None:
         return
