@@ -28,6 +28,12 @@ if not os.environ.get("EMAIL_URL", "").startswith(("smtp", "submission")):
         "smtp+tls://user:password@mail.example.org:587, or staff will never receive alerts."
     )
 
+if not os.environ.get("SITE_URL", "").startswith("https://"):
+    raise ImproperlyConfigured(
+        "SITE_URL must be set in production to the https:// address staff use, for example "
+        "https://kestrel.example.org: password and alert emails link to it."
+    )
+
 from kestrel.settings import *  # noqa: F403
 from kestrel.settings import DATABASES, STORAGES, VAR_DIR, env
 

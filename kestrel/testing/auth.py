@@ -29,10 +29,14 @@ def current_code(device: TOTPDevice, at=None) -> str:
 
 def next_unused_code(device: TOTPDevice) -> str:
     """The current code, or, if it was used already (signing in twice within 30 seconds), the
-    next step's code, which the one-step clock-skew allowance accepts."""
+    next step's code, which the one-step clock-skew allowance accepts. A third code within one
+    step waits, as a person would, for the clock to come within a step of it: the window never
+    drifts further ahead (issue 17, item 10)."""
     device.refresh_from_db()
     now_step = int(time.time()) // device.step
     step = max(now_step, device.last_t + 1)
+    if step > now_step + 1:
+        time.sleep(max(0.0, (step - 1) * device.step - time.time()) + 0.2)
     return pyotp.TOTP(base32_key(device)).at(step * device.step)
 
 

@@ -189,6 +189,7 @@ def test_an_incident_with_every_field_appears_complete_on_both_chronologies(
         next_unused_code(authenticator_for(people.dsl))
     )
     page.get_by_role("button", name="Unlock").click()
+    expect(page.get_by_text("Key access is on until")).to_be_visible()
     for student in (incident.student, incident.links.get().student):
         page.goto(f"{site}/students/{student.pk}/")
         expect(page.get_by_text("Bruise on the left arm (marker 1)")).to_be_visible()

@@ -96,6 +96,8 @@ def test_chloe_alerts_james_who_acts_and_marks_as_read_and_chloe_sees_the_receip
     device = authenticator_for(chloe)
     page.get_by_label("Code from your authenticator app").fill(next_unused_code(device))
     page.get_by_role("button", name="Unlock").click()
+    # Wait for the unlock to land: going on at once could cut its POST short.
+    expect(page.get_by_text("Key access is on until")).to_be_visible()
     page.goto(f"{site}/incidents/{incident.pk}/")
     receipts = page.get_by_role("table", name="Who was alerted and when they read it")
     james_row = receipts.get_by_role("row").filter(has_text="James Carter").first

@@ -33,6 +33,7 @@ def test_the_dsls_pages_fit_a_phone_and_a_desktop_and_pass_axe(page, chloe, live
         next_unused_code(authenticator_for(chloe))
     )
     page.get_by_role("button", name="Unlock").click()
+    expect(page.get_by_text("Key access is on until")).to_be_visible()
     inc = Incident.objects.get(student__legal_first_name="Hannah")
     bad = []
     for w in (320, 1280):

@@ -82,6 +82,7 @@ def _sign_in_with_names_hidden(page, site, chloe):
         next_unused_code(authenticator_for(chloe))
     )
     page.get_by_role("button", name="Unlock").click()
+    expect(page.get_by_text("Key access is on until")).to_be_visible()
     page.get_by_role("button", name="Hide Names").click()
     expect(page.get_by_role("button", name="Show Names")).to_be_visible()
 

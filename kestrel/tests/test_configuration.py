@@ -126,16 +126,36 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     assert "SECRET_KEY must be set in production" in result.stderr
 
 
+FERNET_KEY = "qM1Jdx7wO0Ih0ULMFLW5EhH7zJQJKqs6V1-8FQy5n9s="
+
+
 def test_production_settings_refuse_to_start_without_an_smtp_server():
     result = run_manage(
         "check",
         env_overrides={
             "DJANGO_SETTINGS_MODULE": "kestrel.settings_production",
             "SECRET_KEY": "x7" * 30,
+            "FIELD_ENCRYPTION_KEYS": FERNET_KEY,
         },
     )
     assert result.returncode == 2
     assert "EMAIL_URL must name an SMTP server in production" in result.stderr
+
+
+@pytest.mark.parametrize("site_url", [None, "http://kestrel.example.org"])
+def test_production_settings_refuse_to_start_without_an_https_site_url(site_url):
+    """Links in password and alert emails follow SITE_URL: unset, they would name 127.0.0.1."""
+    env = {
+        "DJANGO_SETTINGS_MODULE": "kestrel.settings_production",
+        "SECRET_KEY": "x7" * 30,
+        "FIELD_ENCRYPTION_KEYS": FERNET_KEY,
+        "EMAIL_URL": "smtp+tls://kestrel:secret@mail.example.org:587",
+    }
+    if site_url:
+        env["SITE_URL"] = site_url
+    result = run_manage("check", env_overrides=env)
+    assert result.returncode == 2
+    assert "SITE_URL must be set in production" in result.stderr
 
 
 def test_production_settings_pass_the_deployment_check(tmp_path):
@@ -149,6 +169,8 @@ def test_production_settings_pass_the_deployment_check(tmp_path):
             "SECRET_KEY": "x7" * 30 + "-production-only-key",
             "ALLOWED_HOSTS": "kestrel.example.org",
             "EMAIL_URL": "smtp+tls://kestrel:secret@mail.example.org:587",
+            "FIELD_ENCRYPTION_KEYS": FERNET_KEY,
+            "SITE_URL": "https://kestrel.example.org",
             "DATABASE_URL": f"sqlite:///{tmp_path}/prod.sqlite3",
             "KESTREL_VAR_DIR": str(tmp_path),
         },
@@ -216,6 +238,8 @@ def test_production_keeps_database_connections_between_requests(tmp_path):
             "DJANGO_SETTINGS_MODULE": "kestrel.settings_production",
             "SECRET_KEY": "x7" * 30 + "-production-only-key",
             "EMAIL_URL": "smtp+tls://kestrel:secret@mail.example.org:587",
+            "FIELD_ENCRYPTION_KEYS": FERNET_KEY,
+            "SITE_URL": "https://kestrel.example.org",
             "DATABASE_URL": f"sqlite:///{tmp_path}/prod.sqlite3",
             "KESTREL_VAR_DIR": str(tmp_path),
         },

@@ -19,6 +19,7 @@ from django.core.management import call_command
 from django.db import connection, connections
 
 from kestrel.accounts.models import User
+from kestrel.environment import local_field_encryption_keys
 from kestrel.ops.bench import load as wrk
 from kestrel.ops.bench import server
 from kestrel.ops.bench.database import (
@@ -73,6 +74,9 @@ def environment(*, size: Size, out_dir: Path, server_url: str) -> dict:
             "SECRET_KEY": secrets.token_urlsafe(50),
             # Kept with the bench database, so its audit chain stays verifiable across runs.
             "AUDIT_KEY": env.get("AUDIT_KEY") or audit_key(out_dir),
+            # Kept with the bench database too: its authenticator secrets are encrypted with it.
+            "FIELD_ENCRYPTION_KEYS": env.get("FIELD_ENCRYPTION_KEYS")
+            or ",".join(local_field_encryption_keys(out_dir)),
             "EMAIL_URL": EMAIL_URL,
             "ALLOWED_HOSTS": "127.0.0.1",
             "SITE_URL": "https://127.0.0.1",

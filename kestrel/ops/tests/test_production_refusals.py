@@ -36,6 +36,7 @@ def production_environment(tmp_path) -> dict:
         "DJANGO_SETTINGS_MODULE": "kestrel.settings_production",
         "SECRET_KEY": "x" * 50,
         "FIELD_ENCRYPTION_KEYS": "qM1Jdx7wO0Ih0ULMFLW5EhH7zJQJKqs6V1-8FQy5n9s=",
+        "SITE_URL": "https://kestrel.example.org",
         "EMAIL_URL": "smtp://mail.example.org:25",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "KESTREL_VAR_DIR": str(tmp_path),
