@@ -23,3 +23,18 @@ def add_incident_post(setup, people, **changes):
     }
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}
+
+
+def add_action_post(**changes):
+    """A complete Add Action POST (an action five minutes ago), for tests to change one field of."""
+    now = timezone.localtime() - datetime.timedelta(minutes=5)
+    data = {
+        "submission": "c" * 32,
+        "text": "Phoned mum.",
+        "occurred_on_0": now.day,
+        "occurred_on_1": now.month,
+        "occurred_on_2": now.year,
+        "occurred_time": now.strftime("%H:%M"),
+    }
+    data.update(changes)
+    return data

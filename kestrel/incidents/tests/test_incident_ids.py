@@ -1,13 +1,10 @@
 """Ids of 25 digits on Add Incident and Add Action: a form error, never a server error
 (SQLite cannot hold them in an `IN (...)` list)."""
 
-import datetime
-
 import pytest
-from django.utils import timezone
 
 from kestrel.incidents.models import Incident
-from kestrel.incidents.tests.add_incident_post import add_incident_post
+from kestrel.incidents.tests.add_incident_post import add_action_post, add_incident_post
 from kestrel.testing.auth import unlock_key
 from kestrel.testing.factories import IncidentFactory, StudentFactory
 
@@ -34,19 +31,8 @@ def test_a_25_digit_id_on_add_action_is_refused_not_a_server_error(school, peopl
     incident = IncidentFactory(student=StudentFactory(school=school), reporter=people.teacher)
     client = signed_in(people.dsl)
     unlock_key(client)
-    now = timezone.localtime() - datetime.timedelta(minutes=5)
     response = client.post(
-        f"/incidents/{incident.pk}/actions/add/",
-        {
-            "text": "Phoned mum.",
-            "occurred_on_0": now.day,
-            "occurred_on_1": now.month,
-            "occurred_on_2": now.year,
-            "occurred_time": now.strftime("%H:%M"),
-            "alert_staff": [BIG],
-            "agencies": [BIG],
-            "submission": "c" * 32,
-        },
+        f"/incidents/{incident.pk}/actions/add/", add_action_post(alert_staff=[BIG], agencies=[BIG])
     )
     assert response.status_code == 200
     assert not incident.actions.exists()

@@ -2,13 +2,10 @@
 key than a page gives is refused with a message (never a server error), and what was typed is
 kept with a fresh key to send again with."""
 
-import datetime
 import re
 
-from django.utils import timezone
-
 from kestrel.incidents.models import Action, Draft, Incident
-from kestrel.incidents.tests.add_incident_post import add_incident_post
+from kestrel.incidents.tests.add_incident_post import add_action_post, add_incident_post
 from kestrel.testing.auth import unlock_key
 from kestrel.testing.factories import IncidentFactory, StudentFactory
 
@@ -43,17 +40,8 @@ def test_an_over_long_submission_key_on_add_action_is_refused_not_a_server_error
     incident = IncidentFactory(student=StudentFactory(school=school), reporter=people.teacher)
     client = signed_in(people.dsl)
     unlock_key(client)
-    now = timezone.localtime() - datetime.timedelta(minutes=5)
     response = client.post(
-        f"/incidents/{incident.pk}/actions/add/",
-        {
-            "text": "Phoned mum.",
-            "occurred_on_0": now.day,
-            "occurred_on_1": now.month,
-            "occurred_on_2": now.year,
-            "occurred_time": now.strftime("%H:%M"),
-            "submission": LONG,
-        },
+        f"/incidents/{incident.pk}/actions/add/", add_action_post(submission=LONG)
     )
     page = response.content.decode()
     assert response.status_code == 200
