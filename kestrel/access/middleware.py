@@ -3,6 +3,8 @@
 from django.core.exceptions import PermissionDenied
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
+from kestrel.access.refusals import SendToUnlock
+
 
 class PrivatePagesMiddleware:
     def __init__(self, get_response):
@@ -17,6 +19,12 @@ class PrivatePagesMiddleware:
             add_never_cache_headers(response)
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+    def process_exception(self, request, exception):
+        # A door met a key holder whose key is locked: to unlock it, then back to this page.
+        if isinstance(exception, SendToUnlock):
+            return exception.response
+        return None
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if getattr(view_func, "kestrel_permission", None) is None:

@@ -1,77 +1,40 @@
-"""Which safeguarding records a person may see: one set of QuerySet filters for every page.
+"""Which incidents a person may see, for the pages that read them in bulk (the chronology).
 
-The rules (deny by default; any one of them is enough):
-- a key holder whose key is unlocked sees every incident whose categories are at or below their
-  access level (`Incident.required_rank`, fixed when the incident was recorded);
-- anyone alerted to an incident sees it until they mark the alert as read;
-- whoever recorded an incident sees it in My History for 7 days.
-A school administrator gets nothing from being an administrator. Lists, counts, exports and
+The rules themselves are `kestrel.access.policies.IncidentPolicy` (one policy per kind of record):
+this module keeps the names the selectors and tests already use. Lists, counts, exports and
 detail pages all start from `visible_incidents`, so a list can never show what a page refuses.
 """
 
-import datetime
-from dataclasses import dataclass
-
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
-from django.utils import timezone
 
-from kestrel.access.keys import key_unlocked
-from kestrel.alerts.models import Alert
+from kestrel.access.policies import (
+    INCIDENTS,
+    MY_HISTORY_DAYS,
+    Viewer,
+    unread_alert_for,
+)
 from kestrel.incidents.models import Incident, LinkedStudent
 
-MY_HISTORY_DAYS = 7
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """Who is looking, and whether their key is unlocked in this session."""
-
-    user: object
-    key_unlocked: bool
-
-    @classmethod
-    def of(cls, request) -> "Viewer":
-        return cls(user=request.user, key_unlocked=key_unlocked(request))
-
-    @property
-    def rank(self) -> int | None:
-        level = self.user.access_level
-        return level.rank if level is not None and level.is_active else None
-
-    @property
-    def key_rank(self) -> int | None:
-        """The rank the user's key opens incidents up to, once unlocked (None: it opens none)."""
-        return self.rank if self.user.is_key_holder else None
-
-    def key_opens(self, required_rank: int) -> bool:
-        """Whether the key, once unlocked, opens an incident that needs `required_rank`: the key
-        holders' rule of `visible_incidents`, for a row already read."""
-        return self.key_rank is not None and required_rank <= self.key_rank
-
-
-def unread_alert_for(user) -> Exists:
-    return Exists(
-        Alert.objects.filter(incident=OuterRef("pk"), recipient=user, read_at__isnull=True)
-    )
+__all__ = [
+    "MY_HISTORY_DAYS",
+    "Viewer",
+    "chronology_incidents",
+    "chronology_parts",
+    "get_incident",
+    "unread_alert_for",
+    "visible_incidents",
+]
 
 
 def visible_incidents(viewer: Viewer) -> QuerySet[Incident]:
-    """Every incident the viewer may open, scoped to their school."""
-    user = viewer.user
-    if not (user.is_authenticated and user.is_active):
-        return Incident.objects.none()
-    since = timezone.now() - datetime.timedelta(days=MY_HISTORY_DAYS)
-    rules = Q(reporter=user, recorded_at__gte=since) | Q(unread_alert_for(user))
-    if viewer.key_unlocked and viewer.key_rank is not None:
-        # First: the database tries the rules in order on each row and stops at the first that
-        # holds, so the key holder's cheap column test spares most rows the alert lookup.
-        rules = Q(required_rank__lte=viewer.key_rank) | rules
-    return Incident.objects.filter(school_id=user.school_id).filter(rules)
+    """Every incident the viewer may open, scoped to their school (`IncidentPolicy.visible`)."""
+    return INCIDENTS.visible(viewer)
 
 
 def get_incident(viewer: Viewer, pk: int) -> Incident:
-    """The incident if the viewer may open it; otherwise 404, whether or not it exists."""
+    """The incident if the viewer may open it; otherwise 404, whether or not it exists. (Views
+    use the door, `kestrel.access.doors.get_incident_for_user`, which also records refusals.)"""
     incident = visible_incidents(viewer).filter(pk=pk).first()
     if incident is None:
         raise Http404("No incident you may open")

@@ -34,6 +34,15 @@ NO_SUCH_RECORD = "no_such_record"
 REASONS = {NOT_VISIBLE, NOT_ALLOWED, OTHER_SCHOOL, KEY_LOCKED, NO_SUCH_RECORD}
 
 
+class SendToUnlock(Exception):
+    """Raised by a door for a key holder whose key is locked; `PrivatePagesMiddleware` answers
+    it with the redirect to unlock their key (and come back)."""
+
+    def __init__(self, response):
+        super().__init__("Key locked")
+        self.response = response
+
+
 def record_refusal(request, *, kind: str, asked, reason: str, **detail) -> None:
     """Writes the audit row of one refusal (metadata only: never the record's content)."""
     if reason not in REASONS:
