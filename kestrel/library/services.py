@@ -1,5 +1,6 @@
 """Publishing documents, adding versions, recording reads. Each writes its audit event."""
 
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max
 
@@ -67,3 +68,17 @@ def confirm_read(*, actor, version, request=None) -> ReadRecord:
                 detail={"version": version.number},
             )
     return read
+
+
+def open_for_download(*, actor, version, request=None):
+    """Records the download, then opens the kept file through the storage (never by a path, so
+    that the storage may be an object store)."""
+    with transaction.atomic():
+        record(
+            action="library.downloaded",
+            actor=actor,
+            request=request,
+            obj=version.document,
+            detail={"version": version.number},
+        )
+    return default_storage.open(version.stored_name, "rb")

@@ -1,8 +1,6 @@
 """The Library: documents and guidance the DSL publishes for staff."""
 
 from django.contrib import messages
-from django.core.files.storage import default_storage
-from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -11,7 +9,6 @@ from kestrel.access.decorators import requires
 from kestrel.access.policy import allows
 from kestrel.access.refusals import get_for_user, record_refused_choices
 from kestrel.accounts.models import User
-from kestrel.audit.services import record
 from kestrel.files.checks import ALLOWED, Refused
 from kestrel.files.responses import as_download
 from kestrel.library import services
@@ -94,15 +91,8 @@ def download(request, pk, number):
         document_id=pk,
         number=number,
     )
-    with transaction.atomic():
-        record(
-            action="library.downloaded",
-            request=request,
-            obj=version.document,
-            detail={"version": number},
-        )
     return as_download(
-        default_storage.open(version.stored_name, "rb"),
+        services.open_for_download(actor=request.user, version=version, request=request),
         name=version.original_name,
         content_type=version.content_type,
     )
