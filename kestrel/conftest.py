@@ -1,12 +1,11 @@
 """Fixtures shared by every test: personas in two schools, a signed-in client, the browser."""
 
 import os
-import shutil
-from pathlib import Path
+import posixpath
 from types import SimpleNamespace
 
 import pytest
-from django.conf import settings as django_settings
+from django.core.files.storage import storages
 from django.db import connection
 
 from kestrel.audit import triggers
@@ -46,9 +45,20 @@ def _audit_triggers(request):
 def _audit_heads_emptied():
     """Chain heads one test publishes are not another's: empty the store after each test."""
     yield
-    location = Path(django_settings.STORAGES["audit_heads"]["OPTIONS"]["location"])
-    for entry in location.glob("*") if location.is_dir() else ():
-        shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    _emptied(storages["audit_heads"])
+
+
+def _emptied(store, folder: str = "") -> None:
+    """Deletes everything under `folder` through the storage API, whatever the storage is."""
+    try:
+        folders, files = store.listdir(folder)
+    except FileNotFoundError:  # nothing was ever published
+        return
+    for name in files:
+        store.delete(posixpath.join(folder, name))
+    for name in folders:
+        _emptied(store, posixpath.join(folder, name))
+        store.delete(posixpath.join(folder, name))
 
 
 @pytest.fixture

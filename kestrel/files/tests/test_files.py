@@ -5,6 +5,7 @@ import zipfile
 
 import pytest
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kestrel.audit.models import AuditEvent
@@ -60,8 +61,10 @@ def test_accepted_files_are_stored_under_a_generated_name_outside_the_web_root(
     stored = Attachment.objects.get(pk=answer["id"])
     assert name not in stored.stored_name
     assert stored.stored_name.startswith(f"attachments/{stored.school_id}/")
-    location = settings.STORAGES["default"]["OPTIONS"]["location"]
-    assert "static" not in str(location)
+    assert default_storage.exists(stored.stored_name)
+    # Kept through the storage API, served by no address but the permission-checked download.
+    for served in ("/", settings.STATIC_URL, "/media/"):
+        assert teacher.get(f"{served}{stored.stored_name}").status_code == 404
     assert AuditEvent.objects.filter(action="file.uploaded").count() == 1
 
 
