@@ -2,6 +2,7 @@
 
 import hashlib
 import uuid
+from contextlib import contextmanager
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -47,12 +48,24 @@ def check_and_save(upload, *, folder: str, actor, request=None) -> dict:
     }
 
 
+@contextmanager
+def removed_unless_recorded(stored_name: str):
+    """Deletes a file just kept if the block that writes the row naming it fails: the storage is
+    not rolled back with the transaction, and a file no row names would be kept unseen (tidy
+    finds unused files by their rows)."""
+    try:
+        yield
+    except BaseException:
+        default_storage.delete(stored_name)
+        raise
+
+
 def store_upload(*, actor, upload, request=None) -> Attachment:
     """Checks an uploaded file and keeps it, unattached, until its form is submitted."""
     stored = check_and_save(
         upload, folder=f"attachments/{actor.school_id}", actor=actor, request=request
     )
-    with transaction.atomic():
+    with removed_unless_recorded(stored["stored_name"]), transaction.atomic():
         attachment = Attachment.objects.create(school=actor.school, uploaded_by=actor, **stored)
         record(
             action="file.uploaded",
@@ -127,4 +140,4 @@ def open_for_download(*, actor, attachment: Attachment, request=None):
     return default_storage.open(attachment.stored_name, "rb")
 
 
-__all__ = ["Refused", "attach", "open_for_download", "store_upload"]
+__all__ = ["Refused", "attach", "open_for_download", "removed_unless_recorded", "store_upload"]

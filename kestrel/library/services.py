@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from kestrel.audit.services import record
-from kestrel.files.services import check_and_save
+from kestrel.files.services import check_and_save, removed_unless_recorded
 from kestrel.library.models import Document, DocumentVersion, LibraryCategory, ReadRecord
 
 
@@ -21,7 +21,7 @@ def category_named(*, school, name: str) -> LibraryCategory:
 def publish(*, actor, title, category, summary, is_policy, upload, notes="", request=None):
     """Publishes a new document with its first version (the file is checked by its content)."""
     stored = _store(actor, upload, request)
-    with transaction.atomic():
+    with removed_unless_recorded(stored["stored_name"]), transaction.atomic():
         document = Document.objects.create(
             school=actor.school,
             category=category,
@@ -40,7 +40,7 @@ def publish(*, actor, title, category, summary, is_policy, upload, notes="", req
 def add_version(*, actor, document, upload, notes="", request=None) -> DocumentVersion:
     """Adds a new version; earlier ones stay. Staff must confirm a new version of a policy."""
     stored = _store(actor, upload, request)
-    with transaction.atomic():
+    with removed_unless_recorded(stored["stored_name"]), transaction.atomic():
         Document.objects.select_for_update().filter(pk=document.pk).first()
         number = (document.versions.aggregate(top=Max("number"))["top"] or 0) + 1
         version = DocumentVersion.objects.create(

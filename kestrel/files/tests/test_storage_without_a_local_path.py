@@ -5,12 +5,14 @@ object store's does, and nothing it keeps is on the disk), so any code that read
 sizes, deletes or streams a kept file by path fails these tests."""
 
 import datetime
+import posixpath
 
 import pytest
 import time_machine
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import DatabaseError
 from django.utils import timezone
 
 from kestrel.audit import heads
@@ -18,7 +20,7 @@ from kestrel.audit.chain import chain_for
 from kestrel.files.models import Attachment
 from kestrel.incidents.models import Incident
 from kestrel.incidents.tests.add_incident_post import add_action_post, add_incident_post
-from kestrel.library.models import Document
+from kestrel.library.models import Document, DocumentVersion
 from kestrel.testing.factories import (
     AgencyFactory,
     AlertGroupFactory,
@@ -150,3 +152,43 @@ def test_tidy_removes_an_unsubmitted_upload_from_a_storage_with_no_local_path(
     assert "Removed 1 unused uploads" in capsys.readouterr().out
     # The audit chain heads tidy publishes went to their own storage, with no path either.
     assert heads.published(chain_for(people.teacher.school_id))
+
+
+def kept_names(storage, folder: str = "") -> list[str]:
+    """Every file in the storage, found through its API."""
+    folders, files = storage.listdir(folder)
+    names = [posixpath.join(folder, name) for name in files]
+    for name in folders:
+        names += kept_names(storage, posixpath.join(folder, name))
+    return names
+
+
+def failing(*args, **kwargs):
+    raise DatabaseError("the database went away")
+
+
+def test_a_file_whose_row_is_not_written_is_not_left_in_the_storage(
+    people, signed_in, no_local_path, monkeypatch
+):
+    # The storage is not rolled back with the transaction, and tidy finds unused uploads by
+    # their rows: a file no row names would be kept, unseen, for ever.
+    teacher = signed_in(people.teacher)
+    monkeypatch.setattr(Attachment.objects, "create", failing)
+    with pytest.raises(DatabaseError):
+        teacher.post("/files/upload/", {"file": SimpleUploadedFile("minutes.pdf", PDF)})
+    assert kept_names(no_local_path) == []
+
+    dsl = signed_in(people.dsl)
+    monkeypatch.setattr(DocumentVersion.objects, "create", failing)
+    with pytest.raises(DatabaseError):
+        dsl.post(
+            "/library/publish/",
+            {
+                "title": "Child protection policy 2026",
+                "new_category": "Policies",
+                "summary": "Read this before the first day of term.",
+                "file": SimpleUploadedFile("cp-policy.pdf", PDF),
+            },
+        )
+    assert kept_names(no_local_path) == []
+    assert not Document.objects.exists()
