@@ -9,8 +9,8 @@ from django.views.decorators.http import require_POST
 
 from kestrel import notices
 from kestrel.access.decorators import requires
+from kestrel.access.doors import find_alert_for_user, get_alert_for_user
 from kestrel.access.records import Viewer
-from kestrel.access.refusals import get_for_user, reason_for, record_refusal
 from kestrel.accounts.models import User
 from kestrel.alerts import services
 from kestrel.alerts.models import Alert
@@ -157,14 +157,12 @@ def next_alert(request):
     """The guide's "next alert": the newest unread alert other than the one being read."""
     after = request.GET.get("after", "")
     following = unread_alerts(request.user)
-    if is_id(after) and not Alert.objects.filter(pk=after, recipient=request.user).exists():
-        # Another person's alert: it tells them nothing, but asking for it is on the record.
-        record_refusal(
-            request, kind="alert", asked=after, reason=reason_for(request, Alert, pk=after)
-        )
-    elif is_id(after):
-        current = following.filter(pk=after).values_list("incident_id", flat=True)
-        following = following.exclude(pk=after).exclude(incident_id__in=current)
+    # Another person's alert tells them nothing, but asking for it is on the record (the door).
+    current = find_alert_for_user(request, after) if is_id(after) else None
+    if current is not None:
+        following = following.exclude(pk=current.pk)
+        if current.read_at is None:  # the incident being read: not "next"
+            following = following.exclude(incident_id=current.incident_id)
     following = following.values_list("incident_id", flat=True).first()
     if following is None:
         notices.info(request, "You have no other unread alerts.")
@@ -175,14 +173,7 @@ def next_alert(request):
 @requires("signed_in")
 @require_POST
 def mark_as_read(request, pk):
-    alert = get_for_user(
-        request,
-        Alert.objects.filter(recipient=request.user, school=request.school).select_related(
-            "incident__student"
-        ),
-        kind="alert",
-        pk=pk,
-    )
+    alert = get_alert_for_user(request, pk, "mark_as_read")
     services.mark_as_read(actor=request.user, alert=alert, request=request)
     notices.success(request, "The alert has been marked as read.")
     return redirect("dashboard")

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.shortcuts import render
 
 from kestrel.access.decorators import requires
-from kestrel.access.refusals import get_for_user
+from kestrel.access.doors import get_colleague_for_user, get_student_for_user
 from kestrel.accounts.models import User
 from kestrel.audit.forms import FindPersonForm, TrailFilterForm
 from kestrel.audit.selectors import describe, staff_trail, student_trail
@@ -68,9 +68,7 @@ def _trail(request, selector, **whose):
 
 @requires("view_audit_trail")
 def student(request, pk):
-    child = get_for_user(
-        request, Student.objects.filter(school=request.school), kind="student", pk=pk
-    )
+    child = get_student_for_user(request, pk, "audit_trail")
     context = _trail(request, student_trail, student=child)
     with transaction.atomic():
         record(action="audit.student_viewed", request=request, obj=child, student=child)
@@ -83,9 +81,7 @@ def student(request, pk):
 
 @requires("view_audit_trail")
 def staff(request, pk):
-    colleague = get_for_user(
-        request, User.objects.filter(school=request.school), kind="staff", pk=pk
-    )
+    colleague = get_colleague_for_user(request, pk, "audit_trail")
     context = _trail(request, staff_trail, staff=colleague)
     with transaction.atomic():
         record(action="audit.staff_viewed", request=request, obj=colleague)

@@ -4,12 +4,10 @@ from django.http import JsonResponse
 from django.template.defaultfilters import filesizeformat
 from django.views.decorators.http import require_POST
 
-from kestrel.access import refusals
 from kestrel.access.decorators import requires
-from kestrel.access.records import Viewer, visible_incidents
+from kestrel.access.doors import get_file_for_user
 from kestrel.files import services
 from kestrel.files.checks import ALLOWED
-from kestrel.files.models import Attachment
 from kestrel.files.responses import as_download
 from kestrel.students.names import names_hidden, text_as_shown
 
@@ -39,11 +37,7 @@ def upload(request):
 def download(request, key):
     """Gives a file back only to someone who may open its incident, always as a download. Every
     refusal is recorded, naming why, and answers 404 whether or not the file exists."""
-    attachment = Attachment.objects.filter(key=key).first()
-    refusal = _refusal(request, attachment)
-    if refusal:
-        reason, detail = refusal
-        refusals.refuse(request, kind="file", asked=key, reason=reason, **detail)
+    attachment = get_file_for_user(request, key, "download")
     handle = services.open_for_download(actor=request.user, attachment=attachment, request=request)
     filename = attachment.original_name
     if names_hidden(request):
@@ -52,21 +46,3 @@ def download(request, key):
         about = [incident.student, *(link.student for link in incident.links.all())]
         filename = text_as_shown(request, about)(filename)
     return as_download(handle, name=filename, content_type=attachment.content_type)
-
-
-def _refusal(request, attachment: Attachment | None) -> tuple[str, dict] | None:
-    """Why the file may not be downloaded by this request, and what else the audit row says
-    (None when it may)."""
-    if attachment is None:
-        return refusals.NO_SUCH_RECORD, {}
-    if attachment.school_id != request.user.school_id:
-        return refusals.OTHER_SCHOOL, {}
-    if attachment.incident_id is None:
-        # Uploaded on a form not yet submitted (or a draft given up): it belongs to no record.
-        return refusals.NOT_VISIBLE, {"upload": "unfinished"}
-    viewer = Viewer.of(request)
-    if visible_incidents(viewer).filter(pk=attachment.incident_id).exists():
-        return None
-    if not viewer.key_unlocked and viewer.key_opens(attachment.incident.required_rank):
-        return refusals.KEY_LOCKED, {}
-    return refusals.NOT_VISIBLE, {}

@@ -5,6 +5,7 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,15 +14,11 @@ from django.views.decorators.http import require_POST
 
 from kestrel import notices
 from kestrel.access.decorators import requires
+from kestrel.access.doors import get_incident_for_user
 from kestrel.access.keys import key_unlocked
+from kestrel.access.policies import INCIDENTS, IncidentShape
 from kestrel.access.records import Viewer
-from kestrel.access.refusals import (
-    reason_for,
-    record_refusal,
-    record_refused_choices,
-    refuse_lookup,
-    refuse_or_unlock,
-)
+from kestrel.access.refusals import reason_for, record_refusal, record_refused_choices
 from kestrel.accounts.models import User
 from kestrel.alerts.models import Alert, AlertGroup
 from kestrel.alerts.selectors import PEOPLE_NAME_COLUMNS
@@ -31,8 +28,7 @@ from kestrel.files.models import Attachment
 from kestrel.ids import is_id
 from kestrel.incidents import drafts, services
 from kestrel.incidents.forms import AddActionForm, AddIncidentForm, CorrectionForm
-from kestrel.incidents.models import Draft, Incident
-from kestrel.incidents.selectors import incident_for_page
+from kestrel.incidents.models import Category, Draft
 from kestrel.search import matching
 from kestrel.students.models import Student
 from kestrel.students.names import display_label, names_hidden, text_as_shown
@@ -189,7 +185,6 @@ def add_incident_context(request, form, draft_files=()) -> dict:
         "main_categories": main,
         "chooser": {
             **staff_chooser(request, form),
-            "ranks": {str(c.pk): c.access_level.rank for c in categories},
             "searchUrl": reverse("students:search"),
         },
         "chosen_student": student and display_label(student, hidden=hidden),
@@ -237,9 +232,7 @@ RECEIPT_COLUMNS = (
 def view_incident(request, pk):
     """The guide's "Viewing Incident - Hannah Greenwood (1B)"."""
     viewer = Viewer.of(request)
-    incident = incident_for_page(viewer, pk)
-    if incident is None:
-        return refuse_or_unlock(request, Incident, kind="incident", pk=pk)
+    incident = get_incident_for_user(request, pk, "open")
     with transaction.atomic():
         record(action="incident.viewed", request=request, obj=incident, student=incident.student)
     hidden = names_hidden(request)
@@ -252,7 +245,7 @@ def view_incident(request, pk):
     ]
     # Who was alerted and who has read it: for those who see the incident by their key. The
     # viewer's own unread alert comes from the same rows (one query either way).
-    shows_receipts = key_unlocked(request) and request.user.is_key_holder
+    shows_receipts = INCIDENTS.can(viewer, "see_receipts", incident)
     alerts = (
         Alert.objects.filter(incident=incident)
         .select_related("sender", "recipient")
@@ -291,14 +284,7 @@ def view_incident(request, pk):
 
 def colleague(user) -> dict:
     """A colleague as the "Alert Staff Members" chooser knows them (no child data)."""
-    level = user.access_level
-    return {
-        "id": user.pk,
-        "name": user.full_name,
-        "title": user.job_title,
-        "rank": level.rank if level is not None and level.is_active else -1,
-        "key": user.is_key_holder,
-    }
+    return {"id": user.pk, "name": user.full_name, "title": user.job_title}
 
 
 def read_agencies_once(form) -> None:
@@ -356,23 +342,57 @@ def staff_chooser(request, form, known=()) -> dict:
 def staff_search(request):
     """Type-ahead results for "Alert Staff Members": active colleagues of the user's school whose
     name, job title or email address holds every word typed, ignoring case and accents (never
-    the user: they cannot alert themselves)."""
+    the user: they cannot alert themselves). Asked for chosen colleagues by id (`id`) with the
+    incident's categories (`category`) or the incident (`incident`, on Add Action), each result
+    says whether they would normally be able to view it (`normally`: the red names)."""
     colleagues = User.objects.filter(school=request.school, is_active=True).exclude(
         pk=request.user.pk
     )
-    found = matching(colleagues, request.GET.get("q", "")[:100])
-    found = found.select_related("access_level").order_by("last_name", "first_name")[:20]
-    return JsonResponse({"results": [colleague(user) for user in found]})
+    ids = [pk for pk in request.GET.getlist("id") if is_id(pk)][:MOST_CHOSEN]
+    if ids:
+        found = colleagues.filter(pk__in=ids).order_by("last_name", "first_name")
+    else:
+        found = matching(colleagues, request.GET.get("q", "")[:100])
+        found = found.order_by("last_name", "first_name")[:20]
+    incident = _incident_asked_about(request)
+    if incident is None:
+        return JsonResponse({"results": [colleague(user) for user in found]})
+    normally = INCIDENTS.users_who_can("open", incident).filter(pk=OuterRef("pk"))
+    found = found.annotate(normally=Exists(normally))
+    return JsonResponse(
+        {"results": [{**colleague(user), "normally": user.normally} for user in found]}
+    )
+
+
+MOST_CHOSEN = 200  # colleagues asked about at once: more than any alert is sent to
+
+
+def _incident_asked_about(request) -> IncidentShape | None:
+    """The incident the chooser asks about, by its categories alone (red names are about who
+    may see it by its categories, not who has been alerted): on Add Action the incident's own,
+    through its door; on Add Incident the categories ticked. None when none are ticked."""
+    asked = request.GET.get("incident", "")
+    if is_id(asked):
+        incident = get_incident_for_user(request, int(asked), "add_action", relations=())
+        return IncidentShape(school_id=incident.school_id, required_rank=incident.required_rank)
+    ids = [pk for pk in request.GET.getlist("category") if is_id(pk)][:MOST_CHOSEN]
+    ranks = Category.objects.filter(school=request.school, pk__in=ids).values_list(
+        "access_level__rank", flat=True
+    )
+    ranks = list(ranks) if ids else []
+    if not ranks:
+        return None
+    # As Add Incident fixes it when the incident is saved: the highest of its categories'.
+    return IncidentShape(school_id=request.school.pk, required_rank=max(ranks))
 
 
 @requires("signed_in")
 def add_action(request, pk):
     """The guide's Add Action, below an incident the user may see."""
     # Saving needs the incident alone; the page shows its linked students and corrections too.
-    shown = () if request.method == "POST" else ("links", "corrections")
-    incident = incident_for_page(Viewer.of(request), pk, shown)
-    if incident is None:
-        refuse_lookup(request, Incident, kind="incident", pk=pk)
+    shown_on_page = ("links", "corrections")
+    shown = () if request.method == "POST" else shown_on_page
+    incident = get_incident_for_user(request, pk, "add_action", relations=shown)
     now = timezone.localtime()
     form = AddActionForm(
         request.POST or None,
@@ -408,7 +428,7 @@ def add_action(request, pk):
             return redirect("incidents:view", pk=incident.pk)
     if request.method == "POST":  # refused: the page again, with what it shows
         record_refused_choices(request, form)
-        incident = incident_for_page(Viewer.of(request), pk, ("links", "corrections"))
+        incident = get_incident_for_user(request, pk, "add_action", relations=shown_on_page)
     with transaction.atomic():
         record(
             action="incident.viewed",
@@ -443,7 +463,7 @@ def add_action(request, pk):
             **files_context(request),
             "chooser": {
                 **staff_chooser(request, form, known=[*alerted, incident.reporter]),
-                "requiredRank": incident.required_rank,
+                "incident": incident.pk,
                 "incidentRecipients": recipients,
             },
         },
@@ -467,9 +487,7 @@ def files_context(request, extra_ids=()) -> dict:
 @requires("use_key")
 def correct_incident(request, pk):
     """A key holder corrects an incident; the original stays, with who changed what and when."""
-    incident = incident_for_page(Viewer.of(request), pk) if key_unlocked(request) else None
-    if incident is None:
-        return refuse_or_unlock(request, Incident, kind="incident", pk=pk)
+    incident = get_incident_for_user(request, pk, "correct")
     text, occurred_at = services.current_version(incident)
     local = timezone.localtime(occurred_at)
     form = CorrectionForm(

@@ -6,8 +6,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from kestrel.access.decorators import requires
+from kestrel.access.doors import (
+    get_document_for_user,
+    get_document_version_for_user,
+)
 from kestrel.access.policy import allows
-from kestrel.access.refusals import get_for_user, record_refused_choices
+from kestrel.access.refusals import record_refused_choices
 from kestrel.accounts.models import User
 from kestrel.files.checks import ALLOWED, Refused
 from kestrel.files.responses import as_download
@@ -47,9 +51,7 @@ def library(request):
 
 @requires("signed_in")
 def document(request, pk):
-    doc = get_for_user(
-        request, _documents(request.school).select_related("category"), kind="document", pk=pk
-    )
+    doc = get_document_for_user(request, pk, "open")
     return _document_page(request, doc, VersionForm())
 
 
@@ -83,14 +85,7 @@ def _document_page(request, doc, form):
 
 @requires("signed_in")
 def download(request, pk, number):
-    version = get_for_user(
-        request,
-        DocumentVersion.objects.filter(document__school=request.school, document__is_active=True),
-        kind="document_version",
-        school_path="document__school",
-        document_id=pk,
-        number=number,
-    )
+    version = get_document_version_for_user(request, pk, number, "download")
     return as_download(
         services.open_for_download(actor=request.user, version=version, request=request),
         name=version.original_name,
@@ -101,7 +96,7 @@ def download(request, pk, number):
 @requires("signed_in")
 @require_POST
 def confirm_read(request, pk):
-    doc = get_for_user(request, _documents(request.school), kind="document", pk=pk, is_policy=True)
+    doc = get_document_for_user(request, pk, "confirm_read")
     services.confirm_read(actor=request.user, version=doc.versions.all()[0], request=request)
     messages.success(request, f"Thank you: you have confirmed you read “{doc.title}”.")
     return redirect("library:document", pk=doc.pk)
@@ -138,7 +133,7 @@ def publish(request):
 @requires("manage_library")
 @require_POST
 def add_version(request, pk):
-    doc = get_for_user(request, _documents(request.school), kind="document", pk=pk)
+    doc = get_document_for_user(request, pk, "add_version")
     form = VersionForm(request.POST, request.FILES)
     if form.is_valid():
         try:

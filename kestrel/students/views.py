@@ -6,16 +6,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from kestrel.access.decorators import requires
+from kestrel.access.doors import get_student_for_user
 from kestrel.access.records import Viewer
 from kestrel.access.redirects import safe_next
-from kestrel.access.refusals import get_for_user
 from kestrel.audit.forms import TrailFilterForm
 from kestrel.audit.services import record, record_student_search
 from kestrel.incidents import selectors
 from kestrel.incidents.models import Category
 from kestrel.search import MIN_CHARACTERS
 from kestrel.students.forms import FindStudentForm
-from kestrel.students.models import Student
 from kestrel.students.names import (
     HIDE_NAMES_SESSION_KEY,
     SchoolNames,
@@ -66,9 +65,7 @@ def index(request):
 @requires("view_chronology")
 def chronology(request, pk):
     """A student's chronology: every incident about them that the viewer may see, newest first."""
-    student = get_for_user(
-        request, Student.objects.filter(school=request.school), kind="student", pk=pk
-    )
+    student = get_student_for_user(request, pk, "chronology")
     categories = list(
         Category.objects.filter(school=request.school, parent__isnull=True).order_by(
             "position", "name"

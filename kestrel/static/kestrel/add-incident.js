@@ -149,17 +149,32 @@ const staffBox = form.querySelector("[data-staff-chooser]");
 const staffList = staffBox.querySelector("[data-chips]");
 const staffById = new Map(data.staff.map((person) => [String(person.id), person]));
 
-function requiredRank() {
-  if (typeof data.requiredRank === "number") return data.requiredRank; // Add Action: fixed
-  const checked = [...form.querySelectorAll("input[name=categories]:checked")];
-  return Math.max(-1, ...checked.map((box) => data.ranks[box.value] ?? -1));
+// Who would normally be able to view the incident is the server's to say (its access policy):
+// asked for the chosen colleagues, with the categories ticked (Add Incident) or the incident
+// (Add Action). Only the latest answer is shown, however the replies arrive.
+let asked = 0;
+
+async function unusualColleagues(ids) {
+  const params = new URLSearchParams();
+  if (data.incident) params.append("incident", String(data.incident));
+  for (const box of form.querySelectorAll("input[name=categories]:checked")) params.append("category", box.value);
+  if (!ids.length || (!data.incident && !params.has("category"))) return new Set();
+  for (const id of ids) params.append("id", id);
+  try {
+    const response = await fetch(`${data.staffSearchUrl}?${params}`, { credentials: "same-origin" });
+    const people = response.ok ? (await response.json()).results : [];
+    return new Set(people.filter((person) => person.normally === false).map((person) => String(person.id)));
+  } catch {
+    return new Set();
+  }
 }
 
-function highlight() {
-  const needed = requiredRank();
+async function highlight() {
+  const ticket = ++asked;
+  const unusualIds = await unusualColleagues([...staffList.children].map((item) => item.dataset.id));
+  if (ticket !== asked) return;
   for (const item of staffList.children) {
-    const person = staffById.get(item.dataset.id);
-    const unusual = Boolean(person) && needed >= 0 && !(person.key && person.rank >= needed);
+    const unusual = unusualIds.has(item.dataset.id);
     item.classList.toggle("kestrel-chip--warning", unusual);
     item.querySelector("[data-warning-note]").textContent = unusual
       ? " (would not normally be able to view this incident)"
