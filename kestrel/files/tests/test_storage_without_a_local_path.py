@@ -68,6 +68,18 @@ def upload(client, name, content) -> int:
     return response.json()["id"]
 
 
+def publish(client, file):
+    return client.post(
+        "/library/publish/",
+        {
+            "title": "Child protection policy 2026",
+            "new_category": "Policies",
+            "summary": "Read this before the first day of term.",
+            "file": file,
+        },
+    )
+
+
 def downloaded(client, url) -> bytes:
     response = client.get(url)
     assert response.status_code == 200, response
@@ -109,15 +121,7 @@ def test_a_library_document_and_its_new_version_are_kept_and_downloaded_with_no_
     people, signed_in, client, no_local_path
 ):
     dsl = signed_in(people.dsl)
-    published = dsl.post(
-        "/library/publish/",
-        {
-            "title": "Child protection policy 2026",
-            "new_category": "Policies",
-            "summary": "Read this before the first day of term.",
-            "file": SimpleUploadedFile("cp-policy.pdf", PDF),
-        },
-    )
+    published = publish(dsl, SimpleUploadedFile("cp-policy.pdf", PDF))
     assert published.status_code == 302
     document = Document.objects.get()
     versioned = dsl.post(
@@ -181,14 +185,6 @@ def test_a_file_whose_row_is_not_written_is_not_left_in_the_storage(
     dsl = signed_in(people.dsl)
     monkeypatch.setattr(DocumentVersion.objects, "create", failing)
     with pytest.raises(DatabaseError):
-        dsl.post(
-            "/library/publish/",
-            {
-                "title": "Child protection policy 2026",
-                "new_category": "Policies",
-                "summary": "Read this before the first day of term.",
-                "file": SimpleUploadedFile("cp-policy.pdf", PDF),
-            },
-        )
+        publish(dsl, SimpleUploadedFile("cp-policy.pdf", PDF))
     assert kept_names(no_local_path) == []
     assert not Document.objects.exists()
