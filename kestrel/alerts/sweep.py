@@ -25,7 +25,6 @@ logger = logging.getLogger(__name__)
 ALERT_TASKS = {
     "kestrel.alerts.tasks.send_alert_email": lambda args: [args[0]],
     "kestrel.alerts.tasks.send_alert_emails": lambda args: args[0],
-    "kestrel.incidents.tasks.incident_added": lambda args: args[0],
 }
 
 

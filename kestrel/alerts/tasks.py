@@ -16,10 +16,11 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F, Q
-from django.tasks import default_task_backend, task
+from django.tasks import Task, default_task_backend, task
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_tasks_db import DatabaseBackend
 
 from kestrel.alerts.models import Alert
@@ -50,14 +51,19 @@ def message_id(alert: Alert) -> str:
     return f"<kestrel-alert-{alert.pk}-{alert.created_at:%Y%m%d%H%M%S}@{host}>"
 
 
-def queue_alert_emails(alert_ids: list[int]) -> None:
-    """Queues the alerts' emails as part of the transaction that made the alerts."""
-    if len(alert_ids) == 1:
-        enqueue_with_transaction(send_alert_email, alert_ids[0])
-    elif alert_ids:
-        # One task row for the request to write however many colleagues were alerted; the
-        # worker gives each alert its own task.
-        enqueue_with_transaction(send_alert_emails, list(alert_ids))
+def queue_alert_emails(alert_ids: list[int], then: tuple[Task, list] | None = None) -> None:
+    """The one route by which a request queues alert emails (alerts.services, for new alerts
+    and "Send again"): one task row, `send_alert_emails`, in the transaction that made or reset
+    the alerts, however many colleagues were alerted; the worker gives each alert its own task.
+
+    `then`, a task and its arguments, is run by the worker in the same step (Add Incident's
+    draft removal), so that the request still writes one task row; with no alert to email, it
+    is queued on its own."""
+    if alert_ids:
+        follow_up = [[then[0].module_path, list(then[1])]] if then else []
+        enqueue_with_transaction(send_alert_emails, list(alert_ids), *follow_up)
+    elif then:
+        enqueue_with_transaction(then[0], *then[1])
 
 
 def enqueue_with_transaction(task, *args) -> None:
@@ -78,12 +84,24 @@ def enqueue_alert_emails(alert_ids: list[int]) -> None:
 
 
 @task
-def send_alert_emails(alert_ids: list[int]) -> str:
+def send_alert_emails(alert_ids: list[int], then: list | None = None) -> str:
     """In the worker: a task per alert, so that each email is claimed, retried and watched on
-    its own."""
+    its own; then `then` ([task path, arguments], see `queue_alert_emails`), in the same
+    transaction.
+
+    Safe to run again: a worker that dies here loses nothing, as its task is run again
+    (`kestrel.ops.worker.recover_tasks`) and the alert sweep finds any alert left unqueued."""
     with transaction.atomic():  # one write transaction for the lot
         enqueue_alert_emails(alert_ids)
-    return f"{len(alert_ids)} emails queued"
+        pause_point("alert_emails_queued")
+        done = f"{len(alert_ids)} emails queued"
+        if then:
+            path, args = then
+            follow_up = import_string(path)
+            if not isinstance(follow_up, Task):  # only a task is run from a task's arguments
+                raise TypeError(f"{path} is not a task")
+            done = f"{done}; {follow_up.call(*args)}"
+    return done
 
 
 def _later(seconds: int):

@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from kestrel.alerts.models import Alert
-from kestrel.alerts.tasks import enqueue_with_transaction, queue_alert_emails
-from kestrel.audit.services import event, record, record_all
+from kestrel.access.policies import Viewer, check
+from kestrel.alerts.services import alert_colleagues
+from kestrel.audit.services import record, recorded_together
 from kestrel.files.services import attach
 from kestrel.incidents.models import (
     Action,
@@ -18,7 +18,7 @@ from kestrel.incidents.models import (
     LinkedStudent,
     snapshot_of,
 )
-from kestrel.incidents.tasks import incident_added
+from kestrel.incidents.tasks import remove_draft
 
 
 def _once(rows, submission_key: str | None, create):
@@ -35,46 +35,6 @@ def _once(rows, submission_key: str | None, create):
         if found is None:
             raise
         return found
-
-
-def _alert(
-    *, actor, incident, recipients, request, audit: list, action=None, at=None
-) -> list[Alert]:
-    """Alerts colleagues of the same school (never the author, never a deactivated account),
-    adding one audit event each to `audit`. The caller queues their emails, with whatever else
-    its transaction leaves for the worker."""
-    people = {
-        user.pk: user
-        for user in recipients
-        if user.school_id == incident.school_id and user.pk != actor.pk and user.is_active
-    }
-    alerts = Alert.objects.bulk_create(
-        Alert(
-            school_id=incident.school_id,
-            incident=incident,
-            action=action,
-            recipient=user,
-            sender=actor,
-            created_at=at or timezone.now(),
-        )
-        for user in people.values()
-    )
-    audit.extend(
-        event(
-            action="alert.sent",
-            actor=actor,
-            request=request,
-            obj=incident,
-            student=incident.student,
-            detail={
-                "recipient": alert.recipient_id,
-                "recipient_name": alert.recipient.full_name,
-                "action": action.pk if action else None,
-            },
-        )
-        for alert in alerts
-    )
-    return alerts
 
 
 def _required_rank(categories) -> int:
@@ -196,21 +156,17 @@ def _record(
         BodyMapMarker.objects.bulk_create(
             BodyMapMarker(incident=incident, **marker) for marker in markers
         )
-        audit = []
-        alerts = _alert(
-            actor=actor,
-            incident=incident,
-            recipients=alert_recipients,
-            request=request,
-            audit=audit,
-            at=recorded_at,
-        )
-        if alerts or draft:
-            enqueue_with_transaction(
-                incident_added, [alert.pk for alert in alerts], actor.pk, draft or ""
+        with recorded_together():  # the alerts' events and the incident's: one write
+            alerts = alert_colleagues(
+                actor=actor,
+                incident=incident,
+                recipients=alert_recipients,
+                request=request,
+                at=recorded_at,
+                # With the emails' task row: the request writes one row for the worker.
+                then=(remove_draft, [actor.pk, draft]) if draft else None,
             )
-        audit.append(
-            event(
+            record(
                 action="incident.added",
                 actor=actor,
                 request=request,
@@ -218,8 +174,6 @@ def _record(
                 student=student,
                 detail={"alerted": len(alerts), "linked": len(linked_students)},
             )
-        )
-        record_all(audit)
     incident.alerted = len(alerts)  # for the page that says how many were alerted
     return incident
 
@@ -239,6 +193,7 @@ def add_action(
     file_ids=(),
 ) -> Action:
     """Adds an action to an incident the actor may see, and alerts colleagues the same way."""
+    check(Viewer.acting(actor, request), "incident", "add_action", incident)
     problems = {}
     if not text.strip():
         problems["text"] = "Describe the action taken."
@@ -267,18 +222,15 @@ def add_action(
                     Action.agencies.through(action=action, agency=agency) for agency in agencies
                 )
             attach(actor=actor, ids=file_ids, action=action, request=request)
-            audit = []
-            alerts = _alert(
-                actor=actor,
-                incident=incident,
-                action=action,
-                recipients=alert_recipients,
-                request=request,
-                audit=audit,
-            )
-            queue_alert_emails([alert.pk for alert in alerts])
-            audit.append(
-                event(
+            with recorded_together():  # the alerts' events and the action's: one write
+                alerts = alert_colleagues(
+                    actor=actor,
+                    incident=incident,
+                    action=action,
+                    recipients=alert_recipients,
+                    request=request,
+                )
+                record(
                     action="action.added",
                     actor=actor,
                     request=request,
@@ -286,8 +238,6 @@ def add_action(
                     student=incident.student,
                     detail={"incident": incident.pk, "alerted": len(alerts)},
                 )
-            )
-            record_all(audit)
         return action
 
     return _once(Action.objects.filter(author=actor), submission_key, create)
@@ -313,6 +263,7 @@ def corrected(text: str, occurred_at: datetime.datetime, corrections) -> tuple:
 
 def add_correction(*, actor, incident: Incident, text: str, occurred_at, reason: str, request=None):
     """Records a key holder's correction; the original incident row is left as it was."""
+    check(Viewer.acting(actor, request), "incident", "correct", incident)
     text_now, occurred_now = current_version(incident)
     new_text = text if text.strip() and text != text_now else ""
 

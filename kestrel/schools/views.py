@@ -13,9 +13,8 @@ from kestrel.access.refusals import get_for_user, record_refused_choices
 from kestrel.accounts import reauth
 from kestrel.accounts.models import User
 from kestrel.accounts.reauth import recent_authentication
-from kestrel.alerts.models import Alert
 from kestrel.alerts.selectors import undelivered_alert_emails
-from kestrel.alerts.tasks import queue_alert_emails
+from kestrel.alerts.services import send_again
 from kestrel.audit.services import record
 from kestrel.schools.forms import SchoolDetailsForm
 from kestrel.schools.sections import SECTIONS, Section
@@ -207,11 +206,6 @@ def email_retry(request, pk):
         kind="alert",
         pk=pk,
     )
-    with transaction.atomic():
-        Alert.objects.filter(pk=alert.pk).update(
-            email_status="pending", email_attempts=0, email_error=""
-        )
-        record(action="alert.email_retried", request=request, obj=alert.recipient)
-        queue_alert_emails([alert.pk])
+    send_again(actor=request.user, alert=alert, request=request)
     messages.success(request, f"The email to {alert.recipient.full_name} will be sent again.")
     return redirect("schools:email_problems")

@@ -247,16 +247,16 @@ def alerting_four(people, school):
 def test_alerting_four_colleagues_writes_one_task_row_in_the_request(people, school, settings):
     from django_tasks_db.models import DBTaskResult
 
-    from kestrel.incidents.tasks import incident_added
+    from kestrel.alerts.tasks import send_alert_emails
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     incident = alerting_four(people, school)
     queued = list(DBTaskResult.objects.values_list("task_path", "args_kwargs"))
-    assert [path for path, _ in queued] == ["kestrel.incidents.tasks.incident_added"]
+    assert [path for path, _ in queued] == ["kestrel.alerts.tasks.send_alert_emails"]
     ids = sorted(incident.alerts.values_list("pk", flat=True))
     args = queued[0][1]["args"]
-    assert (sorted(args[0]), args[1:]) == (ids, [people.teacher.pk, ""])
-    incident_added.call(*args)  # what the worker does with it: a task per alert
+    assert (sorted(args[0]), args[1:]) == (ids, [])
+    send_alert_emails.call(*args)  # what the worker does with it: a task per alert
     per_alert = DBTaskResult.objects.filter(task_path="kestrel.alerts.tasks.send_alert_email")
     assert sorted(row.args_kwargs["args"][0] for row in per_alert) == ids
 

@@ -11,9 +11,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from kestrel.alerts.sweep import sweep_alerts
-from kestrel.alerts.tasks import send_alert_email, watchdog_delay
+from kestrel.alerts.tasks import send_alert_email, send_alert_emails, watchdog_delay
 from kestrel.audit.models import AuditEvent
-from kestrel.incidents.tasks import incident_added
 from kestrel.ops.worker import HOST, recover_tasks
 from kestrel.testing.factories import AlertFactory, CategoryFactory, IncidentFactory, UserFactory
 
@@ -49,7 +48,7 @@ def test_a_new_alert_or_one_with_a_task_waiting_is_left_alone(school, people, qu
     fresh = alert(school, people, created_at=timezone.now())
     waiting = alert(school, people)
     queued = alert(school, people)
-    incident_added.enqueue([waiting.pk], people.teacher.pk, "")
+    send_alert_emails.enqueue([waiting.pk])
     send_alert_email.enqueue(queued.pk)
     sent = alert(school, people, email_status="sent")
     failed = alert(school, people, email_status="failed")

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from kestrel.alerts.models import Alert
 from kestrel.alerts.tasks import message_id
+from kestrel.incidents.models import Draft
 from kestrel.incidents.services import add_incident
 from kestrel.testing.factories import CategoryFactory, StudentFactory, UserFactory
 from kestrel.testing.smtp import SMTPServer
@@ -121,7 +122,10 @@ def scene(tmp_path, transactional_db, settings):
 
 @pytest.fixture
 def four_alerts(people, school):
-    """Add Incident by the teacher, alerting four colleagues: the incident's alerts."""
+    """Add Incident by the teacher from a saved draft, alerting four colleagues: the incident's
+    alerts (the worker removes the draft with their emails)."""
+    submission = "f" * 32
+    Draft.objects.create(school=school, author=people.teacher, submission=submission)
     incident = add_incident(
         actor=people.teacher,
         student=StudentFactory(school=school),
@@ -129,6 +133,8 @@ def four_alerts(people, school):
         categories=[CategoryFactory(school=school, access_level=people.teacher.access_level)],
         occurred_at=timezone.now() - datetime.timedelta(minutes=5),
         alert_recipients=[UserFactory(school=school) for _ in range(4)],
+        submission_key=f"{people.teacher.pk}:{submission}",
+        draft=submission,
     )
     return list(Alert.objects.filter(incident=incident))
 
@@ -152,15 +158,15 @@ def delivered_once_each(smtp, alerts, scene, resent=0):
     assert copies == [1] * (len(alerts) - resent) + [2] * resent
 
 
-def test_a_worker_killed_during_incident_added_and_between_claim_and_send_loses_no_email(
+def test_a_worker_killed_while_queueing_the_emails_and_between_claim_and_send_loses_no_email(
     scene, four_alerts
 ):
     scene.publish()
     with SMTPServer() as smtp:
-        worker = scene.worker(smtp, pause_at="incident_added,claimed,sending")
+        worker = scene.worker(smtp, pause_at="alert_emails_queued,claimed,sending")
         try:
             # Killed while queueing the four emails: its transaction dies with it.
-            os.kill(scene.paused("incident_added"), signal.SIGKILL)
+            os.kill(scene.paused("alert_emails_queued"), signal.SIGKILL)
             # Killed inside the claim, before its watchdog is saved: both roll back.
             os.kill(scene.paused("claimed"), signal.SIGKILL)
             # Killed after the claim is saved and before sending: the watchdog sends it.
@@ -171,7 +177,7 @@ def test_a_worker_killed_during_incident_added_and_between_claim_and_send_loses_
     log = scene.log.read_text()
     assert log.count("was killed (SIGKILL); starting another") == 3
     # No task is left RUNNING by a killed worker (the live one may be running a watchdog).
-    killed = {scene.paused(point) for point in ("incident_added", "claimed", "sending")}
+    killed = {scene.paused(point) for point in ("alert_emails_queued", "claimed", "sending")}
     running = "SELECT worker_ids FROM django_tasks_database_dbtaskresult WHERE status = 'RUNNING'"
     for (worker_ids,) in scene.rows(running):
         last = (json.loads(worker_ids) if isinstance(worker_ids, str) else worker_ids)[-1]
@@ -193,8 +199,8 @@ def test_a_worker_killed_after_sending_sends_again_with_the_same_message_id(scen
 def test_the_whole_worker_killed_is_recovered_by_the_next_one_started(scene, four_alerts):
     scene.publish()
     with SMTPServer() as smtp:
-        first = scene.worker(smtp, pause_at="incident_added", log="first.log")
-        scene.paused("incident_added")
+        first = scene.worker(smtp, pause_at="alert_emails_queued", log="first.log")
+        scene.paused("alert_emails_queued")
         kill_group(first)  # the supervisor and its db_worker: nothing is left to notice
         assert set(scene.email_states().values()) == {"pending"}
         second = scene.worker(smtp, log="second.log")
