@@ -206,3 +206,32 @@ def test_the_red_names_on_add_action_come_from_the_incidents_categories(cast, si
     # An incident the asker may not open is refused, as its page is.
     teacher = signed_in(cast.teacher)
     assert teacher.get("/staff/search/", {"id": ids, "incident": incident.pk}).status_code == 404
+
+
+def test_services_check_the_policy_themselves_and_never_trust_the_view(cast, rf):
+    from kestrel.incidents.services import add_action, add_correction
+
+    incident = cast.incidents[40]
+    now = timezone.now() - datetime.timedelta(minutes=1)
+    with pytest.raises(PermissionDenied):
+        add_action(actor=cast.teacher, incident=incident, text="Rang mum.", occurred_at=now)
+    with pytest.raises(PermissionDenied):
+        add_correction(
+            actor=cast.recorder, incident=incident, text="x", occurred_at=None, reason="r"
+        )
+    with pytest.raises(PermissionDenied):
+        mark_as_read(actor=cast.teacher, alert=incident.alerts.get(recipient=cast.alerted))
+    # A key holder in a browser session with the key locked may not correct it either.
+    request = rf.post("/")
+    request.user = cast.dsl
+    request.session = {}
+    with pytest.raises(PermissionDenied):
+        add_correction(
+            actor=cast.dsl,
+            incident=incident,
+            text="x",
+            occurred_at=None,
+            reason="r",
+            request=request,
+        )
+    assert add_action(actor=cast.alerted, incident=incident, text="Rang mum.", occurred_at=now)
