@@ -4,7 +4,7 @@ from django.views.generic import RedirectView
 from kestrel.access.decorators import requires
 from kestrel.access.policy import PUBLIC
 from kestrel.alerts.views import dashboard
-from kestrel.incidents.views import staff_search
+from kestrel.incidents.views.search import staff_search
 from kestrel.students.views import hide_names
 
 home = requires(PUBLIC)(RedirectView.as_view(pattern_name="dashboard"))

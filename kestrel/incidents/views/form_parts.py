@@ -1,0 +1,86 @@
+"""Parts Add Incident and Add Action share: the "Alert Staff Members" chooser, the Files
+field, the agency boxes, and a service's refusal put next to its fields."""
+
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from kestrel.alerts.models import AlertGroup
+from kestrel.files.checks import ACCEPTED_LABEL, MAX_LABEL
+from kestrel.files.models import Attachment
+from kestrel.ids import is_id
+
+
+def refused(form, error: ValidationError) -> None:
+    """Puts a service's refusal next to the fields it is about (or above the form)."""
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)
+
+
+def colleague(user) -> dict:
+    """A colleague as the "Alert Staff Members" chooser knows them (no child data)."""
+    return {"id": user.pk, "name": user.full_name, "title": user.job_title}
+
+
+def read_agencies_once(form) -> None:
+    """The agency boxes from one query, for the page's "are there any" test and the boxes alike."""
+    form.fields["agencies"].choices = [
+        (agency.pk, agency.name) for agency in form.fields["agencies"].queryset
+    ]
+
+
+def staff_chooser(request, form, known=()) -> dict:
+    """The alert groups the "Alert Staff Members" chooser offers, and the colleagues it must know
+    by name before anyone types: group members, people chosen before a refused submit, and
+    `known` (users). Others are found by typing (`staff_search`).
+
+    Groups and their members come in one query, which also gives the group checkboxes their
+    choices; a group with no active member has no one to alert and is not offered."""
+    memberships = (
+        AlertGroup.members.through.objects.filter(
+            alertgroup__school=request.school,
+            alertgroup__is_active=True,
+            user__is_active=True,
+        )
+        .select_related("alertgroup", "user__access_level")
+        .order_by("alertgroup__name", "alertgroup_id")
+    )
+    groups: dict[int, dict] = {}
+    people = {user.pk: user for user in known}
+    for row in memberships:
+        group = groups.setdefault(
+            row.alertgroup_id, {"id": row.alertgroup_id, "name": row.alertgroup.name, "members": []}
+        )
+        group["members"].append(row.user_id)
+        people[row.user_id] = row.user
+    form.fields["alert_groups"].choices = [
+        (group["id"], group["name"]) for group in groups.values()
+    ]
+    chosen = [str(pk) for pk in form["alert_staff"].value() or [] if is_id(pk)]
+    missing = [pk for pk in chosen if int(pk) not in people]
+    if missing:
+        people.update(
+            (user.pk, user)
+            for user in form.fields["alert_staff"]
+            .queryset.filter(pk__in=missing)
+            .select_related("access_level")
+        )
+    return {
+        "staff": [colleague(user) for pk, user in people.items() if pk != request.user.pk],
+        "groups": list(groups.values()),
+        "chosenStaff": chosen,
+        "staffSearchUrl": reverse("staff_search"),
+    }
+
+
+def files_context(request, extra_ids=()) -> dict:
+    """The Files field: its limits, and files already uploaded when a submit was refused."""
+    ids = [pk for pk in request.POST.getlist("files") if is_id(pk)] if request.POST else []
+    ids += [str(pk) for pk in extra_ids if is_id(pk)]
+    chosen = Attachment.objects.filter(
+        pk__in=ids, uploaded_by=request.user, incident__isnull=True, action__isnull=True
+    )
+    return {
+        "files_limit": MAX_LABEL,
+        "files_accepted": ACCEPTED_LABEL,
+        "chosen_files": list(chosen) if ids else [],
+    }
