@@ -9,7 +9,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from kestrel.accounts.models import NAME_FIELDS, User
-from kestrel.alerts.models import Alert
+from kestrel.alerts.models import Alert, AlertGroup
 from kestrel.incidents.models import Action, Incident
 from kestrel.students.names import LABEL_FIELDS
 
@@ -118,4 +118,18 @@ def undelivered_alert_emails(school) -> QuerySet[Alert]:
         )
         .select_related("recipient", "sender")
         .order_by("-created_at", "-id")
+    )
+
+
+def alert_group_memberships(school) -> QuerySet:
+    """Who is in each of the school's active alert groups (active colleagues only), group by
+    group in name order, with the group and the colleague: one query for the chooser."""
+    return (
+        AlertGroup.members.through.objects.filter(
+            alertgroup__school=school,
+            alertgroup__is_active=True,
+            user__is_active=True,
+        )
+        .select_related("alertgroup", "user__access_level")
+        .order_by("alertgroup__name", "alertgroup_id")
     )

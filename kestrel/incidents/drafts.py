@@ -85,3 +85,18 @@ def discard(*, actor, submission: str) -> None:
 def as_post(draft: Draft) -> dict:
     """The draft as form data, to fill the form again."""
     return {**draft.data, "submission": draft.submission}
+
+
+def to_resume(*, actor, submission: str) -> tuple[Draft | None, bool]:
+    """The actor's unfinished incident with this submission key, to fill the form again, and
+    whether asking for it is refused: the key is not one of the actor's drafts (someone
+    else's, or none)."""
+    draft = drafts_of(actor).filter(submission=submission).first()
+    if draft is not None:
+        return draft, False
+    return None, not Draft.objects.filter(author=actor, submission=submission).exists()
+
+
+def others(actor, submission) -> list[Draft]:
+    """The actor's other unfinished incidents (up to 5), offered below the form."""
+    return list(drafts_of(actor).exclude(submission=submission)[:5])

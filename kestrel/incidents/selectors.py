@@ -15,10 +15,14 @@ from django.db.models import (
 from django.db.models.expressions import Expression, RawSQL
 from django.utils import timezone
 
+from kestrel.access.policies import INCIDENTS
 from kestrel.access.records import Viewer, chronology_parts, visible_incidents
 from kestrel.accounts.models import NAME_FIELDS, User
+from kestrel.alerts.models import Alert
+from kestrel.alerts.selectors import PEOPLE_NAME_COLUMNS
 from kestrel.files.models import Attachment
-from kestrel.incidents.models import Action, Correction, Incident, LinkedStudent
+from kestrel.ids import is_id
+from kestrel.incidents.models import Action, Category, Correction, Incident, LinkedStudent
 from kestrel.incidents.services import corrected
 from kestrel.paging import page_number
 from kestrel.paths import path_to
@@ -282,3 +286,105 @@ def chronology_page(entries: QuerySet, number, per_page: int, *, with_links: boo
         found, total = rows_of(number)
     paginator = Paginator(range(total), per_page)
     return Page(found, number, paginator)
+
+
+def students_about(incident: Incident) -> list:
+    """The students an incident's text is about: its own, then its linked students."""
+    return [incident.student, *(link.student for link in incident.links.all())]
+
+
+# What Viewing Incident shows of the incident's alerts: who sent and received each, and when.
+RECEIPT_COLUMNS = (
+    "incident_id",
+    "action_id",
+    "created_at",
+    "read_at",
+    *PEOPLE_NAME_COLUMNS,
+)
+
+
+@dataclass
+class AlertsOnPage:
+    """Viewing Incident's alerts: the viewer's own unread alert, and the receipts (everyone
+    alerted and who has read it) when the viewer may see them."""
+
+    alert: Alert | None
+    receipts: list[Alert]
+    receipts_shown: bool
+
+
+def alerts_on_page(viewer: Viewer, incident: Incident) -> AlertsOnPage:
+    """Who was alerted and who has read it: for those who see the incident by their key. The
+    viewer's own unread alert comes from the same rows (one query either way)."""
+    shown = INCIDENTS.can(viewer, "see_receipts", incident)
+    alerts = (
+        Alert.objects.filter(incident=incident)
+        .select_related("sender", "recipient")
+        .only(*RECEIPT_COLUMNS)
+        .order_by("created_at")
+    )
+    if not shown:
+        alerts = alerts.filter(recipient=viewer.user, read_at__isnull=True)
+    alerts = list(alerts)
+    alert = next(
+        (a for a in alerts if a.recipient_id == viewer.user.pk and a.read_at is None), None
+    )
+    return AlertsOnPage(alert=alert, receipts=alerts if shown else [], receipts_shown=shown)
+
+
+def alerted_about(incident: Incident) -> list[User]:
+    """Everyone alerted to the incident (not to its actions) who is still active, first alerted
+    first: Add Action offers to alert them, with whoever recorded it."""
+    return [
+        alert.recipient
+        for alert in incident.alerts.filter(action__isnull=True, recipient__is_active=True)
+        .select_related("recipient__access_level")
+        .order_by("created_at", "pk")
+    ]
+
+
+def students_chosen(school, values) -> list[Student]:
+    """The students a form's field holds (ids as typed), of the school: none for no id."""
+    ids = [str(value) for value in values if is_id(value)]
+    return list(Student.objects.filter(school=school, pk__in=ids)) if ids else []
+
+
+def student_chosen(school, value) -> Student | None:
+    """The student a form's field holds (an id as typed), of the school, or None."""
+    if not is_id(value):
+        return None
+    return Student.objects.filter(school=school, pk=value).first()
+
+
+def files_chosen(user, ids) -> list[Attachment]:
+    """Files the user uploaded to a form that was not sent (not yet on any incident or action)."""
+    ids = [str(pk) for pk in ids if is_id(pk)]
+    chosen = Attachment.objects.filter(
+        pk__in=ids, uploaded_by=user, incident__isnull=True, action__isnull=True
+    )
+    return list(chosen) if ids else []
+
+
+def main_categories(school) -> list[Category]:
+    """The school's main categories (no subcategories), in the school's order."""
+    return list(
+        Category.objects.filter(school=school, parent__isnull=True).order_by("position", "name")
+    )
+
+
+def required_rank_of(school, category_ids) -> int | None:
+    """The rank an incident with these categories would need, as Add Incident fixes it when the
+    incident is saved: the highest of its categories'. None when none are given."""
+    ids = [pk for pk in category_ids if is_id(pk)]
+    ranks = Category.objects.filter(school=school, pk__in=ids).values_list(
+        "access_level__rank", flat=True
+    )
+    ranks = list(ranks) if ids else []
+    return max(ranks) if ranks else None
+
+
+def with_normally(users: QuerySet[User], incident) -> QuerySet[User]:
+    """`users`, each with `normally`: whether they would normally be able to view `incident`
+    (an incident or an `IncidentShape`): the red names under "Alert Staff Members"."""
+    normally = INCIDENTS.users_who_can("open", incident).filter(pk=OuterRef("pk"))
+    return users.annotate(normally=Exists(normally))

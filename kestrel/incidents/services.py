@@ -10,6 +10,7 @@ from kestrel.access.policies import Viewer, check
 from kestrel.alerts.services import alert_colleagues
 from kestrel.audit.services import record, recorded_together
 from kestrel.files.services import attach
+from kestrel.incidents import drafts
 from kestrel.incidents.models import (
     Action,
     BodyMapMarker,
@@ -300,3 +301,27 @@ def add_correction(*, actor, incident: Incident, text: str, occurred_at, reason:
             detail={"text": bool(new_text), "date_time": bool(new_time)},
         )
     return correction
+
+
+def record_viewed(*, request, incident: Incident, page: str | None = None) -> None:
+    """Writes that the incident was read: on Viewing Incident, or on another `page` showing it
+    (Add Action's)."""
+    detail = {"detail": {"page": page}} if page else {}
+    with transaction.atomic():
+        record(
+            action="incident.viewed",
+            request=request,
+            obj=incident,
+            student=incident.student,
+            **detail,
+        )
+
+
+def colleagues_alerted(*, actor, incident: Incident, submission: str) -> int:
+    """How many colleagues Add Incident alerted. When the same form was sent twice, the service
+    gave the first one's incident: its draft goes, and its alerts are counted."""
+    alerted = getattr(incident, "alerted", None)
+    if alerted is None:
+        drafts.discard(actor=actor, submission=submission)
+        alerted = incident.alerts.filter(action__isnull=True).count()
+    return alerted

@@ -413,3 +413,46 @@ def text_as_shown(request, students):
     school_names = SchoolNames.of(request.school)
     students = list(students)
     return lambda text: school_names.mask(text, students)
+
+
+class NamesShown:
+    """How one request shows students (Hide Names): the one presenter views, template tags and
+    downloads go through, so that no page decides masking on its own. `NamesShown.of(request)`
+    gives the request's own, made once (the school's names load once a page, when a text is
+    first masked)."""
+
+    def __init__(self, *, hidden: bool, school=None):
+        self.hidden = hidden
+        self.school = school
+        self._school_names: SchoolNames | None = None
+
+    @classmethod
+    def of(cls, request) -> "NamesShown":
+        made = getattr(request, "_names_shown", None)
+        if made is None:
+            made = cls(hidden=names_hidden(request), school=getattr(request, "school", None))
+            request._names_shown = made
+        return made
+
+    def name(self, student) -> str:
+        return display_name(student, hidden=self.hidden)
+
+    def label(self, student) -> str:
+        """ "Hannah Greenwood (1B)", or "***** ***** (1B)" under Hide Names."""
+        return display_label(student, hidden=self.hidden)
+
+    def text(self, text: str, about) -> str:
+        """Free text (incident and action text, reasons, file names) about the students `about`,
+        with their names and the school's full names starred under Hide Names."""
+        return self.texts_about(about)(text)
+
+    file_name = text
+
+    def texts_about(self, about):
+        """A function giving each text about the students `about` as this request shows it."""
+        if not self.hidden:
+            return lambda text: text
+        if self._school_names is None:
+            self._school_names = SchoolNames.of(self.school)
+        school_names, students = self._school_names, list(about)
+        return lambda text: school_names.mask(text, students)

@@ -12,16 +12,9 @@ from kestrel.access.redirects import safe_next
 from kestrel.audit.forms import TrailFilterForm
 from kestrel.audit.services import record, record_student_search
 from kestrel.incidents import selectors
-from kestrel.incidents.models import Category
 from kestrel.search import MIN_CHARACTERS
 from kestrel.students.forms import FindStudentForm
-from kestrel.students.names import (
-    HIDE_NAMES_SESSION_KEY,
-    SchoolNames,
-    display_label,
-    mask_text,
-    names_hidden,
-)
+from kestrel.students.names import HIDE_NAMES_SESSION_KEY, NamesShown, names_hidden
 from kestrel.students.selectors import search_students
 
 
@@ -66,11 +59,7 @@ def index(request):
 def chronology(request, pk):
     """A student's chronology: every incident about them that the viewer may see, newest first."""
     student = get_student_for_user(request, pk, "chronology")
-    categories = list(
-        Category.objects.filter(school=request.school, parent__isnull=True).order_by(
-            "position", "name"
-        )
-    )
+    categories = selectors.main_categories(request.school)
     category_id = request.GET.get("category", "")
     chosen = next((c for c in categories if str(c.pk) == category_id), None)
     asked = any(key.startswith(("start", "end")) for key in request.GET)
@@ -85,47 +74,20 @@ def chronology(request, pk):
     )
     if asked and not dates.is_valid():
         incidents = incidents.none()  # the form says what to correct; nothing is listed
-    hidden = names_hidden(request)
+    names = NamesShown.of(request)
     page = selectors.chronology_page(
-        incidents, request.GET.get("page", 1), CHRONOLOGY_PAGE_SIZE, with_links=hidden
+        incidents, request.GET.get("page", 1), CHRONOLOGY_PAGE_SIZE, with_links=names.hidden
     )
     with transaction.atomic():
         record(action="chronology.viewed", request=request, obj=student, student=student)
-    school_names = SchoolNames.of(request.school) if hidden else None
-    entries = []
-    for entry in page:
-        people = [entry.student, *entry.linked_students] if hidden else []
-        linked = entry.student_id != student.pk
-        text, occurred_at = entry.current_version()
-        # Flat values: the template looks each up once (a lookup through objects costs more).
-        entries.append(
-            {
-                "incident": entry,
-                "url": entry.url,
-                "linked_label": display_label(entry.student, hidden=hidden) if linked else "",
-                "occurred_at": occurred_at,
-                "corrected": bool(entry.corrections),
-                "reporter": entry.reporter_name,
-                "categories": ", ".join(entry.category_labels),
-                "text": mask_text(text, people, school_names=school_names) if hidden else text,
-                "actions": [
-                    {**brief, "text": mask_text(brief["text"], people, school_names=school_names)}
-                    if hidden
-                    else brief
-                    for brief in entry.action_briefs
-                    # On a linked student's chronology, only actions added "to linked students".
-                    if not linked or brief["add_to_linked_students"]
-                ],
-            }
-        )
     return render(
         request,
         "students/chronology.html",
         {
             "student": student,
-            "label": display_label(student, hidden=hidden),
+            "label": names.label(student),
             "page": page,
-            "entries": entries,
+            "entries": [_entry(entry, student, names) for entry in page],
             "categories": categories,
             "chosen": chosen,
             "form": dates,
@@ -133,19 +95,43 @@ def chronology(request, pk):
     )
 
 
+def _entry(entry, student, names: NamesShown) -> dict:
+    """One incident of the chronology as flat values: the template looks each up once (a lookup
+    through objects costs more)."""
+    shown = names.texts_about([entry.student, *entry.linked_students] if names.hidden else [])
+    linked = entry.student_id != student.pk
+    text, occurred_at = entry.current_version()
+    return {
+        "incident": entry,
+        "url": entry.url,
+        "linked_label": names.label(entry.student) if linked else "",
+        "occurred_at": occurred_at,
+        "corrected": bool(entry.corrections),
+        "reporter": entry.reporter_name,
+        "categories": ", ".join(entry.category_labels),
+        "text": shown(text),
+        "actions": [
+            {**brief, "text": shown(brief["text"])} if names.hidden else brief
+            for brief in entry.action_briefs
+            # On a linked student's chronology, only actions added "to linked students".
+            if not linked or brief["add_to_linked_students"]
+        ],
+    }
+
+
 @requires("signed_in")
 def search(request):
     """Type-ahead results for choosing a student; names are starred out under Hide Names."""
     query = request.GET.get("q", "")[:100].replace("\x00", "")
     students = list(search_students(school=request.school, query=query))
-    hidden = names_hidden(request)
+    names = NamesShown.of(request)
     record_student_search(request, query, len(students))
     return JsonResponse(
         {
             "results": [
                 {
                     "id": student.pk,
-                    "label": display_label(student, hidden=hidden),
+                    "label": names.label(student),
                     "left": not student.on_roll,
                 }
                 for student in students

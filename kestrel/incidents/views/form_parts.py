@@ -1,13 +1,27 @@
 """Parts Add Incident and Add Action share: the "Alert Staff Members" chooser, the Files
-field, the agency boxes, and a service's refusal put next to its fields."""
+field, the agency boxes, a fresh form's first values, and a service's refusal put next to its
+fields."""
+
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
-from kestrel.alerts.models import AlertGroup
+from kestrel.alerts.selectors import alert_group_memberships
 from kestrel.files.checks import ACCEPTED_LABEL, MAX_LABEL
-from kestrel.files.models import Attachment
 from kestrel.ids import is_id
+from kestrel.incidents.selectors import files_chosen
+
+
+def fresh_initial() -> dict:
+    """A new form's first values: now, and a new submission key."""
+    now = timezone.localtime()
+    return {
+        "occurred_on": now.date(),
+        "occurred_time": now.strftime("%H:%M"),
+        "submission": uuid.uuid4().hex,
+    }
 
 
 def refused(form, error: ValidationError) -> None:
@@ -35,23 +49,7 @@ def staff_chooser(request, form, known=()) -> dict:
 
     Groups and their members come in one query, which also gives the group checkboxes their
     choices; a group with no active member has no one to alert and is not offered."""
-    memberships = (
-        AlertGroup.members.through.objects.filter(
-            alertgroup__school=request.school,
-            alertgroup__is_active=True,
-            user__is_active=True,
-        )
-        .select_related("alertgroup", "user__access_level")
-        .order_by("alertgroup__name", "alertgroup_id")
-    )
-    groups: dict[int, dict] = {}
-    people = {user.pk: user for user in known}
-    for row in memberships:
-        group = groups.setdefault(
-            row.alertgroup_id, {"id": row.alertgroup_id, "name": row.alertgroup.name, "members": []}
-        )
-        group["members"].append(row.user_id)
-        people[row.user_id] = row.user
+    groups, people = _groups(request.school, known)
     form.fields["alert_groups"].choices = [
         (group["id"], group["name"]) for group in groups.values()
     ]
@@ -72,15 +70,26 @@ def staff_chooser(request, form, known=()) -> dict:
     }
 
 
+def _groups(school, known) -> tuple[dict[int, dict], dict]:
+    """The school's alert groups with their members' ids, and every colleague named (members
+    and `known`) by id."""
+    groups: dict[int, dict] = {}
+    people = {user.pk: user for user in known}
+    for row in alert_group_memberships(school):
+        group = groups.setdefault(
+            row.alertgroup_id, {"id": row.alertgroup_id, "name": row.alertgroup.name, "members": []}
+        )
+        group["members"].append(row.user_id)
+        people[row.user_id] = row.user
+    return groups, people
+
+
 def files_context(request, extra_ids=()) -> dict:
     """The Files field: its limits, and files already uploaded when a submit was refused."""
     ids = [pk for pk in request.POST.getlist("files") if is_id(pk)] if request.POST else []
     ids += [str(pk) for pk in extra_ids if is_id(pk)]
-    chosen = Attachment.objects.filter(
-        pk__in=ids, uploaded_by=request.user, incident__isnull=True, action__isnull=True
-    )
     return {
         "files_limit": MAX_LABEL,
         "files_accepted": ACCEPTED_LABEL,
-        "chosen_files": list(chosen) if ids else [],
+        "chosen_files": files_chosen(request.user, ids),
     }

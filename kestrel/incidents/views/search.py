@@ -1,16 +1,14 @@
 """The "Alert Staff Members" type-ahead (Add Incident and Add Action)."""
 
-from django.db.models import Exists, OuterRef
 from django.http import JsonResponse
 
 from kestrel.access.decorators import requires
 from kestrel.access.doors import get_incident_for_user
-from kestrel.access.policies import INCIDENTS, IncidentShape
-from kestrel.accounts.models import User
+from kestrel.access.policies import IncidentShape
+from kestrel.accounts.selectors import find_colleagues
 from kestrel.ids import is_id
-from kestrel.incidents.models import Category
+from kestrel.incidents import selectors
 from kestrel.incidents.views.form_parts import colleague
-from kestrel.search import matching
 
 
 @requires("signed_in")
@@ -20,20 +18,16 @@ def staff_search(request):
     the user: they cannot alert themselves). Asked for chosen colleagues by id (`id`) with the
     incident's categories (`category`) or the incident (`incident`, on Add Action), each result
     says whether they would normally be able to view it (`normally`: the red names)."""
-    colleagues = User.objects.filter(school=request.school, is_active=True).exclude(
-        pk=request.user.pk
+    found = find_colleagues(
+        school=request.school,
+        user=request.user,
+        ids=[pk for pk in request.GET.getlist("id") if is_id(pk)][:MOST_CHOSEN],
+        query=request.GET.get("q", "")[:100],
     )
-    ids = [pk for pk in request.GET.getlist("id") if is_id(pk)][:MOST_CHOSEN]
-    if ids:
-        found = colleagues.filter(pk__in=ids).order_by("last_name", "first_name")
-    else:
-        found = matching(colleagues, request.GET.get("q", "")[:100])
-        found = found.order_by("last_name", "first_name")[:20]
     incident = _incident_asked_about(request)
     if incident is None:
         return JsonResponse({"results": [colleague(user) for user in found]})
-    normally = INCIDENTS.users_who_can("open", incident).filter(pk=OuterRef("pk"))
-    found = found.annotate(normally=Exists(normally))
+    found = selectors.with_normally(found, incident)
     return JsonResponse(
         {"results": [{**colleague(user), "normally": user.normally} for user in found]}
     )
@@ -51,11 +45,7 @@ def _incident_asked_about(request) -> IncidentShape | None:
         incident = get_incident_for_user(request, int(asked), "add_action", relations=())
         return IncidentShape(school_id=incident.school_id, required_rank=incident.required_rank)
     ids = [pk for pk in request.GET.getlist("category") if is_id(pk)][:MOST_CHOSEN]
-    ranks = Category.objects.filter(school=request.school, pk__in=ids).values_list(
-        "access_level__rank", flat=True
-    )
-    ranks = list(ranks) if ids else []
-    if not ranks:
+    rank = selectors.required_rank_of(request.school, ids)
+    if rank is None:
         return None
-    # As Add Incident fixes it when the incident is saved: the highest of its categories'.
-    return IncidentShape(school_id=request.school.pk, required_rank=max(ranks))
+    return IncidentShape(school_id=request.school.pk, required_rank=rank)
