@@ -24,7 +24,7 @@ from kestrel.schools.services import (
     save_configuration,
     update_school,
 )
-from kestrel.students.names import MASK, display_label, names_hidden
+from kestrel.students.names import NamesShown
 
 
 def _section(slug: str) -> Section:
@@ -65,14 +65,7 @@ def section_list(request, slug):
     if status:
         rows = rows.filter(section.filters[status][1])
     page = Paginator(rows, section.page_size).get_page(request.GET.get("page"))
-    hidden = names_hidden(request)
-    table = [
-        (
-            obj,
-            [MASK if hidden and col.is_student_name else col.value(obj) for col in section.columns],
-        )
-        for obj in page
-    ]
+    table = _table(section, page, NamesShown.of(request))
     if section.holds_child_data:
         with transaction.atomic():
             record(
@@ -97,6 +90,17 @@ def section_list(request, slug):
     )
 
 
+def _table(section: Section, page, names: NamesShown) -> list[tuple]:
+    """Each row of the page with its columns' values, a student's name starred under Hide Names."""
+    return [
+        (
+            obj,
+            [names.column(col.value(obj), is_name=col.is_student_name) for col in section.columns],
+        )
+        for obj in page
+    ]
+
+
 @requires("configure_school")
 @require_http_methods(["GET", "POST"])
 def section_add(request, slug):
@@ -119,7 +123,7 @@ def section_edit(request, slug, pk):
 
 def _edit(request, section: Section, obj):
     adding = obj.pk is None
-    withheld = section.holds_child_data and not adding and names_hidden(request)
+    withheld = section.holds_child_data and not adding and NamesShown.of(request).hidden
     if withheld and request.method == "POST":
         return redirect("schools:edit", slug=section.slug, pk=obj.pk)  # no form was shown
     # What was typed before "Confirm it is you" comes back, to be checked and saved again.
@@ -130,25 +134,9 @@ def _edit(request, section: Section, obj):
             # A new address would receive the password link: the administrator confirms first.
             reauth.stash_form(request)
             return reauth.ask(request, back=request.path)
-        try:
-            saved = save_configuration(
-                actor=request.user, request=request, form=form, kind=section.model._meta.model_name
-            )
-        except ConfigurationClash:
-            form.add_error(
-                None,
-                f"This {section.singular} could not be saved because it clashes with another "
-                "that was saved at the same moment. Check the list, then try again.",
-            )
-        else:
-            done = "added" if adding else "saved"
-            label = (
-                display_label(saved, hidden=names_hidden(request))
-                if section.holds_child_data
-                else str(saved)
-            )
-            messages.success(request, f"{section.singular.capitalize()} “{label}” has been {done}.")
-            return redirect("schools:section", slug=section.slug)
+        saved = _save(request, section, form, adding)
+        if saved is not None:
+            return saved
     if request.method == "POST":
         record_refused_choices(request, form)
     return render(
@@ -163,6 +151,25 @@ def _edit(request, section: Section, obj):
             "withheld": withheld,
         },
     )
+
+
+def _save(request, section: Section, form, adding: bool):
+    """Saves the form; the redirect to the list, or None when it clashed (the form says so)."""
+    try:
+        saved = save_configuration(
+            actor=request.user, request=request, form=form, kind=section.model._meta.model_name
+        )
+    except ConfigurationClash:
+        form.add_error(
+            None,
+            f"This {section.singular} could not be saved because it clashes with another "
+            "that was saved at the same moment. Check the list, then try again.",
+        )
+        return None
+    done = "added" if adding else "saved"
+    label = NamesShown.of(request).label(saved) if section.holds_child_data else str(saved)
+    messages.success(request, f"{section.singular.capitalize()} “{label}” has been {done}.")
+    return redirect("schools:section", slug=section.slug)
 
 
 def _changes_sign_in(section: Section, form, adding: bool) -> bool:

@@ -456,3 +456,7 @@ class NamesShown:
             self._school_names = SchoolNames.of(self.school)
         school_names, students = self._school_names, list(about)
         return lambda text: school_names.mask(text, students)
+
+    def column(self, value, *, is_name: bool):
+        """A table cell's value: a student's name column shows stars under Hide Names."""
+        return MASK if self.hidden and is_name else value

@@ -40,17 +40,7 @@ def setup(request):
         if services.second_factor_refused(request=request):
             form.add_error("code", "Too many wrong codes. Try again in 30 minutes.")
         elif second_factor.check_code(device, form.cleaned_data["code"]):
-            with transaction.atomic():
-                second_factor.replace_authenticator(device)
-                record(action="second_factor.authenticator_added", request=request)
-            services.complete_second_factor(request=request, device=device, kind="authenticator")
-            if second_factor.backup_codes(request.user) is None:
-                request.session[NEW_CODES_SESSION_KEY] = second_factor.new_backup_codes(
-                    request.user
-                )
-                return redirect("accounts:backup_codes_new")
-            messages.success(request, "Your authenticator app is set up.")
-            return redirect("accounts:settings")
+            return _authenticator_added(request, device)
         else:
             services.record_failed_second_factor(request=request, kind="authenticator_setup")
             form.add_error(
@@ -69,6 +59,19 @@ def setup(request):
             "required": state == second_factor.ENROL,
         },
     )
+
+
+def _authenticator_added(request, device):
+    """The code was right: the new app replaces the old, and new backup codes when none are left."""
+    with transaction.atomic():
+        second_factor.replace_authenticator(device)
+        record(action="second_factor.authenticator_added", request=request)
+    services.complete_second_factor(request=request, device=device, kind="authenticator")
+    if second_factor.backup_codes(request.user) is None:
+        request.session[NEW_CODES_SESSION_KEY] = second_factor.new_backup_codes(request.user)
+        return redirect("accounts:backup_codes_new")
+    messages.success(request, "Your authenticator app is set up.")
+    return redirect("accounts:settings")
 
 
 @requires("signed_in")
