@@ -1,0 +1,79 @@
+"""Views are thin (issue 18, item 5): a view parses the request, calls one selector or service,
+and renders. Read from the source with `ast`: every function in a view module (kestrel/<app>/
+views.py and kestrel/<app>/views/*.py) is at most 40 lines, and none reaches a model's manager
+(`<Model>.objects`): reads are in selectors, writes in services."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+KESTREL = Path(__file__).resolve().parent.parent
+MOST_LINES = 40
+
+
+def view_modules() -> list[Path]:
+    modules = [*KESTREL.glob("*/views.py"), *KESTREL.glob("*/views/*.py")]
+    return sorted(path for path in modules if "tests" not in path.parts)
+
+
+def functions(tree: ast.Module):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield node
+
+
+def where(path: Path, node: ast.AST) -> str:
+    return f"{path.relative_to(KESTREL.parent)}:{node.lineno}"
+
+
+@pytest.fixture(scope="module")
+def parsed() -> list[tuple[Path, ast.Module]]:
+    return [(path, ast.parse(path.read_text(), str(path))) for path in view_modules()]
+
+
+def test_the_view_modules_are_found():
+    names = {str(path.relative_to(KESTREL)) for path in view_modules()}
+    assert {"incidents/views/view.py", "students/views.py", "schools/views.py"} <= names
+
+
+def test_no_function_in_a_view_module_is_over_40_lines(parsed):
+    long = [
+        f"{where(path, node)} {node.name}: {node.end_lineno - node.lineno + 1} lines"
+        for path, tree in parsed
+        for node in functions(tree)
+        if node.end_lineno - node.lineno + 1 > MOST_LINES
+    ]
+    assert long == []
+
+
+# Managers still reached from views, by module and model: to move into selectors (issue 18,
+# item 5, unfinished). The list only shrinks: a new one fails, and so does one moved but kept here.
+NOT_YET_MOVED = {
+    ("accounts/views/account.py", "SignInSession.objects"),
+    ("accounts/views/account.py", "Session.objects"),
+    ("audit/views.py", "Student.objects"),
+    ("audit/views.py", "User.objects"),
+    ("library/views.py", "Document.objects"),
+    ("library/views.py", "DocumentVersion.objects"),
+    ("library/views.py", "ReadRecord.objects"),
+    ("library/views.py", "User.objects"),
+    ("schools/views.py", "User.objects"),
+}
+
+
+def test_no_view_module_queries_a_model_manager(parsed):
+    queries = {
+        (str(path.relative_to(KESTREL)), ast.unparse(node))
+        for path, tree in parsed
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr == "objects"
+    }
+    assert queries - NOT_YET_MOVED == set()
+    assert NOT_YET_MOVED - queries == set()
+
+
+def test_the_line_count_is_from_the_def_to_the_last_line():
+    tree = ast.parse("@decorated\ndef view(request):\n    '''Doc.'''\n    return 1\n")
+    (node,) = functions(tree)
+    assert node.end_lineno - node.lineno + 1 == 3
