@@ -7,8 +7,10 @@ from types import SimpleNamespace
 import pytest
 from django.core.files.storage import storages
 from django.db import connection
+from django.test.client import ClientHandler
 
 from kestrel.audit import triggers
+from kestrel.schools.scope import scope, scopes_disabled
 from kestrel.testing.auth import sign_in_fully
 from kestrel.testing.browser import CHROMIUM_ARGS, chromium_path
 from kestrel.testing.factories import (
@@ -21,6 +23,29 @@ from kestrel.testing.factories import (
 # Playwright's sync API runs an event loop in the test's thread; Django's ORM refuses to run
 # inside one unless told that this is deliberate. Tests only.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _test_code_reads_across_schools():
+    """A test body makes and reads rows of any school freely; the code it calls still enters its
+    own scope (the middleware's and a task's `scope()` switch scoping on again inside), so a page
+    or task that forgets the school scope fails its test (kestrel/tests/test_school_scope.py)."""
+    with scopes_disabled():
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _requests_start_with_no_school_scope(monkeypatch):
+    """The test client's requests start as a server's do: scoping on and no school, whatever the
+    test body's own state; the middleware then enters the signed-in user's school. So a page
+    (signed in or not) that reads a school's rows outside that scope fails here too."""
+    handle = ClientHandler.__call__
+
+    def in_no_scope(self, environ):
+        with scope():
+            return handle(self, environ)
+
+    monkeypatch.setattr(ClientHandler, "__call__", in_no_scope)
 
 
 @pytest.fixture(autouse=True)

@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kestrel.access.middleware.SchoolScopeMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "kestrel.accounts.devices.TrustedDeviceMiddleware",
     "kestrel.accounts.middleware.SessionLimitsMiddleware",

@@ -94,8 +94,9 @@ def get_file_for_user(request, key, action: str = "download") -> Attachment:
 
 def _file_refusal(request, viewer: Viewer, key) -> tuple[str, dict]:
     """Why a file is not among those the viewer may download, and what else the audit row says.
-    Read only once it is refused."""
-    attachment = Attachment.objects.filter(key=key).select_related("incident").first()
+    Read only once it is refused, across schools as `refusals.reason_for` reads (the base
+    manager has no school scope): the audit row says when it was another school's."""
+    attachment = Attachment._base_manager.filter(key=key).select_related("incident").first()
     if attachment is None:
         return refusals.NO_SUCH_RECORD, {}
     if attachment.school_id != request.user.school_id:

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 from kestrel.access.refusals import SendToUnlock
+from kestrel.schools.scope import scope
 
 
 class PrivatePagesMiddleware:
@@ -30,3 +31,19 @@ class PrivatePagesMiddleware:
         if getattr(view_func, "kestrel_permission", None) is None:
             raise PermissionDenied("This page has not declared who may open it.")
         return None
+
+
+class SchoolScopeMiddleware:
+    """A signed-in request reads its own school's rows, and only them (kestrel.schools.scope):
+    the whole request, the view, its templates and its audit events, run in the user's school's
+    scope. An anonymous request has none: the sign-in pages use the unscoped sign-in path."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return self.get_response(request)
+        with scope(school=user.school_id):
+            return self.get_response(request)

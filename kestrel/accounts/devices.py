@@ -59,7 +59,7 @@ def trusts_address(request, email: str) -> bool:
     accounts the cookie names are looked up, so the work done depends on the cookie the browser
     sent, never on whether the address has an account."""
     account_ids = [account_id for account_id, _ in _entries(request)]
-    return bool(account_ids) and User.objects.filter(pk__in=account_ids, email=email).exists()
+    return bool(account_ids) and User.all_schools.filter(pk__in=account_ids, email=email).exists()
 
 
 def trust(request, user) -> None:

@@ -29,7 +29,7 @@ class StaffForm(SchoolModelForm):
 
     def clean_email(self):
         email = normalise(self.cleaned_data["email"])
-        clash = User.objects.filter(email=email)
+        clash = User.all_schools.filter(email=email)
         if self.instance.pk:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():

@@ -11,6 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from kestrel.accounts.emails import EmailAddressField, normalise
 from kestrel.encryption import decrypt
 from kestrel.schools.models import AccessLevel, School
+from kestrel.schools.scope import school_scoped
 from kestrel.search import KeepsSearchText, SearchTextQuerySet
 
 # The columns a colleague's name is made from: what a list may load instead of the whole row.
@@ -78,7 +79,11 @@ class User(KeepsSearchText, AbstractBaseUser):
     # The staff searches' text (kestrel.search), kept by save() and the bulk writes.
     search_text = models.TextField(default="", editable=False)
 
-    objects = UserManager()
+    # Colleagues are read in the school scope like every school-owned row (scope.py). Signing in,
+    # password links and the e-mail clash check run before any scope exists or across schools
+    # (addresses are unique in the whole installation): they, and only they, use `all_schools`.
+    objects = school_scoped(UserManager)
+    all_schools = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -8,11 +8,11 @@ from kestrel.search import matching
 FOUND_AT_MOST = 20
 
 
-def find_colleagues(*, school, user, ids=(), query: str = "") -> QuerySet[User]:
+def find_colleagues(*, user, ids=(), query: str = "") -> QuerySet[User]:
     """Active colleagues of the school, never `user` (they cannot alert themselves), by name:
     those with these `ids`, or else those whose name, job title or email address holds every
     word of `query`, ignoring case and accents (at most 20)."""
-    colleagues = User.objects.filter(school=school, is_active=True).exclude(pk=user.pk)
+    colleagues = User.objects.filter(is_active=True).exclude(pk=user.pk)
     if ids:
         return colleagues.filter(pk__in=ids).order_by("last_name", "first_name")
     found = matching(colleagues, query)

@@ -19,7 +19,7 @@ from kestrel.audit.services import client_ip, record
 
 def account_named(email: str) -> User | None:
     """The account (active or not) whose address is `email`, in its one spelling (emails.py)."""
-    return User.objects.select_related("school").filter(email=normalise(email)).first()
+    return User.all_schools.select_related("school").filter(email=normalise(email)).first()
 
 
 def _lockout_key(email: str, account: User | None) -> str:

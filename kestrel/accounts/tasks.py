@@ -31,11 +31,13 @@ password_link_tokens = PasswordLinkTokens()
 def send_password_reset(email: str) -> None:
     """Emails a one-time "Click here to reset your password" link, if the address is a user's."""
     user = (
-        User.objects.select_related("school").filter(email=normalise(email), is_active=True).first()
+        User.all_schools.select_related("school")
+        .filter(email=normalise(email), is_active=True)
+        .first()
     )
     if user is None:
         return
-    User.objects.filter(pk=user.pk).update(password_link_serial=F("password_link_serial") + 1)
+    User.all_schools.filter(pk=user.pk).update(password_link_serial=F("password_link_serial") + 1)
     user.refresh_from_db(fields=["password_link_serial"])
     path = reverse(
         "accounts:reset_confirm",

@@ -27,9 +27,7 @@ PEOPLE_NAME_COLUMNS = tuple(
 
 def unread_alerts(user) -> QuerySet[Alert]:
     """The user's unread alerts, newest first (their ids: the pages read the columns they show)."""
-    return Alert.objects.filter(
-        school_id=user.school_id, recipient=user, read_at__isnull=True
-    ).order_by("-created_at", "-id")
+    return Alert.objects.filter(recipient=user, read_at__isnull=True).order_by("-created_at", "-id")
 
 
 def my_history(user, limit: int = 25) -> tuple[list, bool]:
@@ -82,7 +80,7 @@ def overdue_dsl_alerts(school, *, oldest: int | None = None) -> QuerySet[Alert]:
     list of the team's `oldest` oldest, whatever the backlog behind them."""
     now = timezone.localtime()
     cutoff = school_days_before(now, school.escalation_school_days)
-    overdue = Alert.objects.filter(school=school, read_at__isnull=True, created_at__lt=cutoff)
+    overdue = Alert.objects.filter(read_at__isnull=True, created_at__lt=cutoff)
     if oldest is not None and connection.vendor == "postgresql":
         # Each key holder's oldest, read backwards off their unread alerts' index, then the
         # oldest of those: about (key holders x `oldest`) index entries. Left to itself,
@@ -109,13 +107,12 @@ def _each_key_holders_oldest(school, cutoff, oldest: int) -> RawSQL:
     return RawSQL(sql, (school.pk, cutoff, oldest, school.pk))  # noqa: S611
 
 
-def undelivered_alert_emails(school) -> QuerySet[Alert]:
+def undelivered_alert_emails() -> QuerySet[Alert]:
     """Alert emails the administrator must hear about: failed after every retry, or still not
     delivered ALERT_EMAIL_OVERDUE_MINUTES after the alert (waiting or being sent); newest first."""
     late = timezone.now() - datetime.timedelta(minutes=settings.ALERT_EMAIL_OVERDUE_MINUTES)
     return (
-        Alert.objects.filter(school=school)
-        .filter(
+        Alert.objects.filter(
             Q(email_status="failed")
             | Q(email_status__in=["pending", "sending"], created_at__lt=late)
         )

@@ -18,6 +18,7 @@ from django_tasks_db.models import DBTaskResult
 
 from kestrel.alerts.models import Alert
 from kestrel.alerts.tasks import send_alert_email, watchdog_delay
+from kestrel.schools.scope import scopes_disabled
 
 logger = logging.getLogger(__name__)
 
@@ -47,10 +48,15 @@ def sweep_alerts() -> str:
     """Queues again every alert email left with no task past the bound."""
     now = timezone.now()
     bound = now - datetime.timedelta(seconds=settings.ALERT_EMAIL_SWEEP_SECONDS)
-    waiting = Alert.objects.filter(
-        Q(email_status="pending", created_at__lt=bound)
-        | Q(email_status="sending", email_claimed_at__lt=bound)
-    ).values_list("pk", "email_status", "email_claimed_at")
+    # Across schools on purpose: the sweep is the backstop for every school's alert emails; it
+    # reads only ids and states, and each email's task enters its own school's scope.
+    with scopes_disabled():
+        waiting = list(
+            Alert.objects.filter(
+                Q(email_status="pending", created_at__lt=bound)
+                | Q(email_status="sending", email_claimed_at__lt=bound)
+            ).values_list("pk", "email_status", "email_claimed_at")
+        )
     # Another backend (a broker) cannot be asked what it holds: queue them all, harmlessly.
     watched = isinstance(send_alert_email.get_backend(), DatabaseBackend)
     covered = alerts_with_a_task() if watched else set()

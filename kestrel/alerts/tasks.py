@@ -26,6 +26,7 @@ from django_tasks_db import DatabaseBackend
 from kestrel.alerts.models import Alert
 from kestrel.audit.services import record
 from kestrel.ops.faults import pause_point
+from kestrel.schools.scope import school_id_of, scope
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +138,16 @@ def compose(alert: Alert) -> EmailMessage:
 
 @task
 def send_alert_email(alert_id: int) -> str:
-    """Sends one alert's email unless it has been sent (or another worker is sending it)."""
+    """Sends one alert's email unless it has been sent (or another worker is sending it), in
+    the scope of the alert's school."""
+    school_id = school_id_of(Alert, alert_id)
+    if school_id is None:
+        return "no such alert"
+    with scope(school=school_id):
+        return _send_alert_email(alert_id)
+
+
+def _send_alert_email(alert_id: int) -> str:
     now = timezone.now()
     claimable = Q(email_status="pending") | Q(
         email_status="sending", email_claimed_at__lt=now - claim_timeout()

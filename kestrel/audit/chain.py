@@ -76,7 +76,7 @@ def turn(chain: int) -> tuple[int, str]:
 def tail(chain: int) -> tuple[int, str]:
     """The chain's last sequence number and row hash (0 and GENESIS for an empty chain)."""
     last = (
-        AuditEvent.objects.filter(chain=chain)
+        AuditEvent.all_schools.filter(chain=chain)
         .order_by("-seq")
         .values_list("seq", "row_hash")
         .first()
@@ -113,7 +113,7 @@ def bulk_append(events: Iterable[AuditEvent], batch_size: int = 2000) -> int:
                 seq += 1
                 event.seq, event.prev_hash = seq, prev
                 event.row_hash = prev = row_hash(event, prev)
-            AuditEvent.objects.bulk_create(rows, batch_size=batch_size)
+            AuditEvent.all_schools.bulk_create(rows, batch_size=batch_size)
             count += len(rows)
     return count
 
@@ -133,11 +133,13 @@ class Break:
 
 def verify(chunk_size: int = 5000) -> Iterator[Break]:
     """Checks every chain from its start; yields the first break found in each broken chain."""
-    chains = AuditEvent.objects.order_by().values_list("chain", flat=True).distinct()
+    chains = AuditEvent.all_schools.order_by().values_list("chain", flat=True).distinct()
     for chain in sorted(set(chains)):
         expected_seq, prev = 1, GENESIS
         rows = (
-            AuditEvent.objects.filter(chain=chain).order_by("seq").iterator(chunk_size=chunk_size)
+            AuditEvent.all_schools.filter(chain=chain)
+            .order_by("seq")
+            .iterator(chunk_size=chunk_size)
         )
         for event in rows:
             if event.seq != expected_seq:

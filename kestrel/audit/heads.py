@@ -134,6 +134,8 @@ def publish_heads(every_seconds: int | None = None) -> int:
     moment = timezone.now()
     now = moment.astimezone(datetime.UTC).isoformat(timespec="microseconds")
     recent = (moment - datetime.timedelta(seconds=every_seconds)).isoformat()
+    # Every school's chain, in no school's scope: it reads schools and the chains' ends only
+    # (AuditEvent.all_schools), never a school's rows.
     chains = [
         0,
         *(chain_for(pk) for pk in School.objects.order_by("pk").values_list("pk", flat=True)),
@@ -228,7 +230,7 @@ def _differing(chain: int, heads: list[Head], chunk_size: int) -> list[str]:
     for start in range(0, len(heads), chunk_size):
         chunk = heads[start : start + chunk_size]
         rows = dict(
-            AuditEvent.objects.filter(chain=chain, seq__in=[h.seq for h in chunk]).values_list(
+            AuditEvent.all_schools.filter(chain=chain, seq__in=[h.seq for h in chunk]).values_list(
                 "seq", "row_hash"
             )
         )

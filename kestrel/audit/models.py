@@ -6,9 +6,11 @@ deleted; they keep a snapshot of labels so that they read correctly whatever hap
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Manager
 from django.utils import timezone
 
 from kestrel.schools.models import School
+from kestrel.schools.scope import school_scoped
 
 
 class AuditEvent(models.Model):
@@ -41,6 +43,12 @@ class AuditEvent(models.Model):
     seq = models.BigIntegerField(default=0)
     prev_hash = models.CharField(max_length=64, blank=True)
     row_hash = models.CharField(max_length=64, blank=True)
+
+    # Pages read a school's events in its scope (scope.py). The chain itself (kestrel.audit.chain:
+    # appending, verifying, publishing heads) works by chain number across schools, and writes
+    # events that belong to no school (chain 0): it, and only it, uses `all_schools`.
+    objects = school_scoped()
+    all_schools = Manager()  # noqa: DJ012 (a manager: the default, `objects`, must come first)
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -49,13 +49,13 @@ def _between(events: QuerySet, start: datetime.date | None, end: datetime.date |
     return events
 
 
-def student_trail(*, school, student, start=None, end=None) -> QuerySet[AuditEvent]:
+def student_trail(*, student, start=None, end=None) -> QuerySet[AuditEvent]:
     """Who has viewed or changed this student's records, newest first."""
-    events = AuditEvent.objects.filter(school=school, student=student).select_related("actor")
+    events = AuditEvent.objects.filter(student=student).select_related("actor")
     return _between(events, start, end).order_by("-at", "-id")
 
 
-def staff_trail(*, school, staff, start=None, end=None) -> QuerySet[AuditEvent]:
+def staff_trail(*, staff, start=None, end=None) -> QuerySet[AuditEvent]:
     """What this member of staff has viewed and done, newest first."""
-    events = AuditEvent.objects.filter(school=school, actor=staff).select_related("student")
+    events = AuditEvent.objects.filter(actor=staff).select_related("student")
     return _between(events, start, end).order_by("-at", "-id")

@@ -9,6 +9,7 @@ from django.db.models import F, Func
 from django.forms.renderers import TemplatesSetting
 
 from kestrel.ids import is_id
+from kestrel.schools.scope import rescoped
 
 WIDGET_CLASSES = {
     forms.Textarea: "govuk-textarea",
@@ -266,7 +267,9 @@ class SchoolModelForm(forms.ModelForm):
                 continue
             model = queryset.model
             if any(f.name == "school" for f in model._meta.get_fields()):
-                queryset = queryset.filter(school=school)
+                # Made with the form class, outside any scope: made again in this request's
+                # (kestrel.schools.scope), and of the school being set up whatever the scope.
+                queryset = rescoped(queryset).filter(school=school)
             if any(f.name == "is_active" for f in model._meta.get_fields()):
                 current = self.initial.get(field_name_for(self, field))
                 keep = current if isinstance(current, list | tuple) else [current]

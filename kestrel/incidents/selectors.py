@@ -30,13 +30,23 @@ from kestrel.students.models import Student
 from kestrel.students.names import LABEL_FIELDS
 
 # What an incident's page shows besides its snapshot (categories, agencies, markers), by the
-# name of the relation; each list is read only for the incidents that have any.
+# name of the relation, and what each row brings with it; each list is read only for the
+# incidents that have any.
 RELATED = {
-    "links": LinkedStudent.objects.select_related("student"),
-    "corrections": Correction.objects.select_related("author"),
-    "actions": Action.objects.select_related("author"),
-    "attachments": Attachment.objects.all(),
+    "links": (LinkedStudent, ("student",)),
+    "corrections": (Correction, ("author",)),
+    "actions": (Action, ("author",)),
+    "attachments": (Attachment, ()),
 }
+
+
+def related_rows(relation: str) -> QuerySet:
+    """The rows of one of RELATED's relations, made when asked: a school-owned queryset takes
+    the school scope it is made in (kestrel.schools.scope), so none is kept from import."""
+    model, with_rows = RELATED[relation]
+    return model.objects.select_related(*with_rows) if with_rows else model.objects.all()
+
+
 # What a chronology entry shows of each action, read as plain rows (no model objects).
 ACTION_BRIEF_FIELDS = (
     "incident_id",
@@ -76,7 +86,7 @@ class HasRows(Expression):
 def with_presence(incidents: QuerySet, relations) -> QuerySet:
     """Annotates `has_<relation>` for each relation named: an index probe inside the same query."""
     return incidents.annotate(
-        **{f"has_{relation}": HasRows(RELATED[relation].model) for relation in relations}
+        **{f"has_{relation}": HasRows(RELATED[relation][0]) for relation in relations}
     )
 
 
@@ -125,7 +135,7 @@ def incident_for_page(viewer: Viewer, pk: int, relations=tuple(RELATED)) -> Inci
         .first()
     )
     if incident is not None:
-        read_related([incident], {relation: RELATED[relation] for relation in relations})
+        read_related([incident], {relation: related_rows(relation) for relation in relations})
     return incident
 
 
@@ -230,7 +240,7 @@ def read_entry_lists(entries: list[ChronologyEntry], *, with_links: bool) -> Non
             for _, text, occurred_at, to_linked, *name in rows
         ]
     if with_links:
-        links = _by_incident(entries, "links", RELATED["links"], attrgetter("incident_id"))
+        links = _by_incident(entries, "links", related_rows("links"), attrgetter("incident_id"))
         for pk, rows in links.items():
             by_pk[pk].linked_students = [link.student for link in rows]
 
@@ -343,17 +353,17 @@ def alerted_about(incident: Incident) -> list[User]:
     ]
 
 
-def students_chosen(school, values) -> list[Student]:
-    """The students a form's field holds (ids as typed), of the school: none for no id."""
+def students_chosen(values) -> list[Student]:
+    """The students a form's field holds (ids as typed), of the school in scope: none for no id."""
     ids = [str(value) for value in values if is_id(value)]
-    return list(Student.objects.filter(school=school, pk__in=ids)) if ids else []
+    return list(Student.objects.filter(pk__in=ids)) if ids else []
 
 
-def student_chosen(school, value) -> Student | None:
-    """The student a form's field holds (an id as typed), of the school, or None."""
+def student_chosen(value) -> Student | None:
+    """The student a form's field holds (an id as typed), of the school in scope, or None."""
     if not is_id(value):
         return None
-    return Student.objects.filter(school=school, pk=value).first()
+    return Student.objects.filter(pk=value).first()
 
 
 def files_chosen(user, ids) -> list[Attachment]:
@@ -365,20 +375,16 @@ def files_chosen(user, ids) -> list[Attachment]:
     return list(chosen) if ids else []
 
 
-def main_categories(school) -> list[Category]:
+def main_categories() -> list[Category]:
     """The school's main categories (no subcategories), in the school's order."""
-    return list(
-        Category.objects.filter(school=school, parent__isnull=True).order_by("position", "name")
-    )
+    return list(Category.objects.filter(parent__isnull=True).order_by("position", "name"))
 
 
-def required_rank_of(school, category_ids) -> int | None:
+def required_rank_of(category_ids) -> int | None:
     """The rank an incident with these categories would need, as Add Incident fixes it when the
     incident is saved: the highest of its categories'. None when none are given."""
     ids = [pk for pk in category_ids if is_id(pk)]
-    ranks = Category.objects.filter(school=school, pk__in=ids).values_list(
-        "access_level__rank", flat=True
-    )
+    ranks = Category.objects.filter(pk__in=ids).values_list("access_level__rank", flat=True)
     ranks = list(ranks) if ids else []
     return max(ranks) if ranks else None
 

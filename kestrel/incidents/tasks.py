@@ -2,7 +2,9 @@
 
 from django.tasks import task
 
+from kestrel.accounts.models import User
 from kestrel.incidents.models import Draft
+from kestrel.schools.scope import school_id_of, scope
 
 
 @task
@@ -13,5 +15,9 @@ def remove_draft(author_id: int, draft: str) -> str:
 
     Safe to run again: a worker that dies here loses nothing, as its task is run again
     (`kestrel.ops.worker.recover_tasks`)."""
-    removed, _ = Draft.objects.filter(author_id=author_id, submission=draft).delete()
+    school_id = school_id_of(User, author_id)
+    if school_id is None:
+        return "0 draft removed"
+    with scope(school=school_id):  # the author's school: their drafts are its rows
+        removed, _ = Draft.objects.filter(author_id=author_id, submission=draft).delete()
     return f"{removed} draft removed"

@@ -20,8 +20,8 @@ from kestrel.library.forms import PublishForm, VersionForm
 from kestrel.library.models import Document, DocumentVersion, ReadRecord
 
 
-def _documents(school):
-    return Document.objects.filter(school=school, is_active=True).prefetch_related(
+def _documents():
+    return Document.objects.filter(is_active=True).prefetch_related(
         Prefetch("versions", queryset=DocumentVersion.objects.order_by("-number"))
     )
 
@@ -29,7 +29,7 @@ def _documents(school):
 @requires("signed_in")
 def library(request):
     """Every document, by category, with whether the reader has confirmed each policy."""
-    documents = list(_documents(request.school).select_related("category"))
+    documents = list(_documents().select_related("category"))
     read = set(ReadRecord.objects.filter(reader=request.user).values_list("version_id", flat=True))
     categories = {}
     for document in documents:
@@ -65,7 +65,7 @@ def _document_page(request, doc, form):
         have_read = {read.reader_id: read.read_at for read in current.reads.all()}
         readers = [
             {"user": user, "read_at": have_read.get(user.pk)}
-            for user in User.objects.filter(school=request.school, is_active=True)
+            for user in User.objects.filter(is_active=True)
         ]
     return render(
         request,

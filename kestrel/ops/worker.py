@@ -62,6 +62,8 @@ def recover_tasks() -> str:
     run twice: an alert email is claimed by compare-and-set and keeps its Message-ID). A task
     whose workers have died TASK_MAX_RUNS times is marked failed instead, so that a task that
     kills its worker cannot stop the queue; the alert sweep still finds its alerts."""
+    # The task queue belongs to no school (no school scope is needed or entered): each task
+    # enters its own school's scope when it runs (kestrel.schools.scope).
     now = timezone.now()
     timeout = datetime.timedelta(seconds=settings.TASK_RUNNING_TIMEOUT_SECONDS)
     running = DBTaskResult.objects.running().only("id", "worker_ids", "started_at")

@@ -8,6 +8,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 
+from kestrel.schools.scope import school_scoped
+
 
 class School(models.Model):
     name = models.CharField(max_length=200)
@@ -48,6 +50,9 @@ class SchoolOwned(models.Model):
     """A row that belongs to one school; every query for it is scoped by that school."""
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+
+    # Refuses a query outside a school scope and reads only the scope's school(s): see scope.py.
+    objects = school_scoped()
 
     class Meta:
         abstract = True

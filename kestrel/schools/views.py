@@ -182,7 +182,7 @@ def _changes_sign_in(section: Section, form, adding: bool) -> bool:
 @require_POST
 def staff_reset_second_factor(request, pk):
     """The administrator resets a colleague's second factor (a lost or replaced phone)."""
-    staff = get_for_user(request, User.objects.filter(school=request.school), kind="staff", pk=pk)
+    staff = get_for_user(request, User.objects.all(), kind="staff", pk=pk)
     reset_second_factor(actor=request.user, request=request, staff=staff)
     messages.success(
         request,
@@ -196,7 +196,7 @@ def staff_reset_second_factor(request, pk):
 def email_problems(request):
     """Alert emails not delivered: failed after every retry, or still waiting long after the
     alert (no child's details shown)."""
-    undelivered = undelivered_alert_emails(request.school)[:200]
+    undelivered = undelivered_alert_emails()[:200]
     return render(
         request,
         "schools/email_problems.html",
@@ -209,7 +209,7 @@ def email_problems(request):
 def email_retry(request, pk):
     alert = get_for_user(
         request,
-        undelivered_alert_emails(request.school),
+        undelivered_alert_emails(),
         kind="alert",
         pk=pk,
     )

@@ -3,6 +3,7 @@
 from django.db import models
 
 from kestrel.schools.models import SchoolOwned
+from kestrel.schools.scope import school_scoped
 from kestrel.search import KeepsSearchText, SearchTextQuerySet
 from kestrel.students.names import LABEL_FIELDS, STUDENT_NAME_FIELDS
 from kestrel.students.search import SEARCH_FIELDS
@@ -54,7 +55,7 @@ class Student(KeepsSearchText, SchoolOwned):
     # trigram index on PostgreSQL is made by migration 0002, not declared here: SQLite has none.
     search_text = models.TextField(default="", editable=False)
 
-    objects = SearchTextQuerySet.as_manager()
+    objects = school_scoped(models.Manager.from_queryset(SearchTextQuerySet))
 
     class Meta:
         ordering = ["legal_last_name", "legal_first_name"]

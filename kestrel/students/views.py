@@ -39,7 +39,7 @@ def index(request):
     and opens their chronology."""
     form = FindStudentForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    students = list(search_students(school=request.school, query=query, limit=STUDENTS_SHOWN + 1))
+    students = list(search_students(query=query, limit=STUDENTS_SHOWN + 1))
     record_student_search(request, query, len(students[:STUDENTS_SHOWN]))
     return render(
         request,
@@ -59,7 +59,7 @@ def index(request):
 def chronology(request, pk):
     """A student's chronology: every incident about them that the viewer may see, newest first."""
     student = get_student_for_user(request, pk, "chronology")
-    categories = selectors.main_categories(request.school)
+    categories = selectors.main_categories()
     category_id = request.GET.get("category", "")
     chosen = next((c for c in categories if str(c.pk) == category_id), None)
     asked = any(key.startswith(("start", "end")) for key in request.GET)
@@ -123,7 +123,7 @@ def _entry(entry, student, names: NamesShown) -> dict:
 def search(request):
     """Type-ahead results for choosing a student; names are starred out under Hide Names."""
     query = request.GET.get("q", "")[:100].replace("\x00", "")
-    students = list(search_students(school=request.school, query=query))
+    students = list(search_students(query=query))
     names = NamesShown.of(request)
     record_student_search(request, query, len(students))
     return JsonResponse(

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from kestrel.access.records import Viewer, chronology_incidents, get_incident, visible_incidents
+from kestrel.schools.scope import scope
 from kestrel.testing.auth import authenticator_for, current_code, unlock_key
 from kestrel.testing.factories import (
     AccessLevelFactory,
@@ -69,7 +70,14 @@ def locked(user) -> Viewer:
 
 
 def seen(viewer: Viewer) -> set[int]:
-    return set(visible_incidents(viewer).values_list("pk", flat=True))
+    # The viewer's request's scope (an anonymous visitor's has no school).
+    with scope(school=getattr(viewer.user, "school_id", None)):
+        return set(visible_incidents(viewer).values_list("pk", flat=True))
+
+
+def opened(viewer: Viewer, pk: int):
+    with scope(school=viewer.user.school_id):
+        return get_incident(viewer, pk)
 
 
 def viewer_of(client) -> Viewer:
@@ -175,7 +183,7 @@ def test_an_alerted_teacher_sees_the_incident_while_the_alert_is_unread(people, 
     AlertFactory(incident=incidents[40], recipient=people.teacher)
 
     assert seen(locked(people.teacher)) == {incidents[40].pk}
-    assert get_incident(locked(people.teacher), incidents[40].pk) == incidents[40]
+    assert opened(locked(people.teacher), incidents[40].pk) == incidents[40]
 
 
 def test_teacher_cannot_open_the_incident_after_marking_the_alert_as_read(people, incidents):
@@ -185,7 +193,7 @@ def test_teacher_cannot_open_the_incident_after_marking_the_alert_as_read(people
 
     assert seen(locked(people.teacher)) == set()
     with pytest.raises(Http404):
-        get_incident(locked(people.teacher), incidents[40].pk)
+        opened(locked(people.teacher), incidents[40].pk)
 
 
 def test_an_unread_alert_about_an_action_also_lets_the_teacher_see_the_incident(people, incidents):
@@ -237,7 +245,7 @@ def test_a_colleagues_recent_incident_is_not_the_teachers_own_history(people, in
 def test_the_school_administrator_sees_nothing(people, incidents):
     assert seen(unlocked(people.admin)) == set()
     with pytest.raises(Http404):
-        get_incident(unlocked(people.admin), incidents[20].pk)
+        opened(unlocked(people.admin), incidents[20].pk)
 
 
 def test_a_deactivated_user_sees_nothing_by_any_rule(people, hannah, categories, incidents):
@@ -287,22 +295,22 @@ def test_another_schools_incident_is_not_found_exactly_as_one_they_may_not_see(
     people, other_dsl, incidents, their_incident
 ):
     with pytest.raises(Http404) as theirs:
-        get_incident(unlocked(people.dsl), their_incident.pk)
+        opened(unlocked(people.dsl), their_incident.pk)
     with pytest.raises(Http404) as too_high:
-        get_incident(unlocked(people.dsl), incidents[60].pk)
+        opened(unlocked(people.dsl), incidents[60].pk)
     with pytest.raises(Http404) as swapped:
-        get_incident(unlocked(other_dsl), incidents[20].pk)
+        opened(unlocked(other_dsl), incidents[20].pk)
 
     assert str(theirs.value) == str(too_high.value) == str(swapped.value)
-    assert get_incident(unlocked(other_dsl), their_incident.pk) == their_incident
-    assert get_incident(unlocked(people.dsl), incidents[20].pk) == incidents[20]
+    assert opened(unlocked(other_dsl), their_incident.pk) == their_incident
+    assert opened(unlocked(people.dsl), incidents[20].pk) == incidents[20]
 
 
 def test_a_pk_that_does_not_exist_is_not_found_like_any_other(people, incidents):
     with pytest.raises(Http404) as missing:
-        get_incident(unlocked(people.dsl), 999_999)
+        opened(unlocked(people.dsl), 999_999)
     with pytest.raises(Http404) as too_high:
-        get_incident(unlocked(people.dsl), incidents[60].pk)
+        opened(unlocked(people.dsl), incidents[60].pk)
 
     assert str(missing.value) == str(too_high.value)
 

@@ -40,7 +40,7 @@ def password_strength(request):
     user = request.user if request.user.is_authenticated else None
     try:
         user_id = signing.loads(request.POST.get("context", ""), salt=CONTEXT_SALT, max_age=3600)
-        user = User.objects.select_related("school").filter(pk=user_id).first() or user
+        user = User.all_schools.select_related("school").filter(pk=user_id).first() or user
     except signing.BadSignature:
         pass
     password = request.POST.get("password", "")

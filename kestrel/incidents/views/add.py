@@ -147,7 +147,7 @@ def discard_draft(request):
 def add_incident_context(request, form, draft_files=()) -> dict:
     """What the Add Incident page shows besides the form: choices and what was already chosen."""
     names = NamesShown.of(request)
-    student = selectors.student_chosen(request.school, form["student"].value())
+    student = selectors.student_chosen(form["student"].value())
     read_agencies_once(form)
     return {
         **files_context(request, extra_ids=draft_files),
@@ -166,9 +166,7 @@ def add_incident_context(request, form, draft_files=()) -> dict:
                 "monitor": str(linked.pk) in _chosen_options(request, form, "link_monitor"),
                 "share": str(linked.pk) in _chosen_options(request, form, "link_share"),
             }
-            for linked in selectors.students_chosen(
-                request.school, form["linked_students"].value() or []
-            )
+            for linked in selectors.students_chosen(form["linked_students"].value() or [])
         ],
     }
 

@@ -19,7 +19,6 @@ def staff_search(request):
     incident's categories (`category`) or the incident (`incident`, on Add Action), each result
     says whether they would normally be able to view it (`normally`: the red names)."""
     found = find_colleagues(
-        school=request.school,
         user=request.user,
         ids=[pk for pk in request.GET.getlist("id") if is_id(pk)][:MOST_CHOSEN],
         query=request.GET.get("q", "")[:100],
@@ -45,7 +44,7 @@ def _incident_asked_about(request) -> IncidentShape | None:
         incident = get_incident_for_user(request, int(asked), "add_action", relations=())
         return IncidentShape(school_id=incident.school_id, required_rank=incident.required_rank)
     ids = [pk for pk in request.GET.getlist("category") if is_id(pk)][:MOST_CHOSEN]
-    rank = selectors.required_rank_of(request.school, ids)
+    rank = selectors.required_rank_of(ids)
     if rank is None:
         return None
     return IncidentShape(school_id=request.school.pk, required_rank=rank)

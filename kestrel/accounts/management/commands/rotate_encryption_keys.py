@@ -11,6 +11,7 @@ from django.db import transaction
 
 from kestrel.accounts.models import AuthenticatorSecret
 from kestrel.encryption import new_key, reencrypt
+from kestrel.schools.scope import scopes_disabled
 
 
 class Command(BaseCommand):
@@ -21,6 +22,8 @@ class Command(BaseCommand):
             "--new-key", action="store_true", help="Print a new key to add, and change nothing."
         )
 
+    # Across schools on purpose: a command serves the whole installation, not one school.
+    @scopes_disabled()
     def handle(self, *args, **options):
         if options.get("new_key"):
             self.stdout.write(new_key())

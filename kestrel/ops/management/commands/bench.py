@@ -20,6 +20,7 @@ from kestrel.ops.bench.load import Load
 from kestrel.ops.bench.pages import PAGE_KEYS
 from kestrel.ops.bench.run import INSIDE, environment, run
 from kestrel.ops.bench.run import profile as run_profile
+from kestrel.schools.scope import scopes_disabled
 
 
 class Command(BaseCommand):
@@ -62,6 +63,8 @@ class Command(BaseCommand):
             "--requests", type=int, default=50, help="Requests to profile (default 50)."
         )
 
+    # Across schools on purpose: a command serves the whole installation, not one school.
+    @scopes_disabled()
     def handle(
         self,
         *args,

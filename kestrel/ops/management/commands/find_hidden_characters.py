@@ -6,6 +6,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
 from kestrel.forms import hidden_characters
+from kestrel.schools.scope import scopes_disabled
 
 # Every one-line value that goes into a page title, a list, an email or its header.
 FIELDS = {
@@ -41,6 +42,8 @@ def stored_hidden_characters():
 class Command(BaseCommand):
     help = "Lists stored names that hold a line break, tab or hidden character."
 
+    # Across schools on purpose: a command serves the whole installation, not one school.
+    @scopes_disabled()
     def handle(self, *args, **options):
         found = list(stored_hidden_characters())
         for label, pk, field in found:

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from kestrel.ops import scale
 from kestrel.ops.production import refuse_in_production
+from kestrel.schools.scope import scopes_disabled
 
 
 class Command(BaseCommand):
@@ -24,6 +25,8 @@ class Command(BaseCommand):
         parser.add_argument("--incidents", type=int, default=1_000_000)
         parser.add_argument("--seed", type=int, default=scale.SEED, help="For the same data again.")
 
+    # Across schools on purpose: a command serves the whole installation, not one school.
+    @scopes_disabled()
     def handle(self, *args, schools, staff, students, incidents, seed, **options):
         refuse_in_production("seed_scale")
         if schools < 1 or students < schools or incidents < 0:

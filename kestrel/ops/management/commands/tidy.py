@@ -26,6 +26,7 @@ from kestrel.audit.services import record
 from kestrel.files.models import Attachment
 from kestrel.incidents.drafts import added
 from kestrel.incidents.models import Draft
+from kestrel.schools.scope import scopes_disabled
 
 UNUSED_UPLOAD_AGE = datetime.timedelta(days=2)
 DRAFT_AGE = datetime.timedelta(days=30)
@@ -35,6 +36,8 @@ FINISHED_TASK_AGE = datetime.timedelta(days=7)
 class Command(BaseCommand):
     help = "Removes unsubmitted uploads, stale drafts and old rate-limit counts."
 
+    # Across schools on purpose: a command serves the whole installation, not one school.
+    @scopes_disabled()
     def handle(self, *args, **options):
         now = timezone.now()
         orphans = Attachment.objects.filter(

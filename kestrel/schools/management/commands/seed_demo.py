@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from kestrel.ops.production import refuse_in_production
 from kestrel.schools.demo import demo_school_exists, seed_demo_school
+from kestrel.schools.scope import scopes_disabled
 
 
 class Command(BaseCommand):
@@ -14,6 +15,8 @@ class Command(BaseCommand):
             help="Do nothing if the database already has a school.",
         )
 
+    # Across schools on purpose: a command serves the whole installation, not one school.
+    @scopes_disabled()
     def handle(self, *args, if_empty=False, **options):
         refuse_in_production("seed_demo")
         if demo_school_exists():
