@@ -6,13 +6,12 @@ from django.shortcuts import render
 
 from kestrel.access.decorators import requires
 from kestrel.access.doors import get_colleague_for_user, get_student_for_user
-from kestrel.accounts.models import User
+from kestrel.accounts.selectors import colleagues_matching
 from kestrel.audit.forms import FindPersonForm, TrailFilterForm
 from kestrel.audit.selectors import describe, staff_trail, student_trail
 from kestrel.audit.services import record, record_student_search
-from kestrel.search import MIN_CHARACTERS, matching
-from kestrel.students.models import Student
-from kestrel.students.names import names_hidden
+from kestrel.search import MIN_CHARACTERS
+from kestrel.students.selectors import students_matching
 
 PAGE_SIZE = 50
 
@@ -24,10 +23,8 @@ def index(request):
     students = staff = []
     if len(query) >= MIN_CHARACTERS:
         # As the type-ahead finds them: ignoring accents, through the trigram index.
-        found = matching(Student.objects.all(), query)
-        students = list(found.order_by("legal_last_name", "legal_first_name", "pk")[:20])
-        colleagues = matching(User.objects.all(), query)
-        staff = list(colleagues.order_by("last_name", "first_name", "pk")[:20])
+        students = students_matching(query)
+        staff = colleagues_matching(query)
         record_student_search(request, query, len(students))
     return render(
         request,
@@ -71,11 +68,7 @@ def student(request, pk):
     context = _trail(request, student_trail, student=child)
     with transaction.atomic():
         record(action="audit.student_viewed", request=request, obj=child, student=child)
-    return render(
-        request,
-        "audit/student.html",
-        {**context, "child": child, "hidden": names_hidden(request)},
-    )
+    return render(request, "audit/student.html", {**context, "child": child})
 
 
 @requires("view_audit_trail")

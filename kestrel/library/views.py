@@ -1,7 +1,6 @@
 """The Library: documents and guidance the DSL publishes for staff."""
 
 from django.contrib import messages
-from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -12,25 +11,18 @@ from kestrel.access.doors import (
 )
 from kestrel.access.policy import allows
 from kestrel.access.refusals import record_refused_choices
-from kestrel.accounts.models import User
+from kestrel.accounts.selectors import active_colleagues
 from kestrel.files.checks import ALLOWED, Refused
 from kestrel.files.responses import as_download
-from kestrel.library import services
+from kestrel.library import selectors, services
 from kestrel.library.forms import PublishForm, VersionForm
-from kestrel.library.models import Document, DocumentVersion, ReadRecord
-
-
-def _documents():
-    return Document.objects.filter(is_active=True).prefetch_related(
-        Prefetch("versions", queryset=DocumentVersion.objects.order_by("-number"))
-    )
 
 
 @requires("signed_in")
 def library(request):
     """Every document, by category, with whether the reader has confirmed each policy."""
-    documents = list(_documents().select_related("category"))
-    read = set(ReadRecord.objects.filter(reader=request.user).values_list("version_id", flat=True))
+    documents = list(selectors.documents())
+    read = selectors.versions_read_by(request.user)
     categories = {}
     for document in documents:
         current = document.versions.all()[0]
@@ -64,8 +56,7 @@ def _document_page(request, doc, form):
     if doc.is_policy and can_publish:
         have_read = {read.reader_id: read.read_at for read in current.reads.all()}
         readers = [
-            {"user": user, "read_at": have_read.get(user.pk)}
-            for user in User.objects.filter(is_active=True)
+            {"user": user, "read_at": have_read.get(user.pk)} for user in active_colleagues()
         ]
     return render(
         request,
@@ -74,7 +65,7 @@ def _document_page(request, doc, form):
             "doc": doc,
             "current": current,
             "versions": versions,
-            "has_read": current.reads.filter(reader=request.user).exists(),
+            "has_read": selectors.has_read(current, request.user),
             "can_publish": can_publish,
             "readers": readers,
             "read_count": sum(1 for row in readers if row["read_at"]),

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kestrel.access.decorators import requires
 from kestrel.access.refusals import get_for_user, record_refused_choices
 from kestrel.accounts import reauth
-from kestrel.accounts.models import User
 from kestrel.accounts.reauth import recent_authentication
+from kestrel.accounts.selectors import colleagues
 from kestrel.alerts.selectors import undelivered_alert_emails
 from kestrel.alerts.services import send_again
 from kestrel.audit.services import record
@@ -182,7 +182,7 @@ def _changes_sign_in(section: Section, form, adding: bool) -> bool:
 @require_POST
 def staff_reset_second_factor(request, pk):
     """The administrator resets a colleague's second factor (a lost or replaced phone)."""
-    staff = get_for_user(request, User.objects.all(), kind="staff", pk=pk)
+    staff = get_for_user(request, colleagues(), kind="staff", pk=pk)
     reset_second_factor(actor=request.user, request=request, staff=staff)
     messages.success(
         request,

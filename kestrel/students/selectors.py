@@ -13,3 +13,10 @@ def search_students(*, query: str, limit: int = 20) -> QuerySet[Student]:
         return Student.objects.none()
     students = matching(Student.objects.all(), query)
     return students.order_by("-on_roll", "legal_last_name", "legal_first_name")[:limit]
+
+
+def students_matching(query: str, *, limit: int = 20) -> list[Student]:
+    """Students, on roll or not, whose names, UPN or registration group contain every word of
+    `query`, ignoring case and accents, by last name (at most `limit`): the audit search."""
+    found = matching(Student.objects.all(), query)
+    return list(found.order_by("legal_last_name", "legal_first_name", "pk")[:limit])

@@ -2,18 +2,14 @@
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
-from django.contrib.sessions.models import Session
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from kestrel.access.decorators import requires
-from kestrel.accounts import reauth, second_factor, services
+from kestrel.accounts import reauth, second_factor, selectors, services
 from kestrel.accounts.forms import PasswordChangeForm
-from kestrel.accounts.models import SignInSession
 from kestrel.accounts.reauth import recent_authentication
-from kestrel.accounts.user_agents import describe
 from kestrel.accounts.views.signin import passkey_config
 
 
@@ -21,23 +17,7 @@ from kestrel.accounts.views.signin import passkey_config
 def account_settings(request):
     user = request.user
     codes = second_factor.backup_codes(user)
-    rows = list(SignInSession.objects.filter(user=user)[:10])
-    # A session that timed out (idle or 12-hour limit) has left Django's table: it has ended too.
-    live = set(
-        Session.objects.filter(
-            session_key__in=[row.session_key for row in rows], expire_date__gt=timezone.now()
-        ).values_list("session_key", flat=True)
-    )
-    sign_ins = [
-        {
-            "at": row.signed_in_at,
-            "device": describe(row.user_agent),
-            "ip": row.ip_address or "Unknown",
-            "current": row.session_key == request.session.session_key,
-            "ended": row.ended_at or row.session_key not in live,
-        }
-        for row in rows
-    ]
+    sign_ins = selectors.recent_sign_ins(user=user, current_session_key=request.session.session_key)
     return render(
         request,
         "accounts/account_settings.html",

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from kestrel.accounts.selectors import active_colleagues_with_ids
 from kestrel.alerts.selectors import alert_group_memberships
 from kestrel.files.checks import ACCEPTED_LABEL, MAX_LABEL
 from kestrel.ids import is_id
@@ -56,12 +57,7 @@ def staff_chooser(request, form, known=()) -> dict:
     chosen = [str(pk) for pk in form["alert_staff"].value() or [] if is_id(pk)]
     missing = [pk for pk in chosen if int(pk) not in people]
     if missing:
-        people.update(
-            (user.pk, user)
-            for user in form.fields["alert_staff"]
-            .queryset.filter(pk__in=missing)
-            .select_related("access_level")
-        )
+        people.update((user.pk, user) for user in active_colleagues_with_ids(missing))
     return {
         "staff": [colleague(user) for pk, user in people.items() if pk != request.user.pk],
         "groups": list(groups.values()),

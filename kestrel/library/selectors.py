@@ -1,0 +1,25 @@
+"""Reads for the Library's pages: the documents with their versions, and who has read what."""
+
+from django.db.models import Prefetch, QuerySet
+
+from kestrel.library.models import Document, DocumentVersion, ReadRecord
+
+
+def documents() -> QuerySet[Document]:
+    """The Library's documents in use, with their category and versions, newest first."""
+    return (
+        Document.objects.filter(is_active=True)
+        .select_related("category")
+        .prefetch_related(
+            Prefetch("versions", queryset=DocumentVersion.objects.order_by("-number"))
+        )
+    )
+
+
+def versions_read_by(reader) -> set[int]:
+    """The ids of the versions `reader` has confirmed they read."""
+    return set(ReadRecord.objects.filter(reader=reader).values_list("version_id", flat=True))
+
+
+def has_read(version, reader) -> bool:
+    return version.reads.filter(reader=reader).exists()
