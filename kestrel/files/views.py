@@ -9,7 +9,8 @@ from kestrel.access.doors import get_file_for_user
 from kestrel.files import services
 from kestrel.files.checks import ALLOWED
 from kestrel.files.responses import as_download
-from kestrel.students.names import names_hidden, text_as_shown
+from kestrel.files.selectors import students_about
+from kestrel.students.names import NamesShown
 
 
 @requires("signed_in")
@@ -39,10 +40,8 @@ def download(request, key):
     refusal is recorded, naming why, and answers 404 whether or not the file exists."""
     attachment = get_file_for_user(request, key, "download")
     handle = services.open_for_download(actor=request.user, attachment=attachment, request=request)
-    filename = attachment.original_name
-    if names_hidden(request):
-        # Under Hide Names the file's name, which may name a child, is starred out too.
-        incident = attachment.incident
-        about = [incident.student, *(link.student for link in incident.links.all())]
-        filename = text_as_shown(request, about)(filename)
+    # Under Hide Names the file's name, which may name a child, is starred out too.
+    filename = NamesShown.of(request).file_name(
+        attachment.original_name, students_about(attachment)
+    )
     return as_download(handle, name=filename, content_type=attachment.content_type)

@@ -3,7 +3,7 @@
 from kestrel.access.keys import key_unlocked_until
 from kestrel.access.policy import allows
 from kestrel.accounts import second_factor
-from kestrel.students.names import names_hidden
+from kestrel.students.names import NamesShown
 
 
 def shell(request):
@@ -17,5 +17,6 @@ def shell(request):
         and second_factor.state(request) in {second_factor.VERIFIED, second_factor.NOT_REQUIRED},
         "can_configure_school": signed_in and allows(request, "configure_school"),
         "key_unlocked_until": key_unlocked_until(request) if signed_in else None,
-        "names_hidden": names_hidden(request),
+        # How this request shows students (Hide Names): the button says which it is.
+        "names_shown": NamesShown.of(request),
     }

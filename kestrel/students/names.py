@@ -41,6 +41,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import ahocorasick
+from django.template.defaultfilters import date as date_filter
 
 from kestrel.search import fold
 
@@ -57,9 +58,18 @@ STUDENT_NAME_FIELDS = (
 LABEL_FIELDS = (*STUDENT_NAME_FIELDS, "tutor_group")
 
 
-def names_hidden(request) -> bool:
+def _names_hidden(request) -> bool:
     session = getattr(request, "session", None)
     return bool(session and session.get(HIDE_NAMES_SESSION_KEY))
+
+
+def switch_hide_names(request) -> bool:
+    """The Hide Names button: hides the names if they are shown, shows them if hidden, for the
+    rest of the session. Says whether they are hidden now."""
+    hidden = not _names_hidden(request)
+    request.session[HIDE_NAMES_SESSION_KEY] = hidden
+    request.__dict__.pop("_names_shown", None)  # the request's presenter is out of date
+    return hidden
 
 
 def display_name(student, *, hidden: bool) -> str:
@@ -405,16 +415,6 @@ def _starred(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def text_as_shown(request, students):
-    """A function giving free text as this request may show it: under Hide Names, with the
-    names of `students` (those the text is about) and the school's full names starred."""
-    if not names_hidden(request):
-        return lambda text: text
-    school_names = SchoolNames.of(request.school)
-    students = list(students)
-    return lambda text: school_names.mask(text, students)
-
-
 class NamesShown:
     """How one request shows students (Hide Names): the one presenter views, template tags and
     downloads go through, so that no page decides masking on its own. `NamesShown.of(request)`
@@ -430,7 +430,7 @@ class NamesShown:
     def of(cls, request) -> "NamesShown":
         made = getattr(request, "_names_shown", None)
         if made is None:
-            made = cls(hidden=names_hidden(request), school=getattr(request, "school", None))
+            made = cls(hidden=_names_hidden(request), school=getattr(request, "school", None))
             request._names_shown = made
         return made
 
@@ -460,3 +460,14 @@ class NamesShown:
     def column(self, value, *, is_name: bool):
         """A table cell's value: a student's name column shows stars under Hide Names."""
         return MASK if self.hidden and is_name else value
+
+    def date_of_birth(self, student, format_: str) -> str:
+        """A student's date of birth in the `date` filter's `format_`, or "Hidden"."""
+        return "Hidden" if self.hidden else date_filter(student.date_of_birth, format_)
+
+    def searched_for(self, query: str) -> str:
+        """What a list says it matched: the words searched for (which may be a child's name), or
+        under Hide Names only that there was a search; nothing when there was none."""
+        if not query:
+            return ""
+        return "matching your search" if self.hidden else f"matching “{query}”"

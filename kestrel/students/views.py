@@ -14,7 +14,7 @@ from kestrel.audit.services import record, record_student_search
 from kestrel.incidents import selectors
 from kestrel.search import MIN_CHARACTERS
 from kestrel.students.forms import FindStudentForm
-from kestrel.students.names import HIDE_NAMES_SESSION_KEY, NamesShown, names_hidden
+from kestrel.students.names import NamesShown, switch_hide_names
 from kestrel.students.selectors import search_students
 
 
@@ -22,8 +22,7 @@ from kestrel.students.selectors import search_students
 @require_POST
 def hide_names(request):
     """The guide's Hide Names button; pressed again (now "Show Names") it shows them."""
-    hidden = not names_hidden(request)
-    request.session[HIDE_NAMES_SESSION_KEY] = hidden
+    hidden = switch_hide_names(request)
     with transaction.atomic():
         record(action="names.hidden" if hidden else "names.shown", request=request)
     return redirect(safe_next(request))

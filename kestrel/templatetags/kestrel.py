@@ -23,9 +23,27 @@ def nav_item(context, url_name: str, label: str, prefix: str = ""):
 @register.simple_tag(takes_context=True)
 def student_label(context, student) -> str:
     """A student as the guides show them, with the name starred out under Hide Names."""
-    from kestrel.students.names import display_label, names_hidden
+    return _names_shown(context).label(student)
 
-    return display_label(student, hidden=names_hidden(context["request"]))
+
+@register.simple_tag(takes_context=True)
+def date_of_birth(context, student, format_: str) -> str:
+    """A student's date of birth in the `date` filter's format, or "Hidden" under Hide Names."""
+    return _names_shown(context).date_of_birth(student, format_)
+
+
+@register.simple_tag(takes_context=True)
+def searched_for(context, query: str) -> str:
+    """ "matching “words”" after a list's count, or "matching your search" under Hide Names
+    (the words may be a child's name)."""
+    return _names_shown(context).searched_for(query)
+
+
+def _names_shown(context):
+    """The request's one Hide Names presenter (kestrel.students.names.NamesShown)."""
+    from kestrel.students.names import NamesShown
+
+    return NamesShown.of(context["request"])
 
 
 @register.filter

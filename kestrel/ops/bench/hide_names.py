@@ -14,7 +14,7 @@ import time
 
 from kestrel.schools.demo import SURNAMES, first_names
 from kestrel.students.models import Student
-from kestrel.students.names import SchoolNames, mask_text, name_rows
+from kestrel.students.names import SchoolNames, name_rows
 
 PUPILS = 2000
 CHARACTERS = 5000
@@ -74,12 +74,12 @@ def profile_hide_names(
         builds.append(time.perf_counter() - started)
     own = school[0]
     samples = [text_about(rng, own, school, characters) for _ in range(10)]
-    masked = mask_text(samples[0], [own], school_names=names)
+    masked = names.mask(samples[0], [own])
     times = []
     for index in range(texts):
         text = samples[index % len(samples)]
         started = time.perf_counter()
-        mask_text(text, [own], school_names=names)
+        names.mask(text, [own])
         times.append(time.perf_counter() - started)
     stdout.write(
         f"Hide Names: {pupils_count} pupils ({len(names.tokens)} spellings), "
