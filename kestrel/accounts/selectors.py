@@ -23,6 +23,12 @@ def find_colleagues(*, user, ids=(), query: str = "") -> QuerySet[User]:
     return found.order_by("last_name", "first_name")[:FOUND_AT_MOST]
 
 
+def user_in_any_school(pk) -> User | None:
+    """The user with this id, whatever their school, with it: for pages before sign-in (the
+    password strength meter's signed context), which have no school scope."""
+    return User.all_schools.select_related("school").filter(pk=pk).first()
+
+
 def colleagues() -> QuerySet[User]:
     """Every colleague of the school (the request's scope gives the school), active or not."""
     return User.objects.all()

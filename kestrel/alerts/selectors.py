@@ -30,6 +30,17 @@ def unread_alerts(user) -> QuerySet[Alert]:
     return Alert.objects.filter(recipient=user, read_at__isnull=True).order_by("-created_at", "-id")
 
 
+def next_unread_incident(user, current: Alert | None = None) -> int | None:
+    """The guide's "next alert": the incident of the user's newest unread alert other than
+    `current` (the one being read), and not `current`'s own incident while it is unread."""
+    following = unread_alerts(user)
+    if current is not None:
+        following = following.exclude(pk=current.pk)
+        if current.read_at is None:  # the incident being read: not "next"
+            following = following.exclude(incident_id=current.incident_id)
+    return following.values_list("incident_id", flat=True).first()
+
+
 def my_history(user, limit: int = 25) -> tuple[list, bool]:
     """The newest `limit` incidents and actions the user added in the last 7 days, newest first,
     as (kind, when, incident) with the incident's student, and whether there were more.

@@ -12,6 +12,7 @@ from kestrel.alerts import services
 from kestrel.alerts.selectors import (
     dashboard_rows,
     my_history,
+    next_unread_incident,
     overdue_dsl_alerts,
     unread_alerts,
 )
@@ -86,14 +87,9 @@ def _record_viewed(request, number, alerts, overdue, history) -> None:
 def next_alert(request):
     """The guide's "next alert": the newest unread alert other than the one being read."""
     after = request.GET.get("after", "")
-    following = unread_alerts(request.user)
     # Another person's alert tells them nothing, but asking for it is on the record (the door).
     current = find_alert_for_user(request, after) if is_id(after) else None
-    if current is not None:
-        following = following.exclude(pk=current.pk)
-        if current.read_at is None:  # the incident being read: not "next"
-            following = following.exclude(incident_id=current.incident_id)
-    following = following.values_list("incident_id", flat=True).first()
+    following = next_unread_incident(request.user, current)
     if following is None:
         notices.info(request, "You have no other unread alerts.")
         return redirect("dashboard")

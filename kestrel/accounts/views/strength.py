@@ -7,8 +7,8 @@ from django.views.decorators.http import require_POST
 from kestrel.access.decorators import requires
 from kestrel.access.policy import PUBLIC
 from kestrel.accounts import throttle
-from kestrel.accounts.models import User
 from kestrel.accounts.passwords import MAX_LENGTH, rate
+from kestrel.accounts.selectors import user_in_any_school
 from kestrel.audit.services import client_ip
 
 CONTEXT_SALT = "kestrel.accounts.strength"
@@ -40,7 +40,7 @@ def password_strength(request):
     user = request.user if request.user.is_authenticated else None
     try:
         user_id = signing.loads(request.POST.get("context", ""), salt=CONTEXT_SALT, max_age=3600)
-        user = User.all_schools.select_related("school").filter(pk=user_id).first() or user
+        user = user_in_any_school(user_id) or user
     except signing.BadSignature:
         pass
     password = request.POST.get("password", "")
