@@ -2,6 +2,7 @@
 
 from django.db.models import Prefetch, QuerySet
 
+from kestrel.accounts.selectors import active_colleagues
 from kestrel.library.models import Document, DocumentVersion, ReadRecord
 
 
@@ -19,6 +20,12 @@ def documents() -> QuerySet[Document]:
 def versions_read_by(reader) -> set[int]:
     """The ids of the versions `reader` has confirmed they read."""
     return set(ReadRecord.objects.filter(reader=reader).values_list("version_id", flat=True))
+
+
+def readers(version) -> list[dict]:
+    """Every active colleague, with when they confirmed they read `version` (None if not yet)."""
+    have_read = {read.reader_id: read.read_at for read in version.reads.all()}
+    return [{"user": user, "read_at": have_read.get(user.pk)} for user in active_colleagues()]
 
 
 def has_read(version, reader) -> bool:

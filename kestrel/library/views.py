@@ -11,7 +11,6 @@ from kestrel.access.doors import (
 )
 from kestrel.access.policy import allows
 from kestrel.access.refusals import record_refused_choices
-from kestrel.accounts.selectors import active_colleagues
 from kestrel.files.checks import ALLOWED, Refused
 from kestrel.files.responses import as_download
 from kestrel.library import selectors, services
@@ -52,12 +51,7 @@ def _document_page(request, doc, form):
     versions = list(doc.versions.all())
     current = versions[0]
     can_publish = allows(request, "manage_library")
-    readers = []
-    if doc.is_policy and can_publish:
-        have_read = {read.reader_id: read.read_at for read in current.reads.all()}
-        readers = [
-            {"user": user, "read_at": have_read.get(user.pk)} for user in active_colleagues()
-        ]
+    readers = selectors.readers(current) if doc.is_policy and can_publish else []
     return render(
         request,
         "library/document.html",

@@ -66,6 +66,16 @@ class Section:
             )
         return rows
 
+    def listed(self, school, *, query: str = "", status: str = "") -> models.QuerySet:
+        """The section's list: its rows, narrowed by a search (if it has search fields) and by a
+        known filter (`status`, one of `filters`)."""
+        rows = self.rows(school)
+        if query and self.search_fields:
+            rows = self.narrowed(rows, query)
+        if status:
+            rows = rows.filter(self.filters[status][1])
+        return rows
+
 
 def _yes_no(value: bool) -> str:
     return "Yes" if value else "No"

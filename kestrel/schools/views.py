@@ -54,16 +54,12 @@ def details(request):
 @requires("configure_school")
 def section_list(request, slug):
     section = _section(slug)
-    rows = section.rows(request.school)
     # PostgreSQL refuses NUL in text (and in the audit event's JSON): a search never needs one.
     query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
-    if query and section.search_fields:
-        rows = section.narrowed(rows, query)
     # Only a known filter is applied, recorded or carried into page links; anything else is "All".
     status = request.GET.get("status", "")
     status = status if status in section.filters else ""
-    if status:
-        rows = rows.filter(section.filters[status][1])
+    rows = section.listed(request.school, query=query, status=status)
     page = Paginator(rows, section.page_size).get_page(request.GET.get("page"))
     table = _table(section, page, NamesShown.of(request))
     if section.holds_child_data:
