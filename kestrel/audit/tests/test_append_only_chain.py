@@ -6,17 +6,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from kestrel.audit import chain, triggers
+from kestrel.audit import chain
 from kestrel.audit.models import AuditEvent
 from kestrel.audit.services import record
+from kestrel.audit.tests.tampering import TABLE, raw, slip_in, tamper
 from kestrel.testing.factories import SchoolFactory
-
-TABLE = AuditEvent._meta.db_table
-
-
-def raw(sql, params=()):
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 @pytest.fixture
@@ -74,15 +68,6 @@ def test_each_school_has_its_own_unbroken_chain(db):
     call_command("verify_audit")
 
 
-def tamper(sql, params):
-    """What an attacker with the database's owner rights could do: lift the triggers, edit."""
-    triggers.remove(connection)
-    try:
-        raw(sql, params)
-    finally:
-        triggers.install(connection)
-
-
 def _ten_thousand_events():
     school = SchoolFactory()
     start = datetime.datetime(2026, 1, 5, 8, 0, tzinfo=datetime.UTC)
@@ -126,17 +111,7 @@ def test_verify_audit_names_where_a_row_was_removed(db, capsys):
 
 def test_verify_audit_names_a_row_inserted_into_the_chain(db, capsys):
     ids = _ten_thousand_events()
-    forged = AuditEvent.objects.get(pk=ids[500])
-    # Shift every later row to make room, as a forger would, and slip a row in at 501.
-    shift = f"UPDATE {TABLE} SET seq = seq + %s WHERE chain = %s AND seq > %s"
-    tamper(shift, [100_000, forged.chain, 500])
-    tamper(shift, [-99_999, forged.chain, 100_000])
-    forged.pk, forged.seq, forged.action = None, 501, "student.never_viewed"
-    triggers.remove(connection)
-    try:
-        forged.save(force_insert=True)
-    finally:
-        triggers.install(connection)
+    slip_in(AuditEvent.objects.get(pk=ids[500]), at=501)
     with pytest.raises(CommandError):
         call_command("verify_audit")
     assert "sequence 501" in capsys.readouterr().err

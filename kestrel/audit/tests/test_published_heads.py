@@ -4,25 +4,13 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.utils.module_loading import import_string
 
-from kestrel.audit import heads, triggers
+from kestrel.audit import heads
 from kestrel.audit.models import AuditEvent
 from kestrel.audit.services import record
+from kestrel.audit.tests.tampering import TABLE, slip_in, tamper
 from kestrel.testing.factories import SchoolFactory
-
-TABLE = AuditEvent._meta.db_table
-
-
-def tamper(sql, params=()):
-    """What a database administrator could do: lift the triggers, edit, put them back."""
-    triggers.remove(connection)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-    finally:
-        triggers.install(connection)
 
 
 @pytest.fixture(autouse=True)
@@ -132,15 +120,7 @@ def test_removing_a_row_in_the_middle_is_still_found_with_heads_published(school
 
 def test_inserting_a_row_in_the_middle_is_still_found_with_heads_published(school, capsys):
     heads.publish_heads()
-    forged = AuditEvent.objects.get(chain=school.pk, seq=3)
-    tamper(f"UPDATE {TABLE} SET seq = seq + 100 WHERE chain = %s AND seq > 2", [school.pk])
-    tamper(f"UPDATE {TABLE} SET seq = seq - 99 WHERE chain = %s AND seq > 100", [school.pk])
-    forged.pk, forged.seq, forged.action = None, 3, "student.never_viewed"
-    triggers.remove(connection)
-    try:
-        forged.save(force_insert=True)
-    finally:
-        triggers.install(connection)
+    slip_in(AuditEvent.objects.get(chain=school.pk, seq=3), at=3)
     with pytest.raises(CommandError):
         call_command("verify_audit")
     assert "sequence 3, row id" in capsys.readouterr().err
