@@ -1,6 +1,5 @@
 """The Dashboard: the page after sign-in, with the user's alerts and their own recent history."""
 
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -16,7 +15,6 @@ from kestrel.alerts.selectors import (
     overdue_dsl_alerts,
     unread_alerts,
 )
-from kestrel.audit.services import record
 from kestrel.ids import is_id
 from kestrel.paging import page_number
 
@@ -39,7 +37,9 @@ def dashboard(request):
     overdue, more_overdue = _overdue(request)
     history, more_history = my_history(request.user, limit=HISTORY_SHOWN)
     if alerts or overdue or history:  # children's names and concerns were shown
-        _record_viewed(request, number, alerts, overdue, history)
+        services.record_dashboard_viewed(
+            request=request, page=number, alerts=alerts, overdue=overdue, history=history
+        )
     return render(
         request,
         "alerts/dashboard.html",
@@ -67,20 +67,6 @@ def _overdue(request) -> tuple[list, bool]:
         (alert, alert.recipient_id == request.user.pk or viewer.key_opens(alert.required_rank))
         for alert in overdue
     ], more
-
-
-def _record_viewed(request, number, alerts, overdue, history) -> None:
-    with transaction.atomic():
-        record(
-            action="dashboard.viewed",
-            request=request,
-            detail={
-                "page": number,
-                "alerts": [alert.pk for alert in alerts],
-                "overdue": [alert.pk for alert, _ in overdue],
-                "history": [[kind, incident.pk] for kind, _, incident in history],
-            },
-        )
 
 
 @requires("signed_in")

@@ -18,6 +18,7 @@ from django.utils import timezone
 from kestrel.audit import heads
 from kestrel.audit.chain import chain_for
 from kestrel.files.models import Attachment
+from kestrel.files.tests.test_file_contents import publish
 from kestrel.incidents.models import Incident
 from kestrel.incidents.tests.add_incident_post import add_action_post, add_incident_post
 from kestrel.library.models import Document, DocumentVersion
@@ -66,18 +67,6 @@ def upload(client, name, content) -> int:
     response = client.post("/files/upload/", {"file": SimpleUploadedFile(name, content)})
     assert response.status_code == 200, response.content
     return response.json()["id"]
-
-
-def publish(client, file):
-    return client.post(
-        "/library/publish/",
-        {
-            "title": "Child protection policy 2026",
-            "new_category": "Policies",
-            "summary": "Read this before the first day of term.",
-            "file": file,
-        },
-    )
 
 
 def downloaded(client, url) -> bytes:
