@@ -22,5 +22,5 @@ urlpatterns = [
     path("library/", include("kestrel.library.urls")),
     path("school/", include("kestrel.schools.urls")),
     path("key/", include("kestrel.access.urls")),
-    path("audit/", include("kestrel.audit.urls")),
+    path("audit/", include("kestrel.audit_pages.urls")),
 ]

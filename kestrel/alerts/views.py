@@ -5,9 +5,9 @@ from django.views.decorators.http import require_POST
 
 from kestrel import notices
 from kestrel.access.decorators import requires
-from kestrel.access.doors import find_alert_for_user, get_alert_for_user
-from kestrel.access.records import Viewer
+from kestrel.access.policies import Viewer
 from kestrel.alerts import services
+from kestrel.alerts.doors import find_alert_for_user, get_alert_for_user
 from kestrel.alerts.selectors import (
     dashboard_rows,
     my_history,

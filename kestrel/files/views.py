@@ -5,9 +5,9 @@ from django.template.defaultfilters import filesizeformat
 from django.views.decorators.http import require_POST
 
 from kestrel.access.decorators import requires
-from kestrel.access.doors import get_file_for_user
 from kestrel.files import services
 from kestrel.files.checks import ALLOWED
+from kestrel.files.doors import get_file_for_user
 from kestrel.files.responses import as_download
 from kestrel.files.selectors import students_about
 from kestrel.students.names import NamesShown

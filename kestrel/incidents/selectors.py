@@ -15,14 +15,14 @@ from django.db.models import (
 from django.db.models.expressions import Expression, RawSQL
 from django.utils import timezone
 
-from kestrel.access.policies import INCIDENTS
-from kestrel.access.records import Viewer, chronology_parts, visible_incidents
+from kestrel.access.policies import Viewer
 from kestrel.accounts.models import NAME_FIELDS, User
 from kestrel.alerts.models import Alert
 from kestrel.alerts.selectors import PEOPLE_NAME_COLUMNS
 from kestrel.files.models import Attachment
 from kestrel.ids import is_id
 from kestrel.incidents.models import Action, Category, Correction, Incident, LinkedStudent
+from kestrel.incidents.policies import INCIDENTS, chronology_parts, visible_incidents
 from kestrel.incidents.services import corrected
 from kestrel.paging import page_number
 from kestrel.paths import path_to

@@ -5,15 +5,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from kestrel.access.decorators import requires
-from kestrel.access.doors import (
-    get_document_for_user,
-    get_document_version_for_user,
-)
 from kestrel.access.policy import allows
 from kestrel.access.refusals import record_refused_choices
 from kestrel.files.checks import ALLOWED, Refused
 from kestrel.files.responses import as_download
 from kestrel.library import selectors, services
+from kestrel.library.doors import (
+    get_document_for_user,
+    get_document_version_for_user,
+)
 from kestrel.library.forms import PublishForm, VersionForm
 
 

@@ -6,13 +6,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from kestrel.access.decorators import requires
-from kestrel.access.doors import get_student_for_user
-from kestrel.access.records import Viewer
+from kestrel.access.policies import Viewer
 from kestrel.access.redirects import safe_next
 from kestrel.audit.forms import TrailFilterForm
 from kestrel.audit.services import record, record_student_search
 from kestrel.incidents import selectors
 from kestrel.search import MIN_CHARACTERS
+from kestrel.students.doors import get_student_for_user
 from kestrel.students.forms import FindStudentForm
 from kestrel.students.names import NamesShown, switch_hide_names
 from kestrel.students.selectors import search_students

@@ -13,9 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from kestrel.access.policies import (
-    INCIDENTS,
     POLICIES,
-    IncidentShape,
     UnknownAction,
     UnknownKind,
     Viewer,
@@ -23,6 +21,7 @@ from kestrel.access.policies import (
     policy_for,
 )
 from kestrel.alerts.services import mark_as_read
+from kestrel.incidents.policies import INCIDENTS, IncidentShape
 from kestrel.testing.auth import unlock_key
 from kestrel.testing.factories import (
     AccessLevelFactory,

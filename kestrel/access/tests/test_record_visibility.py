@@ -12,7 +12,8 @@ import time_machine
 from django.http import Http404
 from django.utils import timezone
 
-from kestrel.access.records import Viewer, chronology_incidents, get_incident, visible_incidents
+from kestrel.access.policies import Viewer
+from kestrel.incidents.policies import chronology_incidents, get_incident, visible_incidents
 from kestrel.schools.scope import scope
 from kestrel.testing.auth import authenticator_for, current_code, unlock_key
 from kestrel.testing.factories import (

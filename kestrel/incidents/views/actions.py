@@ -5,9 +5,9 @@ from django.shortcuts import redirect, render
 
 from kestrel import notices
 from kestrel.access.decorators import requires
-from kestrel.access.doors import get_incident_for_user
 from kestrel.access.refusals import record_refused_choices
 from kestrel.incidents import selectors, services
+from kestrel.incidents.doors import get_incident_for_user
 from kestrel.incidents.forms import AddActionForm
 from kestrel.incidents.views.form_parts import (
     files_context,

@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from kestrel import notices
 from kestrel.access.decorators import requires
-from kestrel.access.doors import get_incident_for_user
 from kestrel.incidents import services
+from kestrel.incidents.doors import get_incident_for_user
 from kestrel.incidents.forms import CorrectionForm
 from kestrel.incidents.views.form_parts import refused
 from kestrel.students.names import NamesShown

@@ -3,11 +3,11 @@
 from django.http import JsonResponse
 
 from kestrel.access.decorators import requires
-from kestrel.access.doors import get_incident_for_user
-from kestrel.access.policies import IncidentShape
 from kestrel.accounts.selectors import find_colleagues
 from kestrel.ids import is_id
 from kestrel.incidents import selectors
+from kestrel.incidents.doors import get_incident_for_user
+from kestrel.incidents.policies import IncidentShape
 from kestrel.incidents.views.form_parts import colleague
 
 

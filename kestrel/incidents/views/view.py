@@ -3,10 +3,10 @@
 from django.shortcuts import render
 
 from kestrel.access.decorators import requires
-from kestrel.access.doors import get_incident_for_user
 from kestrel.access.keys import key_unlocked
-from kestrel.access.records import Viewer
+from kestrel.access.policies import Viewer
 from kestrel.incidents import selectors, services
+from kestrel.incidents.doors import get_incident_for_user
 from kestrel.students.names import NamesShown
 
 

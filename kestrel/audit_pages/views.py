@@ -5,12 +5,13 @@ from django.db import transaction
 from django.shortcuts import render
 
 from kestrel.access.decorators import requires
-from kestrel.access.doors import get_colleague_for_user, get_student_for_user
 from kestrel.accounts.selectors import colleagues_matching
 from kestrel.audit.forms import FindPersonForm, TrailFilterForm
 from kestrel.audit.selectors import describe, staff_trail, student_trail
 from kestrel.audit.services import record, record_student_search
+from kestrel.audit_pages.doors import get_colleague_for_user
 from kestrel.search import MIN_CHARACTERS
+from kestrel.students.doors import get_student_for_user
 from kestrel.students.selectors import students_matching
 
 PAGE_SIZE = 50

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kestrel.audit import views
+from kestrel.audit_pages import views
 
 app_name = "audit"
 urlpatterns = [
