@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "kestrel.access",
     "kestrel.library",
     "kestrel.files",
+    "kestrel.audit_pages",
     "kestrel.ops",
 ]
 
