@@ -3,9 +3,18 @@ from django.views.generic import RedirectView
 
 from kestrel.access.decorators import requires
 from kestrel.access.policy import PUBLIC
-from kestrel.alerts.views import dashboard
+from kestrel.incidents.views.chronology import chronology
+from kestrel.incidents.views.dashboard import dashboard
 from kestrel.incidents.views.search import staff_search
+from kestrel.students import urls as student_urls
 from kestrel.students.views import hide_names
+
+# A student's chronology lists incidents, so its view is the incidents app's; its address and
+# name stay with the student pages ("students:chronology").
+students = (
+    [*student_urls.urlpatterns, path("<int:pk>/", chronology, name="chronology")],
+    "students",
+)
 
 home = requires(PUBLIC)(RedirectView.as_view(pattern_name="dashboard"))
 
@@ -18,7 +27,7 @@ urlpatterns = [
     path("incidents/", include("kestrel.incidents.urls")),
     path("alerts/", include("kestrel.alerts.urls")),
     path("files/", include("kestrel.files.urls")),
-    path("students/", include("kestrel.students.urls")),
+    path("students/", include(students)),
     path("library/", include("kestrel.library.urls")),
     path("school/", include("kestrel.schools.urls")),
     path("key/", include("kestrel.access.urls")),

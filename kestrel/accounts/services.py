@@ -13,8 +13,8 @@ from kestrel.accounts.middleware import SIGNED_IN_AT
 from kestrel.accounts.models import SignInSession, User
 from kestrel.accounts.second_factor import ENROL, EXEMPT_SESSION_KEY, NOT_REQUIRED, state
 from kestrel.accounts.tasks import send_password_reset
-from kestrel.alerts.tasks import enqueue_with_transaction
 from kestrel.audit.services import client_ip, record
+from kestrel.tasks import enqueue_with_transaction
 
 
 def account_named(email: str) -> User | None:

@@ -12,7 +12,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from kestrel.accounts.emails import normalise
 from kestrel.accounts.models import User
-from kestrel.alerts.tasks import header_safe
+from kestrel.mail import header_safe
 
 
 class PasswordLinkTokens(PasswordResetTokenGenerator):

@@ -1,23 +1,15 @@
-"""Reading alerts and the user's own recent history for the Dashboard."""
+"""Reading alerts: the user's unread ones, the DSL team's overdue ones, undelivered emails."""
 
 import datetime
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from kestrel.accounts.models import NAME_FIELDS, User
 from kestrel.alerts.models import Alert, AlertGroup
-from kestrel.incidents.models import Action, Incident
-from kestrel.paths import path_to
-from kestrel.students.models import Student
-from kestrel.students.names import LABEL_FIELDS
-
-MY_HISTORY_DAYS = 7
-
 
 # The names of who sent and who received an alert, for rows read as plain values.
 PEOPLE_NAME_COLUMNS = tuple(
@@ -39,39 +31,6 @@ def next_unread_incident(user, current: Alert | None = None) -> int | None:
         if current.read_at is None:  # the incident being read: not "next"
             following = following.exclude(incident_id=current.incident_id)
     return following.values_list("incident_id", flat=True).first()
-
-
-def my_history(user, limit: int = 25) -> tuple[list, bool]:
-    """The newest `limit` incidents and actions the user added in the last 7 days, newest first,
-    as (kind, when, incident) with the incident's student, and whether there were more.
-
-    One query finds the entries (incidents and actions together, through their indexes on the
-    author and time) and, only if there are any, one more reads their incidents' students."""
-    since = timezone.now() - datetime.timedelta(days=MY_HISTORY_DAYS)
-    columns = ("kind", "recorded_at", "incident_pk", "pk")
-    incidents = (
-        Incident.objects.filter(reporter=user, recorded_at__gte=since)
-        .annotate(kind=Value("incident"), incident_pk=F("pk"))
-        .order_by()
-        .values_list(*columns)
-    )
-    actions = (
-        Action.objects.filter(author=user, recorded_at__gte=since)
-        .annotate(kind=Value("action"), incident_pk=F("incident_id"))
-        .order_by()
-        .values_list(*columns)
-    )
-    entries = list(incidents.union(actions, all=True).order_by("-recorded_at", "-pk")[: limit + 1])
-    if not entries:
-        return [], False
-    shown = entries[:limit]
-    incidents_by_pk = (
-        Incident.objects.select_related("student")
-        .only("student_id", *(f"student__{field}" for field in LABEL_FIELDS))
-        .in_bulk({incident_pk for _, _, incident_pk, _ in shown})
-    )
-    history = [(kind, at, incidents_by_pk[incident_pk]) for kind, at, incident_pk, _ in shown]
-    return history, len(entries) > limit
 
 
 def school_days_before(moment: datetime.datetime, days: int) -> datetime.datetime:
@@ -144,73 +103,3 @@ def alert_group_memberships(school) -> QuerySet:
         .select_related("alertgroup", "user__access_level")
         .order_by("alertgroup__name", "alertgroup_id")
     )
-
-
-# What the Dashboard shows of each alert: who sent it (and, on the DSL team's overdue list, to
-# whom), when, and its incident's snapshot and student. Nothing more.
-DASHBOARD_COLUMNS = (
-    "pk",
-    "incident_id",
-    "action_id",
-    "recipient_id",
-    "created_at",
-    *PEOPLE_NAME_COLUMNS,
-    "incident__snapshot",
-    "incident__required_rank",
-    "incident__student_id",
-    *(f"incident__student__{field}" for field in LABEL_FIELDS),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class DashboardAlert:
-    """One alert as a Dashboard row shows it."""
-
-    pk: int
-    incident_id: int
-    action_id: int | None
-    recipient_id: int
-    created_at: datetime.datetime
-    sender_name: str
-    recipient_name: str
-    category_labels: list[str]
-    required_rank: int  # of the incident: whether the viewer's key opens it
-    student: Student  # the label's fields only
-
-    @classmethod
-    def from_row(cls, row: tuple) -> "DashboardAlert":
-        pk, incident_id, action_id, recipient_id, created_at, *rest = row
-        sender, recipient = rest[:2], rest[2:4]
-        snapshot, required_rank, student_id, *label = rest[4:]
-        return cls(
-            pk=pk,
-            incident_id=incident_id,
-            action_id=action_id,
-            recipient_id=recipient_id,
-            created_at=created_at,
-            sender_name=User.name_of(*sender),
-            recipient_name=User.name_of(*recipient),
-            category_labels=Incident.category_labels_in(snapshot),
-            required_rank=required_rank,
-            student=Student.from_label(student_id, label),
-        )
-
-    @property
-    def url(self) -> str:
-        return path_to("incidents:view", self.incident_id)
-
-
-def dashboard_rows(alerts, *, limit: int, offset: int = 0) -> tuple[list[DashboardAlert], bool]:
-    """`limit` alerts from `offset`, and whether there are more, in one query. Counting them all
-    would read every unread alert of a busy DSL team at each visit: one row more is enough to
-    say so. The rows' ids are chosen from the indexes first, and only those rows are joined to
-    their incident, student and colleagues, read as plain values: as model objects, five to a
-    row, they cost more than the query (measured)."""
-    ids = alerts.values("pk")[offset : offset + limit + 1]
-    rows = (
-        Alert.objects.filter(pk__in=ids)
-        .order_by(*alerts.query.order_by)
-        .values_list(*DASHBOARD_COLUMNS)
-    )
-    found = [DashboardAlert.from_row(row) for row in rows]
-    return found[:limit], len(found) > limit

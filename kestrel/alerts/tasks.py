@@ -8,8 +8,6 @@ send it again on recovery with the same Message-ID, which mailboxes treat as the
 
 import datetime
 import logging
-import unicodedata
-from functools import partial
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -21,12 +19,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from django_tasks_db import DatabaseBackend
 
 from kestrel.alerts.models import Alert
 from kestrel.audit.services import record
-from kestrel.ops.faults import pause_point
+from kestrel.faults import pause_point
+from kestrel.mail import header_safe
 from kestrel.schools.scope import school_id_of, scope
+from kestrel.tasks import enqueue_with_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -67,17 +66,6 @@ def queue_alert_emails(alert_ids: list[int], then: tuple[Task, list] | None = No
         enqueue_with_transaction(then[0], *then[1])
 
 
-def enqueue_with_transaction(task, *args) -> None:
-    """Enqueues `task` with the current transaction. The database task backend writes its row
-    inside it: the rows the task is about and the task are committed together or not at all,
-    and the request commits once. Any other backend (a broker) is told only after the commit,
-    so that no worker looks for rows that are not there yet."""
-    if isinstance(task.get_backend(), DatabaseBackend):
-        task.enqueue(*args)
-    else:
-        transaction.on_commit(partial(task.enqueue, *args))
-
-
 def enqueue_alert_emails(alert_ids: list[int]) -> None:
     """(In the worker) each alert's email as a task of its own."""
     for alert_id in alert_ids:
@@ -107,16 +95,6 @@ def send_alert_emails(alert_ids: list[int], then: list | None = None) -> str:
 
 def _later(seconds: int):
     return send_alert_email.using(run_after=timezone.now() + datetime.timedelta(seconds=seconds))
-
-
-def header_safe(text: str) -> str:
-    """`text` on one line: control characters (CR, LF, tab...) and line separators become
-    spaces, so that a name typed with a line break cannot break (or add to) an email's headers."""
-    return " ".join(
-        "".join(
-            " " if unicodedata.category(char) in {"Cc", "Zl", "Zp"} else char for char in text
-        ).split()
-    )
 
 
 def compose(alert: Alert) -> EmailMessage:

@@ -6,5 +6,4 @@ app_name = "students"
 urlpatterns = [
     path("", views.index, name="index"),
     path("search/", views.search, name="search"),
-    path("<int:pk>/", views.chronology, name="chronology"),
 ]

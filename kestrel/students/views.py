@@ -1,4 +1,5 @@
-"""Student pages (the chronology arrives with incidents), and the Hide Names switch."""
+"""Student pages: Students (finding a child), the type-ahead, and the Hide Names switch. (A
+student's chronology, which lists incidents, is `kestrel.incidents.views.chronology`.)"""
 
 from django.db import transaction
 from django.http import JsonResponse
@@ -6,13 +7,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from kestrel.access.decorators import requires
-from kestrel.access.policies import Viewer
 from kestrel.access.redirects import safe_next
-from kestrel.audit.forms import TrailFilterForm
 from kestrel.audit.services import record, record_student_search
-from kestrel.incidents import selectors
 from kestrel.search import MIN_CHARACTERS
-from kestrel.students.doors import get_student_for_user
 from kestrel.students.forms import FindStudentForm
 from kestrel.students.names import NamesShown, switch_hide_names
 from kestrel.students.selectors import search_students
@@ -28,7 +25,6 @@ def hide_names(request):
     return redirect(safe_next(request))
 
 
-CHRONOLOGY_PAGE_SIZE = 25
 STUDENTS_SHOWN = 50
 
 
@@ -52,70 +48,6 @@ def index(request):
             "more": len(students) > STUDENTS_SHOWN,
         },
     )
-
-
-@requires("view_chronology")
-def chronology(request, pk):
-    """A student's chronology: every incident about them that the viewer may see, newest first."""
-    student = get_student_for_user(request, pk, "chronology")
-    categories = selectors.main_categories()
-    category_id = request.GET.get("category", "")
-    chosen = next((c for c in categories if str(c.pk) == category_id), None)
-    asked = any(key.startswith(("start", "end")) for key in request.GET)
-    dates = TrailFilterForm(request.GET if asked else None)
-    period = dates.cleaned_data if asked and dates.is_valid() else {}
-    incidents = selectors.chronology(
-        Viewer.of(request),
-        student,
-        category=chosen,
-        start=period.get("start"),
-        end=period.get("end"),
-    )
-    if asked and not dates.is_valid():
-        incidents = incidents.none()  # the form says what to correct; nothing is listed
-    names = NamesShown.of(request)
-    page = selectors.chronology_page(
-        incidents, request.GET.get("page", 1), CHRONOLOGY_PAGE_SIZE, with_links=names.hidden
-    )
-    with transaction.atomic():
-        record(action="chronology.viewed", request=request, obj=student, student=student)
-    return render(
-        request,
-        "students/chronology.html",
-        {
-            "student": student,
-            "label": names.label(student),
-            "page": page,
-            "entries": [_entry(entry, student, names) for entry in page],
-            "categories": categories,
-            "chosen": chosen,
-            "form": dates,
-        },
-    )
-
-
-def _entry(entry, student, names: NamesShown) -> dict:
-    """One incident of the chronology as flat values: the template looks each up once (a lookup
-    through objects costs more)."""
-    shown = names.texts_about([entry.student, *entry.linked_students] if names.hidden else [])
-    linked = entry.student_id != student.pk
-    text, occurred_at = entry.current_version()
-    return {
-        "incident": entry,
-        "url": entry.url,
-        "linked_label": names.label(entry.student) if linked else "",
-        "occurred_at": occurred_at,
-        "corrected": bool(entry.corrections),
-        "reporter": entry.reporter_name,
-        "categories": ", ".join(entry.category_labels),
-        "text": shown(text),
-        "actions": [
-            {**brief, "text": shown(brief["text"])} if names.hidden else brief
-            for brief in entry.action_briefs
-            # On a linked student's chronology, only actions added "to linked students".
-            if not linked or brief["add_to_linked_students"]
-        ],
-    }
 
 
 @requires("signed_in")

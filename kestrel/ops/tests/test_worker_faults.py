@@ -3,7 +3,7 @@
 Each test adds an incident that alerts four colleagues (the database task queue, as in
 production), starts the supervised worker against the same database (on SQLite a file copied from
 the test database; on PostgreSQL the test database itself), stops it at a named point
-(`kestrel.ops.faults`), kills it there, and checks with a real SMTP server that every alert email
+(`kestrel.faults`), kills it there, and checks with a real SMTP server that every alert email
 arrives, one message per alert. A worker killed after the SMTP server accepted a message and
 before recording it sends that message again with the same Message-ID: the accepted design
 (a mailbox shows one message per Message-ID), asserted below.

@@ -33,7 +33,7 @@ PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\
 # The ONS's 2024 baby names with apostrophes, hyphens, one or two letters, or great length
 # (shared/data/names, beside the repository); the demo's extract of them if it is not there.
 EDGE_CASES = Path(settings.BASE_DIR).parent / "shared/data/names/ons_babynames_2024_edgecases.csv"
-DEMO_NAMES = Path(settings.BASE_DIR) / "kestrel/schools/demo_data/first_names.csv"
+DEMO_NAMES = Path(settings.BASE_DIR) / "demo/data/first_names.csv"
 
 
 def edge_case_names() -> list[str]:

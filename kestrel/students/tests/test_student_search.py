@@ -2,7 +2,6 @@
 registration group, in any order, whatever the case and accents; never another school's students.
 """
 
-import datetime
 import importlib
 import io
 from types import SimpleNamespace
@@ -15,7 +14,6 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kestrel.ops import scale
 from kestrel.schools.scope import scope
 from kestrel.search import fold
 from kestrel.students.models import Student
@@ -234,21 +232,6 @@ def test_the_demo_school_students_are_found_without_accents(db):
     assert all(student.search_text == search_text(student) for student in students)
     zoe = Student.objects.get(legal_first_name="Zoë", legal_last_name="O'Brien")
     assert found(zoe.school, "zoe o'brien") == [zoe]
-
-
-def test_the_scale_seed_writes_every_students_search_text(db):
-    scale.seed_scale(
-        schools=2,
-        staff=10,
-        students=120,
-        incidents=20,
-        now=datetime.datetime.now(datetime.UTC),
-        log=lambda line: None,
-    )
-
-    students = list(Student.objects.all())
-    assert len(students) == 120
-    assert all(student.search_text == search_text(student) for student in students)
 
 
 def test_the_migration_fills_in_every_students_search_text(school, hannah, zoe, monkeypatch):
