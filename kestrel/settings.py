@@ -79,7 +79,10 @@ INSTALLED_APPS = [
     "kestrel.library",
     "kestrel.files",
     "kestrel.audit_pages",
+    "kestrel.school_setup",
     "kestrel.ops",
+    "bench",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -115,7 +118,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
-                "kestrel.schools.context_processors.shell",
+                "kestrel.context_processors.shell",
             ],
             "builtins": ["kestrel.templatetags.kestrel"],
         },

@@ -8,7 +8,7 @@ import pytest
 from kestrel.access.tests.test_url_access_matrix import all_urls
 from kestrel.ids import is_id
 from kestrel.paging import MAX_PAGE, page_number
-from kestrel.schools.sections import SECTIONS
+from kestrel.school_setup.sections import SECTIONS
 from kestrel.testing.auth import unlock_key
 from kestrel.testing.factories import IncidentFactory, StudentFactory
 

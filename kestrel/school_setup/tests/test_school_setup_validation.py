@@ -13,7 +13,7 @@ from kestrel.alerts.models import AlertGroup
 from kestrel.audit.models import AuditEvent
 from kestrel.incidents.models import Category
 from kestrel.schools.models import AccessLevel, Agency
-from kestrel.schools.tests.test_school_setup_sections import form_fields
+from kestrel.school_setup.tests.test_school_setup_sections import form_fields
 from kestrel.students.models import Student
 from kestrel.students.upn import make_upn
 from kestrel.testing.factories import (
@@ -477,7 +477,9 @@ def test_a_clash_found_only_by_the_database_is_explained_not_a_server_error(
     # Two administrators saving "Police" at the same moment: both forms pass their checks, and
     # the database refuses the second.
     AgencyFactory(school=school, name="Police")
-    monkeypatch.setattr("kestrel.schools.forms.AgencyForm.validate_constraints", lambda form: None)
+    monkeypatch.setattr(
+        "kestrel.school_setup.forms.AgencyForm.validate_constraints", lambda form: None
+    )
 
     response = admin.post(reverse("schools:add", args=["agencies"]), {"name": "POLICE"})
 

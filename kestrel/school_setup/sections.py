@@ -1,6 +1,6 @@
 """The sections of School set-up: each is a list of one kind of configuration, with add and edit.
 
-One set of views serves them all (`kestrel.schools.views`), so every section behaves alike:
+One set of views serves them all (`kestrel.school_setup.views`), so every section behaves alike:
 scoped to the administrator's school, audited, and never deleting anything (rows are retired).
 """
 
@@ -18,7 +18,7 @@ from kestrel.alerts.forms import AlertGroupForm
 from kestrel.alerts.models import AlertGroup
 from kestrel.incidents.forms import CategoryForm
 from kestrel.incidents.models import Category
-from kestrel.schools.forms import AccessLevelForm, AgencyForm
+from kestrel.school_setup.forms import AccessLevelForm, AgencyForm
 from kestrel.schools.models import AccessLevel, Agency
 from kestrel.search import matching
 from kestrel.students.forms import StudentForm

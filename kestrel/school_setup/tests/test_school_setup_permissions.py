@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 
 from kestrel.audit.models import AuditEvent
+from kestrel.school_setup.sections import SECTIONS
 from kestrel.schools.models import Agency
-from kestrel.schools.sections import SECTIONS
 from kestrel.testing.factories import (
     AgencyFactory,
     AlertGroupFactory,

@@ -17,7 +17,7 @@ from kestrel.accounts.models import User
 from kestrel.alerts.models import AlertGroup
 from kestrel.audit.models import AuditEvent
 from kestrel.incidents.models import Category
-from kestrel.schools import urls as school_urls
+from kestrel.school_setup import urls as school_urls
 from kestrel.schools.models import AccessLevel, Agency
 from kestrel.students.models import Student
 from kestrel.students.upn import make_upn
@@ -344,7 +344,7 @@ def test_a_change_is_not_kept_when_its_audit_event_cannot_be_written(admin, monk
     def fail(**kwargs):
         raise RuntimeError("audit store unavailable")
 
-    monkeypatch.setattr("kestrel.schools.services.record", fail)
+    monkeypatch.setattr("kestrel.school_setup.services.record", fail)
 
     with pytest.raises(RuntimeError):
         admin.post(reverse("schools:add", args=["agencies"]), {"name": "Police"})

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kestrel.schools import views
+from kestrel.school_setup import views
 
 app_name = "schools"
 urlpatterns = [

@@ -16,9 +16,9 @@ from kestrel.accounts.selectors import colleagues
 from kestrel.alerts.selectors import undelivered_alert_emails
 from kestrel.alerts.services import send_again
 from kestrel.audit.services import record
-from kestrel.schools.forms import SchoolDetailsForm
-from kestrel.schools.sections import SECTIONS, Section
-from kestrel.schools.services import (
+from kestrel.school_setup.forms import SchoolDetailsForm
+from kestrel.school_setup.sections import SECTIONS, Section
+from kestrel.school_setup.services import (
     ConfigurationClash,
     reset_second_factor,
     save_configuration,

@@ -10,7 +10,7 @@ from kestrel.accounts.models import User
 from kestrel.alerts.models import AlertGroup
 from kestrel.incidents.models import Category
 from kestrel.schools.models import Agency
-from kestrel.schools.tests.test_school_setup_sections import form_fields
+from kestrel.school_setup.tests.test_school_setup_sections import form_fields
 from kestrel.testing.factories import (
     AccessLevelFactory,
     AgencyFactory,
