@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "kestrel.files",
     "kestrel.audit_pages",
     "kestrel.school_setup",
+    "kestrel.account_pages",
     "kestrel.ops",
     "bench",
     "demo",

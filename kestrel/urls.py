@@ -23,7 +23,7 @@ urlpatterns = [
     path("dashboard/", dashboard, name="dashboard"),
     path("hide-names/", hide_names, name="hide_names"),
     path("staff/search/", staff_search, name="staff_search"),
-    path("", include("kestrel.accounts.urls")),
+    path("", include("kestrel.account_pages.urls")),
     path("incidents/", include("kestrel.incidents.urls")),
     path("alerts/", include("kestrel.alerts.urls")),
     path("files/", include("kestrel.files.urls")),

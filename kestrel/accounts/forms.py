@@ -4,7 +4,7 @@ from django.contrib.auth import forms as auth_forms
 from kestrel.accounts import services
 from kestrel.accounts.emails import normalise
 from kestrel.accounts.models import User
-from kestrel.accounts.views.strength import context_token
+from kestrel.accounts.passwords import context_token
 from kestrel.forms import KestrelForm, SchoolModelForm, plain_messages, style_widgets
 
 

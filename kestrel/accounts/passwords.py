@@ -8,6 +8,7 @@ email address and school add nothing: what is left without them must be STRONG o
 import math
 import re
 
+from django.core import signing
 from django.core.exceptions import ValidationError
 from zxcvbn import zxcvbn
 from zxcvbn.matching import L33T_TABLE, enumerate_l33t_subs, relevant_l33t_subtable
@@ -140,3 +141,11 @@ class StrongPasswordValidator:
             f"Use {MIN_LENGTH} to {MAX_LENGTH} characters that would be hard to guess: several "
             "unrelated words work well. It must be rated STRONG."
         )
+
+
+CONTEXT_SALT = "kestrel.accounts.strength"
+
+
+def context_token(user) -> str:
+    """Names, for the meter, whose password is being rated (signed, so it cannot be swapped)."""
+    return signing.dumps(user.pk, salt=CONTEXT_SALT) if user is not None else ""

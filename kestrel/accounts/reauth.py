@@ -1,5 +1,5 @@
 """Recent authentication: sensitive account changes need the password and a current second factor,
-given within the last few minutes ("Confirm it is you", kestrel.accounts.views.reauth).
+given within the last few minutes ("Confirm it is you", kestrel.account_pages.views.reauth).
 
 Signing in counts: a person who has just given their password and second factor (or only their
 password, when they have no second factor yet) is not asked again straight away.

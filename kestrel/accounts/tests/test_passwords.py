@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from zxcvbn import zxcvbn
 
-from kestrel.accounts.views.strength import context_token
+from kestrel.accounts.passwords import context_token
 from kestrel.testing.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

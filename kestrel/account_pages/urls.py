@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kestrel.accounts.views import account, reauth, signin, strength, two_factor
+from kestrel.account_pages.views import account, reauth, signin, strength, two_factor
 
 app_name = "accounts"
 urlpatterns = [

@@ -7,10 +7,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from kestrel.access.decorators import requires
+from kestrel.account_pages.views.signin import passkey_config
 from kestrel.accounts import reauth, second_factor, selectors, services
 from kestrel.accounts.forms import PasswordChangeForm
 from kestrel.accounts.reauth import recent_authentication
-from kestrel.accounts.views.signin import passkey_config
 
 
 @requires("signed_in")

@@ -7,16 +7,9 @@ from django.views.decorators.http import require_POST
 from kestrel.access.decorators import requires
 from kestrel.access.policy import PUBLIC
 from kestrel.accounts import throttle
-from kestrel.accounts.passwords import MAX_LENGTH, rate
+from kestrel.accounts.passwords import CONTEXT_SALT, MAX_LENGTH, rate
 from kestrel.accounts.selectors import user_in_any_school
 from kestrel.audit.services import client_ip
-
-CONTEXT_SALT = "kestrel.accounts.strength"
-
-
-def context_token(user) -> str:
-    """Names, for the meter, whose password is being rated (signed, so it cannot be swapped)."""
-    return signing.dumps(user.pk, salt=CONTEXT_SALT) if user is not None else ""
 
 
 @requires(PUBLIC)

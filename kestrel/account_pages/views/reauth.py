@@ -16,9 +16,9 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from kestrel.access.decorators import requires
 from kestrel.access.redirects import safe_next
+from kestrel.account_pages.views.signin import passkey_config
 from kestrel.accounts import reauth, second_factor, services
 from kestrel.accounts.forms import ConfirmCodeForm, ConfirmPasswordForm
-from kestrel.accounts.views.signin import passkey_config
 from kestrel.audit.services import record
 
 
