@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from kestrel.audit.models import AuditEvent
-from kestrel.schools.tests.test_school_setup_sections import form_fields
+from kestrel.school_setup.tests.test_school_setup_sections import form_fields
 from kestrel.students.upn import make_upn
 from kestrel.testing.factories import StudentFactory
 
