@@ -6,7 +6,7 @@ listens on, the bench's own database) and serves Kestrel with these settings und
 
 from kestrel.settings_production import *  # noqa: F403
 
-ROOT_URLCONF = "kestrel.ops.bench_urls"
+ROOT_URLCONF = "bench.urls"
 
 # The bench seeds its own database (never one that staff use) with seed_scale under these
 # settings: the refusal of made-up data in production (kestrel.ops.production) does not apply.

@@ -327,7 +327,7 @@ def demo_school_exists() -> bool:
 
 
 def first_names() -> list[tuple[str, str]]:
-    path = Path(__file__).parent / "demo_data" / "first_names.csv"
+    path = Path(__file__).parent / "data" / "first_names.csv"
     with path.open(encoding="utf-8") as handle:
         names = [(row["sex"], row["name"]) for row in csv.DictReader(handle)]
     return names + EXTRA_FIRST_NAMES

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.core.management import call_command
 
-from kestrel.ops.scale import SCHOOL_NAME
+from bench.scale import SCHOOL_NAME
 
 POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
 

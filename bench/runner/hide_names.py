@@ -12,7 +12,7 @@ import random
 import statistics
 import time
 
-from kestrel.schools.demo import SURNAMES, first_names
+from demo.school import SURNAMES, first_names
 from kestrel.students.models import Student
 from kestrel.students.names import SchoolNames, name_rows
 

@@ -7,7 +7,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from kestrel.ops.bench.pages import SUBMISSION
+from bench.runner.pages import SUBMISSION
 
 SCRIPT = Path(__file__).with_name("wrk.lua")
 RESULT_MARK = "BENCH_JSON "

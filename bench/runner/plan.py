@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 
+from bench.runner.people import People
 from kestrel.accounts.models import User
 from kestrel.alerts.models import Alert
 from kestrel.incidents.models import Action, Category, Incident
-from kestrel.ops.bench.people import People
 from kestrel.students.models import Student
 
 VIEWED = 200  # incidents Viewing Incident rotates over

@@ -20,7 +20,7 @@ from django.db.backends.utils import CursorWrapper
 from django.db.models.sql.compiler import SQLCompiler
 from django.template.backends.django import Template
 
-from kestrel.ops.bench.queries import send
+from bench.runner.queries import send
 
 WARM_UP = 5
 TOP_FUNCTIONS = 30

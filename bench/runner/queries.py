@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from kestrel.ops.bench.pages import SUBMISSION
+from bench.runner.pages import SUBMISSION
 from kestrel.testing.queries import is_transaction_control
 
 STATEMENT_CHARS = 300

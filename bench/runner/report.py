@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from kestrel.ops.bench.pages import QUERY_LIMIT, SQLITE_ALLOWANCE
+from bench.runner.pages import QUERY_LIMIT, SQLITE_ALLOWANCE
 
 TARGETS_NOTE = (
     "Targets (the issue's): on PostgreSQL, Dashboard, Viewing Incident, chronology and "

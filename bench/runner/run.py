@@ -18,11 +18,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, connections
 
-from kestrel.accounts.models import User
-from kestrel.environment import local_field_encryption_keys
-from kestrel.ops.bench import load as wrk
-from kestrel.ops.bench import server
-from kestrel.ops.bench.database import (
+from bench.runner import load as wrk
+from bench.runner import server
+from bench.runner.database import (
     SCHOOL_NAME,
     Size,
     bench_database_url,
@@ -32,8 +30,8 @@ from kestrel.ops.bench.database import (
     is_postgres,
     prepare_database,
 )
-from kestrel.ops.bench.pages import Page, build_pages
-from kestrel.ops.bench.people import (
+from bench.runner.pages import Page, build_pages
+from bench.runner.people import (
     ACCOUNTS,
     DSL_ALERTS,
     READER_ALERTS,
@@ -47,10 +45,12 @@ from kestrel.ops.bench.people import (
     session_key,
     signed_in_client,
 )
-from kestrel.ops.bench.plan import Plan, made_rows, make_plan, unread_alerts_of
-from kestrel.ops.bench.profile import profile_page
-from kestrel.ops.bench.queries import measure
-from kestrel.ops.bench.report import TARGETS_NOTE, assess, save, table
+from bench.runner.plan import Plan, made_rows, make_plan, unread_alerts_of
+from bench.runner.profile import profile_page
+from bench.runner.queries import measure
+from bench.runner.report import TARGETS_NOTE, assess, save, table
+from kestrel.accounts.models import User
+from kestrel.environment import local_field_encryption_keys
 from kestrel.schools.models import School
 
 INSIDE = "KESTREL_BENCH_INSIDE"  # set in the bench's own process
@@ -69,7 +69,7 @@ def environment(*, size: Size, out_dir: Path, server_url: str) -> dict:
     env.pop("DEBUG", None)
     env.update(
         {
-            "DJANGO_SETTINGS_MODULE": "kestrel.settings_bench",
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
             "DATABASE_URL": bench_database_url(server_url, size, out_dir),
             "SECRET_KEY": secrets.token_urlsafe(50),
             # Kept with the bench database, so its audit chain stays verifiable across runs.

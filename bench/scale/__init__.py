@@ -1,6 +1,6 @@
 """A multi-academy trust's ten years of safeguarding records, for benchmarks (`seed_scale`).
 
-The schools and staff are set up like the demo school (kestrel.schools.demo) through the ORM.
+The schools and staff are set up like the demo school (demo.school) through the ORM.
 Students, then incidents with their actions, alerts and audit events (made in a forked process),
 are written with plain INSERTs (executemany) on SQLite and COPY on PostgreSQL, with ids allocated
 here and the non-unique indexes built once at the end, all in one transaction. Audit rows are
@@ -17,10 +17,10 @@ draws, times        random distributions; times as microseconds and as the datab
 texts               titles, category weights and the sentences records are written from
 """
 
-from kestrel.ops.scale.audit_trail import Signer, json_text
-from kestrel.ops.scale.seeder import PASSWORD, SEED, seed_scale
-from kestrel.ops.scale.sinks import COLUMNS
-from kestrel.ops.scale.trust import SCHOOL_NAME, SchoolExists, existing_school, school_names
+from bench.scale.audit_trail import Signer, json_text
+from bench.scale.seeder import PASSWORD, SEED, seed_scale
+from bench.scale.sinks import COLUMNS
+from bench.scale.trust import SCHOOL_NAME, SchoolExists, existing_school, school_names
 
 __all__ = [
     "COLUMNS",

@@ -9,12 +9,12 @@ import bisect
 import heapq
 import math
 
+from bench.scale.audit_trail import add_audit, json_text
+from bench.scale.draws import POISSON_3, POISSON_31, delay
+from bench.scale.texts import ACTION_FOLLOW_UPS, ACTION_TEXT
+from bench.scale.times import DAY, HOUR, MINUTE
+from demo import school as demo_school
 from kestrel.incidents.models import snapshot_of
-from kestrel.ops.scale.audit_trail import add_audit, json_text
-from kestrel.ops.scale.draws import POISSON_3, POISSON_31, delay
-from kestrel.ops.scale.texts import ACTION_FOLLOW_UPS, ACTION_TEXT
-from kestrel.ops.scale.times import DAY, HOUR, MINUTE
-from kestrel.schools import demo
 
 READ_AFTER_DAYS = 14  # alerts older than this have all been read
 
@@ -85,7 +85,7 @@ def plan_actions(seeder, school, incident_id, student_id, reporter, recorded, wo
         else:
             author = reporter if roll < 0.85 else pick(school.alertable)
         words["staff"] = seeder.people[pick(school.alertable)].title_name
-        words["agency"] = pick(demo.AGENCIES)
+        words["agency"] = pick(demo_school.AGENCIES)
         text = pick(ACTION_TEXT).format_map(words)
         if random_() < 0.4:
             text += " " + pick(ACTION_FOLLOW_UPS).format_map(words)

@@ -3,7 +3,7 @@ The draws take `random_`, the `random` method of the seed's `random.Random`."""
 
 import math
 
-from kestrel.ops.scale.times import DAY, HOUR
+from bench.scale.times import DAY, HOUR
 
 
 def share(total: int, parts: int, position: int) -> int:

@@ -9,11 +9,10 @@ import bisect
 import heapq
 from array import array
 
-from kestrel.incidents.models import snapshot_of
-from kestrel.ops.scale.alerts_and_actions import add_alerts, add_later, plan_actions
-from kestrel.ops.scale.audit_trail import add_audit, json_text
-from kestrel.ops.scale.draws import delay, school_hours, share, spread
-from kestrel.ops.scale.texts import (
+from bench.scale.alerts_and_actions import add_alerts, add_later, plan_actions
+from bench.scale.audit_trail import add_audit, json_text
+from bench.scale.draws import delay, school_hours, share, spread
+from bench.scale.texts import (
     BODY,
     CARERS,
     FOLLOW_UPS,
@@ -22,8 +21,9 @@ from kestrel.ops.scale.texts import (
     PLACES,
     TIMES,
 )
-from kestrel.ops.scale.times import DAY, HOUR, MINUTE
-from kestrel.schools import demo
+from bench.scale.times import DAY, HOUR, MINUTE
+from demo import school as demo_school
+from kestrel.incidents.models import snapshot_of
 
 SHARE_WITH_INCIDENTS = 0.3  # most students have no incident at all
 PARETO_ALPHA = 2.0  # the long tail: a few students have hundreds of incidents
@@ -152,7 +152,7 @@ def add_incident(seeder, school, student_id: int, occurred: int, recorded: int) 
         "time": pick(TIMES),
         "carer": pick(CARERS),
         "body": pick(BODY),
-        "agency": pick(demo.AGENCIES),
+        "agency": pick(demo_school.AGENCIES),
         **pronouns,
     }
     text = pick(INCIDENT_TEXT[family]).format_map(words)

@@ -16,25 +16,25 @@ import traceback
 from django.db import connection, transaction
 from django.utils import timezone
 
-from kestrel.accounts.models import User
-from kestrel.alerts.models import Alert
-from kestrel.audit import chain
-from kestrel.audit.models import AuditEvent
-from kestrel.incidents.models import Action, BodyMapMarker, Incident, LinkedStudent
-from kestrel.ops.scale import sinks
-from kestrel.ops.scale.audit_trail import Signer
-from kestrel.ops.scale.incidents import make_incidents
-from kestrel.ops.scale.sinks import COLUMNS, Table
-from kestrel.ops.scale.students import add_students
-from kestrel.ops.scale.times import Clock
-from kestrel.ops.scale.trust import (
+from bench.scale import sinks
+from bench.scale.audit_trail import Signer
+from bench.scale.incidents import make_incidents
+from bench.scale.sinks import COLUMNS, Table
+from bench.scale.students import add_students
+from bench.scale.times import Clock
+from bench.scale.trust import (
     SchoolExists,
     StaffMember,
     TrustSchool,
     existing_school,
     set_up_schools,
 )
-from kestrel.schools import demo
+from demo import school as demo_school
+from kestrel.accounts.models import User
+from kestrel.alerts.models import Alert
+from kestrel.audit import chain
+from kestrel.audit.models import AuditEvent
+from kestrel.incidents.models import Action, BodyMapMarker, Incident, LinkedStudent
 from kestrel.schools.models import School
 from kestrel.students.models import Student
 
@@ -75,7 +75,7 @@ class Seeder:
         self.by_name: dict[str, Table] = {}
         self.order = itertools.count()
         self.pending: list[tuple] = []  # actions and alert reads still to come, by time
-        self.first_names = demo.first_names()
+        self.first_names = demo_school.first_names()
 
     def pick(self, choices):
         """random.choice, in a third of the time."""

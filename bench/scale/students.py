@@ -4,10 +4,10 @@ the school, for their incidents."""
 
 import datetime
 
-from kestrel.ops.scale.draws import share
-from kestrel.ops.scale.texts import PRONOUNS
-from kestrel.ops.scale.times import DAY, EPOCH, HOUR, MINUTE
-from kestrel.schools import demo
+from bench.scale.draws import share
+from bench.scale.texts import PRONOUNS
+from bench.scale.times import DAY, EPOCH, HOUR, MINUTE
+from demo import school as demo_school
 from kestrel.search import fold
 from kestrel.students.models import Student
 from kestrel.students.upn import make_upn
@@ -42,8 +42,8 @@ def _add_school_students(seeder, school, size: int, students) -> None:
         entered = academic_year - cohorts + 1 + number % cohorts  # the September they came
         years_in = academic_year - entered  # their year group now, were they still here
         sex, first = rng.choice(first_names)
-        last = rng.choice(demo.SURNAMES)
-        born = demo.birth_date(rng, groups[0][0] + years_in, today)
+        last = rng.choice(demo_school.SURNAMES)
+        born = demo_school.birth_date(rng, groups[0][0] + years_in, today)
         while True:  # a UPN from the school where they started, unique at this school
             feeder = rng.choice(feeders)
             serial = serials.get((feeder, born.year + 4), 0) + 1

@@ -1,4 +1,4 @@
-"""The trust's schools and staff, set up like the demo school (kestrel.schools.demo) through the
+"""The trust's schools and staff, set up like the demo school (demo.school) through the
 ORM: a few hundred rows. Each school keeps to hand what the generator needs for its rows."""
 
 import itertools
@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
 
+from bench.scale.audit_trail import json_text
+from bench.scale.draws import share
+from bench.scale.texts import CATEGORY_WEIGHTS, KEY_HOLDER_TITLES, LESSONS, STAFF_TITLES
+from demo import school as demo_school
 from kestrel.accounts.models import User
 from kestrel.alerts.models import AlertGroup
 from kestrel.audit import chain
 from kestrel.incidents.models import Category
-from kestrel.ops.scale.audit_trail import json_text
-from kestrel.ops.scale.draws import share
-from kestrel.ops.scale.texts import CATEGORY_WEIGHTS, KEY_HOLDER_TITLES, LESSONS, STAFF_TITLES
-from kestrel.schools import demo
 from kestrel.schools.models import AccessLevel, Agency, School
 
 SCHOOL_NAME = "Scale Academy {}"
@@ -83,10 +83,10 @@ def _configure(school: TrustSchool) -> None:
     row = school.row
     levels = school.levels = {
         name: AccessLevel.objects.create(school=row, name=name, rank=rank, description=about)
-        for name, rank, about in demo.ACCESS_LEVELS
+        for name, rank, about in demo_school.ACCESS_LEVELS
     }
     named: dict[tuple[str, str], Category] = {}
-    for position, (name, level, subcategories) in enumerate(demo.CATEGORIES, start=1):
+    for position, (name, level, subcategories) in enumerate(demo_school.CATEGORIES, start=1):
         parent = named[name, ""] = Category.objects.create(
             school=row, name=name, access_level=levels[level], position=position
         )
@@ -110,7 +110,7 @@ def _configure(school: TrustSchool) -> None:
         school.picks.append((tuple(category.pk for category in chosen), rank, name))
         weights.append(weight)
     school.pick_weights = list(itertools.accumulate(weights))
-    agencies = Agency.objects.bulk_create(Agency(school=row, name=n) for n in demo.AGENCIES)
+    agencies = Agency.objects.bulk_create(Agency(school=row, name=n) for n in demo_school.AGENCIES)
     school.agencies = {agency.pk: agency for agency in agencies}
     school.agency_ids = list(school.agencies)
 
@@ -123,7 +123,7 @@ def _add_staff(seeder, school: TrustSchool, size: int, password_hash: str) -> No
     users, sexes = [], []
     for number in range(1, size + 1):
         sex, first = rng.choice(first_names)
-        last = rng.choice(demo.SURNAMES)
+        last = rng.choice(demo_school.SURNAMES)
         while (first, last) in used:
             sex, first = rng.choice(first_names)
         used.add((first, last))

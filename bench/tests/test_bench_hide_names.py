@@ -4,7 +4,7 @@ import io
 
 from django.core.management import call_command
 
-from kestrel.ops.bench.hide_names import profile_hide_names
+from bench.runner.hide_names import profile_hide_names
 
 
 def test_the_hide_names_profile_reports_build_time_and_time_per_text_on_masked_text():
@@ -23,7 +23,7 @@ def test_the_hide_names_profile_reports_build_time_and_time_per_text_on_masked_t
 def test_bench_takes_hide_names_as_a_profile_without_a_database(monkeypatch):
     seen = {}
     monkeypatch.setattr(
-        "kestrel.ops.management.commands.bench.profile_hide_names",
+        "bench.management.commands.bench.profile_hide_names",
         lambda stdout: seen.setdefault("called", True),
     )
 

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Max
 from django.utils import timezone
 
+from bench import scale
 from kestrel.accounts.models import User
 from kestrel.alerts.models import Alert, AlertGroup
 from kestrel.alerts.services import mark_as_read
@@ -25,9 +26,9 @@ from kestrel.incidents.models import (
     snapshot_of,
 )
 from kestrel.incidents.services import add_action, add_incident
-from kestrel.ops import scale
 from kestrel.schools.models import Agency, School
 from kestrel.students.models import Student
+from kestrel.students.search import search_text
 from kestrel.students.upn import validate_upn
 
 SMALL = {"schools": 2, "staff": 30, "students": 300, "incidents": 3000}
@@ -69,6 +70,12 @@ def test_seed_makes_the_schools_staff_and_students_asked_for(seeded):
     # One password hash for everyone, and every address its own.
     assert User.objects.values("password").distinct().count() == 1
     assert User.objects.values("email").distinct().count() == 30
+
+
+def test_every_students_search_text_is_the_one_the_app_keeps(seeded):
+    students = list(Student.objects.all())
+    assert len(students) == SMALL["students"]
+    assert all(student.search_text == search_text(student) for student in students)
 
 
 def test_most_students_have_no_incident_and_a_few_have_many(seeded):

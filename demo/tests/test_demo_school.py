@@ -9,11 +9,11 @@ from collections import Counter
 import pytest
 from django.core.management import CommandError, call_command
 
+from demo.school import seed_demo_school
 from kestrel.accounts.models import User
 from kestrel.alerts.models import AlertGroup
 from kestrel.audit.models import AuditEvent
 from kestrel.incidents.models import Category
-from kestrel.schools.demo import seed_demo_school
 from kestrel.schools.models import AccessLevel, Agency, School
 from kestrel.students.models import Student
 from kestrel.students.upn import validate_upn

@@ -14,12 +14,12 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from kestrel.ops.bench.database import SIZES
-from kestrel.ops.bench.hide_names import profile_hide_names
-from kestrel.ops.bench.load import Load
-from kestrel.ops.bench.pages import PAGE_KEYS
-from kestrel.ops.bench.run import INSIDE, environment, run
-from kestrel.ops.bench.run import profile as run_profile
+from bench.runner.database import SIZES
+from bench.runner.hide_names import profile_hide_names
+from bench.runner.load import Load
+from bench.runner.pages import PAGE_KEYS
+from bench.runner.run import INSIDE, environment, run
+from bench.runner.run import profile as run_profile
 from kestrel.schools.scope import scopes_disabled
 
 

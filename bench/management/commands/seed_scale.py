@@ -7,7 +7,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kestrel.ops import scale
+from bench import scale
 from kestrel.ops.production import refuse_in_production
 from kestrel.schools.scope import scopes_disabled
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from demo.school import demo_school_exists, seed_demo_school
 from kestrel.ops.production import refuse_in_production
-from kestrel.schools.demo import demo_school_exists, seed_demo_school
 from kestrel.schools.scope import scopes_disabled
 
 

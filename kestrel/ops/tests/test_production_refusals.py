@@ -62,26 +62,3 @@ def test_manage_py_refuses_with_the_production_settings_module(tmp_path, command
 def test_the_demo_still_seeds_with_the_default_settings():
     call_command("seed_demo", if_empty=True)
     assert School.objects.count() == 1
-
-
-def test_the_bench_settings_may_seed_the_benchs_own_database(tmp_path):
-    # The bench serves the production settings (settings_bench) and seeds its own database.
-    ran = subprocess.run(
-        [
-            sys.executable,
-            "manage.py",
-            "shell",
-            "-c",
-            "from django.conf import settings; print(settings.KESTREL_PRODUCTION)",
-        ],
-        cwd=ROOT,
-        env={
-            **production_environment(tmp_path),
-            "DJANGO_SETTINGS_MODULE": "kestrel.settings_bench",
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert ran.stdout.strip().splitlines()[-1] == "False", ran.stderr
