@@ -17,7 +17,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 help:
 	@echo "make run    serve the demo school on http://127.0.0.1:$(PORT) with the task worker"
 	@echo "make test   run the whole test suite (needs Debian's chromium for browser tests)"
-	@echo "make lint   ruff check + format check"
+	@echo "make lint   ruff check + format check + the import layers (.importlinter)"
 	@echo "make bench  time the pages under gunicorn with wrk, against a bare Django view"
 	@echo "            (BENCH_SIZE=small|large, BENCH_SECONDS=10; SQLite, or PostgreSQL with"
 	@echo "            DATABASE_URL=postgres://user@host:5432/any: the bench makes its own database)"
@@ -43,6 +43,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache --no-logo
 
 format: install
 	$(BIN)/ruff check --fix .
