@@ -2,8 +2,8 @@
 
 Page permissions are rules over the request's signed-in staff member; views declare theirs with
 `kestrel.access.decorators.requires`, and a view that declares none is refused by the middleware.
-Which records a person may see is decided in `kestrel.access.records`, as QuerySet filters that
-every list, count and detail page uses alike.
+Which records a person may see is decided by each kind's policy (`kestrel.access.policies`), as
+QuerySet filters that every list, count and detail page uses alike.
 """
 
 from collections.abc import Callable

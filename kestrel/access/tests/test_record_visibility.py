@@ -2,7 +2,7 @@
 level; whoever is alerted, until they mark the alert as read; the reporter, for 7 days. Nobody
 else, and never across schools.
 
-There are no incident pages yet, so the rules are asked of `kestrel.access.records` directly; the
+The rules are asked of `kestrel.incidents.policies` directly; the
 tests about the key take the viewer from a real request, so that the session decides."""
 
 import datetime
