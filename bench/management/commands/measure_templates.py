@@ -1,5 +1,5 @@
 """`manage.py measure_templates`: Django templates against Jinja2 for the layout and the
-chronology, in-process (issue 19, part 2). See kestrel/ops/measure_templates.py.
+chronology, in-process (issue 19, part 2). See bench/measure_templates.py.
 
 It seeds a throwaway test database (in memory on SQLite, `test_<name>` on PostgreSQL), never
 the one the settings name, and drops it afterwards.
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, rounds, per_round, profile_runs, dump, **options):
-        from kestrel.ops import measure_templates
+        from bench import measure_templates
 
         setup_test_environment()
         environment_set_up = [True]
