@@ -14,9 +14,11 @@ from bench.scale.draws import POISSON_3, POISSON_31, delay
 from bench.scale.texts import ACTION_FOLLOW_UPS, ACTION_TEXT
 from bench.scale.times import DAY, HOUR, MINUTE
 from demo import school as demo_school
-from kestrel.incidents.models import snapshot_of
+from kestrel.incidents.models import Action, Incident, snapshot_of
 
 READ_AFTER_DAYS = 14  # alerts older than this have all been read
+# The audit trail's object types, as the app records them.
+INCIDENT, ACTION = Incident._meta.label_lower, Action._meta.label_lower
 
 
 def add_alerts(seeder, school, incident_id, student_id, reporter, recorded, at, session) -> int:
@@ -60,11 +62,11 @@ def add_alerts(seeder, school, incident_id, student_id, reporter, recorded, at, 
                 "sent", 1, sent, "",
             )
         )  # fmt: skip
-        name = people[recipient].name_json
         add_audit(
-            seeder, school, reporter, "alert.sent", "incidents.incident", incident_id,
+            seeder, school, reporter, "alert.sent", INCIDENT, incident_id,
             f"Incident {incident_id}", student_id,
-            f'{{"action":null,"recipient":{recipient},"recipient_name":{name}}}', session, at,
+            {"action": None, "recipient": recipient, "recipient_name": people[recipient].name},
+            session, at,
         )  # fmt: skip
     return len(chosen)
 
@@ -104,8 +106,8 @@ def add_later(seeder, event: tuple) -> None:
     if len(what) == 7:
         school, recipient, incident_id, student_id, alert_id, at, session = what
         add_audit(
-            seeder, school, recipient, "alert.read", "incidents.incident", incident_id,
-            f"Incident {incident_id}", student_id, f'{{"alert":{alert_id}}}', session, at,
+            seeder, school, recipient, "alert.read", INCIDENT, incident_id,
+            f"Incident {incident_id}", student_id, {"alert": alert_id}, session, at,
         )  # fmt: skip
         return
     (school, author, incident_id, student_id, occurred, text, linked, shared, agencies,
@@ -129,7 +131,6 @@ def add_later(seeder, event: tuple) -> None:
         through.rows.append((through.next_id, action_id, agency))
         through.next_id += 1
     add_audit(
-        seeder, school, author, "action.added", "incidents.action", action_id,
-        f"Action {action_id}", student_id, f'{{"alerted":0,"incident":{incident_id}}}', session,
-        at,
+        seeder, school, author, "action.added", ACTION, action_id, f"Action {action_id}",
+        student_id, {"alerted": 0, "incident": incident_id}, session, at,
     )  # fmt: skip

@@ -23,7 +23,7 @@ from bench.scale.texts import (
 )
 from bench.scale.times import DAY, HOUR, MINUTE
 from demo import school as demo_school
-from kestrel.incidents.models import snapshot_of
+from kestrel.incidents.models import Incident, snapshot_of
 
 SHARE_WITH_INCIDENTS = 0.3  # most students have no incident at all
 PARETO_ALPHA = 2.0  # the long tail: a few students have hundreds of incidents
@@ -31,6 +31,7 @@ PARETO_CAP = 50.0  # but none has a tenth of the school's: about 35 times the me
 TOP_CHRONOLOGY = 500  # at least one student per school has this many incidents, when possible
 RECENT_SHARE = 0.03  # incidents in the last 7 days, for Dashboard and My History
 BATCH_INCIDENTS = 5000  # incidents (with their actions, alerts and audit rows) per write
+INCIDENT = Incident._meta.label_lower  # the audit trail's object type, as the app records it
 
 
 def make_incidents(seeder, total: int, send) -> None:
@@ -185,9 +186,9 @@ def add_incident(seeder, school, student_id: int, occurred: int, recorded: int) 
     session = "%064x" % seeder.rng.getrandbits(256)  # noqa: UP031 - the request's session
     alerted = add_alerts(seeder, school, incident_id, student_id, reporter, recorded, at, session)
     add_audit(
-        seeder, school, reporter, "incident.added", "incidents.incident", incident_id,
-        f"Incident {incident_id}", student_id, f'{{"alerted":{alerted},"linked":{linked}}}',
-        session, at,
+        seeder, school, reporter, "incident.added", INCIDENT, incident_id,
+        f"Incident {incident_id}", student_id, {"alerted": alerted, "linked": linked}, session,
+        at,
     )  # fmt: skip
     plan_actions(seeder, school, incident_id, student_id, reporter, recorded, words, linked)
 

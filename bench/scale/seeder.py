@@ -17,7 +17,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from bench.scale import sinks
-from bench.scale.audit_trail import Signer
 from bench.scale.incidents import make_incidents
 from bench.scale.sinks import COLUMNS, Table
 from bench.scale.students import add_students
@@ -66,7 +65,6 @@ class Seeder:
         self.started = time.monotonic()
         self.sink = sinks.open_sink()
         self.suffix = self.sink.suffix
-        self.signer = Signer()
         self.snapshots: dict[tuple, str] = {}
         self.schools: list[TrustSchool] = []
         self.people: dict[int, StaffMember] = {}
@@ -127,7 +125,8 @@ class Seeder:
         self.links, self.markers = tables[LinkedStudent], tables[BodyMapMarker]
         self.audit = tables[AuditEvent]
         for school in self.schools:
-            school.seq, school.prev_hash = chain.tail(chain.chain_for(school.id))
+            school.chain = chain.chain_for(school.id)
+            school.seq, school.prev_hash = chain.tail(school.chain)
         context = multiprocessing.get_context("fork")
         receiving, sending = context.Pipe(duplex=False)
         maker = context.Process(target=self._make, args=(total, sending), daemon=True)

@@ -8,8 +8,8 @@ from bench.scale.draws import share
 from bench.scale.texts import PRONOUNS
 from bench.scale.times import DAY, EPOCH, HOUR, MINUTE
 from demo import school as demo_school
-from kestrel.search import fold
 from kestrel.students.models import Student
+from kestrel.students.search import search_text
 from kestrel.students.upn import make_upn
 
 YEARS = 10
@@ -67,11 +67,20 @@ def _add_school_students(seeder, school, size: int, students) -> None:
         students.next_id += 1
         preferred = first.split("-")[0] if "-" in first and rng.random() < 0.04 else ""
         upn = make_upn(LA_CODE, feeder, born.year + 4, serial)
-        searched = (first, last, preferred, "", upn, tutor_group)  # search.SEARCH_FIELDS
+        # The search text the app keeps (`Student.save()` fills it the same way).
+        searched = search_text(
+            Student(
+                legal_first_name=first,
+                legal_last_name=last,
+                preferred_first_name=preferred,
+                upn=upn,
+                tutor_group=tutor_group,
+            )
+        )
         students.rows.append(
             (
                 student_id, school.id, first, last, preferred, "", born.isoformat(), upn,
-                year, tutor_group, on_roll, left_on, created, fold(" ".join(searched)),
+                year, tutor_group, on_roll, left_on, created, searched,
             )
         )  # fmt: skip
         seeder.students[student_id] = (first, PRONOUNS[sex])

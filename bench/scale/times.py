@@ -43,6 +43,6 @@ class Clock:
 
     def recorded(self, moment: int) -> int:
         # An odd microsecond is never zero, so the text always has the fraction that
-        # str(datetime) gives it on SQLite, and `at[:10]T...` matches the chain's isoformat.
+        # str(datetime) gives it on SQLite.
         # Never after now (which is odd), never before `moment` unless capped at now.
         return min(moment, self.now_us) | 1

@@ -6,13 +6,12 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
 
-from bench.scale.audit_trail import json_text
 from bench.scale.draws import share
 from bench.scale.texts import CATEGORY_WEIGHTS, KEY_HOLDER_TITLES, LESSONS, STAFF_TITLES
 from demo import school as demo_school
 from kestrel.accounts.models import User
 from kestrel.alerts.models import AlertGroup
-from kestrel.audit import chain
+from kestrel.audit.chain import GENESIS
 from kestrel.incidents.models import Category
 from kestrel.schools.models import AccessLevel, Agency, School
 
@@ -53,8 +52,9 @@ class TrustSchool:
     student_ids: list[int] = field(default_factory=list)
     windows: list[tuple[int, int]] = field(default_factory=list)  # when each was here
     on_roll: list[bool] = field(default_factory=list)
+    chain: int = 0  # its audit chain (kestrel.audit.chain.chain_for), and the chain's tail
     seq: int = 0
-    prev_hash: str = chain.GENESIS
+    prev_hash: str = GENESIS
 
 
 @dataclass(slots=True)
@@ -62,9 +62,7 @@ class StaffMember:
     """A member of staff as their rows and audit events name them."""
 
     name: str
-    name_json: str
     ip: str
-    ip_json: str
     title_name: str  # "Mrs Patel", as colleagues write it
 
 
@@ -159,9 +157,7 @@ def _add_staff(seeder, school: TrustSchool, size: int, password_hash: str) -> No
         honorific = rng.choice(["Mrs", "Ms", "Miss"]) if sex == "F" else "Mr"
         seeder.people[user.pk] = StaffMember(
             name=user.full_name,
-            name_json=json_text(user.full_name),
             ip=ip,
-            ip_json=f'"{ip}"',
             title_name=f"{honorific} {user.last_name}",
         )
         if user.is_school_admin:

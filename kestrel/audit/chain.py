@@ -33,28 +33,46 @@ def chain_key() -> bytes:
 
 def canonical(event: AuditEvent) -> bytes:
     """The fields a row's hash covers, in a form that survives a trip through either database."""
+    return canonical_fields(
+        chain=event.chain,
+        seq=event.seq,
+        school_id=event.school_id,
+        actor_id=event.actor_id,
+        actor_label=event.actor_label,
+        action=event.action,
+        object_type=event.object_type,
+        object_id=event.object_id,
+        object_label=event.object_label,
+        student_id=event.student_id,
+        detail=event.detail,
+        ip_address=event.ip_address,
+        session_hash=event.session_hash,
+        at=event.at,
+    )
+
+
+def canonical_fields(
+    *, chain, seq, school_id, actor_id, actor_label, action, object_type, object_id,
+    object_label, student_id, detail, ip_address, session_hash, at: datetime.datetime,
+) -> bytes:  # fmt: skip
+    """`canonical` for a row given as its values: the one canonical form, also for a writer
+    that has no model instances (the bench's seeder)."""
     fields = [
-        event.chain,
-        event.seq,
-        event.school_id,
-        event.actor_id,
-        event.actor_label,
-        event.action,
-        event.object_type,
-        event.object_id,
-        event.object_label,
-        event.student_id,
-        event.detail,
-        event.ip_address,
-        event.session_hash,
-        event.at.astimezone(datetime.UTC).isoformat(timespec="microseconds"),
-    ]
+        chain, seq, school_id, actor_id, actor_label, action, object_type, object_id,
+        object_label, student_id, detail, ip_address, session_hash,
+        at.astimezone(datetime.UTC).isoformat(timespec="microseconds"),
+    ]  # fmt: skip
     return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def row_hash(event: AuditEvent, prev_hash: str) -> str:
+    return chained_hash(prev_hash, canonical(event))
+
+
+def chained_hash(prev_hash: str, canonical_form: bytes) -> str:
+    """A row's hash: the HMAC of the previous row's hash and the row's canonical form."""
     return hmac.new(
-        chain_key(), prev_hash.encode() + b"|" + canonical(event), hashlib.sha256
+        chain_key(), prev_hash.encode() + b"|" + canonical_form, hashlib.sha256
     ).hexdigest()
 
 
