@@ -7,10 +7,10 @@ database work, it renders the layout alone (base.html with an empty body) and th
 page many times in-process under each of:
 
   django        the templates Kestrel serves today (templates/base.html, chronology.html);
-  jinja2        the issue's proposal: kestrel/jinja2/base.html and students/chronology.html,
+  jinja2        the issue's proposal: bench/template_trial/jinja2/base.html and students/chronology.html,
                 GOV.UK components from govuk-frontend-jinja's macros;
   jinja2 plain  for comparison: the same pages translated line by line into Jinja2 with
-                Kestrel's own markup (kestrel/jinja2/plain/), to tell the engine's cost from
+                Kestrel's own markup (bench/template_trial/jinja2/plain/), to tell the engine's cost from
                 the macros'.
 
 Each is timed two ways: the compiled template alone from a context built once (what the engine
@@ -55,7 +55,7 @@ from django.utils.module_loading import import_string
 ENTRIES = 500
 # The ported chronology (whatever the view's own template is called: the view is moving).
 JINJA2_CHRONOLOGY = "students/chronology.html"
-JINJA2_DIR = Path(settings.BASE_DIR) / "kestrel" / "jinja2"
+JINJA2_DIR = Path(settings.BASE_DIR) / "bench" / "template_trial" / "jinja2"
 
 # The words of the made-up incident and action texts.
 WORDS = " ".join(
@@ -78,7 +78,7 @@ def jinja2_engine() -> Jinja2:
             "DIRS": [JINJA2_DIR],
             "APP_DIRS": False,
             "OPTIONS": {
-                "environment": "kestrel.jinja2_env.environment",
+                "environment": "bench.template_trial.environment.environment",
                 "context_processors": list(options.get("context_processors", [])),
                 "auto_reload": False,
             },
@@ -236,7 +236,7 @@ def processed(request) -> dict:
 
 
 # Each page under each engine: Django, Jinja2 with govuk-frontend-jinja's macros, and, to tell
-# the engine's cost from the macros', Jinja2 with Kestrel's own markup (kestrel/jinja2/plain/).
+# the engine's cost from the macros', Jinja2 with Kestrel's own markup (bench/template_trial/jinja2/plain/).
 ENGINES = ("django", "jinja2", "jinja2 plain")
 LAYOUTS = {
     "django": '{% extends "base.html" %}{% block title %}Layout{% endblock %}',
