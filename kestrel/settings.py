@@ -43,6 +43,9 @@ try:
     # Where the worker publishes each audit chain's head: somewhere the database's own
     # administrators cannot rewrite (see kestrel.audit.heads).
     AUDIT_HEADS_DIR = env.path("AUDIT_HEADS_DIR", default=str(VAR_DIR / "audit-heads"))
+    # An audit row is written at once and linked into its chain by the worker's sealer within
+    # this many seconds; `verify_audit` reports rows left unsealed longer (kestrel.audit.sealing).
+    AUDIT_SEAL_SECONDS = env.int("AUDIT_SEAL_SECONDS", default=5)
     # The most an office document (a ZIP inside) may unpack to; more is refused as a zip bomb.
     FILES_MAX_UNPACKED_MB = env.int("FILES_MAX_UNPACKED_MB", default=100)
 except EnvError as error:
@@ -222,6 +225,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 
 # `manage.py worker` supervises db_worker and runs these every WORKER_PERIOD_SECONDS, in order.
 WORKER_PERIOD_SECONDS = 30
+# ...and the audit sealer more often: a fifth of the bound, so a row waits one run at most.
+SEALER = "kestrel.audit.sealing.seal_all"
+AUDIT_SEAL_EVERY_SECONDS = max(AUDIT_SEAL_SECONDS / 5, 0.2)
 PERIODIC_JOBS = [
     "kestrel.ops.worker.recover_tasks",
     "kestrel.alerts.sweep.sweep_alerts",

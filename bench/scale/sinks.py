@@ -43,7 +43,7 @@ COLUMNS = {
     AuditEvent: (
         "id", "school_id", "actor_id", "actor_label", "action", "object_type", "object_id",
         "object_label", "student_id", "detail", "ip_address", "session_hash", "at", "chain",
-        "seq", "prev_hash", "row_hash",
+        "seq", "prev_hash", "row_hash", "mac", "nonce",
     ),
 }  # fmt: skip
 

@@ -18,7 +18,7 @@ from typing import NoReturn
 from django import forms
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import FieldError, PermissionDenied
-from django.db import models, transaction
+from django.db import models
 from django.http import Http404
 from django.shortcuts import resolve_url
 
@@ -47,19 +47,18 @@ def record_refusal(request, *, kind: str, asked, reason: str, **detail) -> None:
     """Writes the audit row of one refusal (metadata only: never the record's content)."""
     if reason not in REASONS:
         raise ValueError(f"Unknown refusal reason {reason!r}")
-    with transaction.atomic():
-        record(
-            action="access.refused",
-            request=request,
-            detail={
-                "kind": kind,
-                # PostgreSQL refuses NUL in JSON text: an id as asked may hold anything.
-                "id": str(asked).replace("\x00", "")[:40],
-                "reason": reason,
-                "path": request.path.replace("\x00", "")[:200],
-                **detail,
-            },
-        )
+    record(
+        action="access.refused",
+        request=request,
+        detail={
+            "kind": kind,
+            # PostgreSQL refuses NUL in JSON text: an id as asked may hold anything.
+            "id": str(asked).replace("\x00", "")[:40],
+            "reason": reason,
+            "path": request.path.replace("\x00", "")[:200],
+            **detail,
+        },
+    )
 
 
 def refuse(

@@ -59,8 +59,7 @@ def request_password_reset(*, email: str, request) -> None:
 
 
 def record_password_set(*, user, request, how: str) -> None:
-    with transaction.atomic():
-        record(action=f"password.{how}", actor=user, request=request)
+    record(action=f"password.{how}", actor=user, request=request)
 
 
 # Signing in -------------------------------------------------------------------------------
@@ -82,8 +81,7 @@ def sign_in_refused(*, email: str, request) -> bool:
             "signin.account", _lockout_key(email, account)
         ) or throttle.is_limited("signin.ip", ip)
     if refused:
-        with transaction.atomic():
-            record(action="signin.refused", request=request, detail={"rule": "lockout"})
+        record(action="signin.refused", request=request, detail={"rule": "lockout"})
     return refused
 
 
@@ -138,8 +136,7 @@ def second_factor_refused(*, request) -> bool:
         "second_factor.ip", ip
     )
     if throttle.is_limited("second_factor.account", str(user.pk)) or ip_limited:
-        with transaction.atomic():
-            record(action="second_factor.refused", request=request, detail={"rule": "lockout"})
+        record(action="second_factor.refused", request=request, detail={"rule": "lockout"})
         return True
     return False
 

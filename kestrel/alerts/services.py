@@ -101,14 +101,13 @@ def mark_as_read(*, actor, alert: Alert, request=None) -> Alert:
 
 def record_dashboard_viewed(*, request, page: int, alerts, overdue, history) -> None:
     """The Dashboard showed children: the alerts, overdue alerts and history entries (ids)."""
-    with transaction.atomic():
-        record(
-            action="dashboard.viewed",
-            request=request,
-            detail={
-                "page": page,
-                "alerts": [alert.pk for alert in alerts],
-                "overdue": [alert.pk for alert, _ in overdue],
-                "history": [[kind, incident.pk] for kind, _, incident in history],
-            },
-        )
+    record(
+        action="dashboard.viewed",
+        request=request,
+        detail={
+            "page": page,
+            "alerts": [alert.pk for alert in alerts],
+            "overdue": [alert.pk for alert, _ in overdue],
+            "history": [[kind, incident.pk] for kind, _, incident in history],
+        },
+    )

@@ -6,7 +6,7 @@ deleted; they keep a snapshot of labels so that they read correctly whatever hap
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Manager
+from django.db.models import Manager, Q
 from django.utils import timezone
 
 from kestrel.schools.models import School
@@ -36,11 +36,21 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     session_hash = models.CharField(max_length=64, blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
-    # The hash chain (one per school; chain 0 for events that belong to no school): each row's
-    # hash covers its own fields and the previous row's hash, so an altered, removed or inserted
-    # row breaks every hash after it. See kestrel.audit.chain.
+    # The row's own seal, written with it: an HMAC (keyed from AUDIT_KEY, which the database
+    # does not hold) over its fields, so that an edited row is caught at once. Empty only on rows
+    # written before rows carried one (their place in the chain covers them).
+    mac = models.CharField(max_length=64, blank=True)
+    # Random, under the MAC: two rows alike (the same click twice in one microsecond) still have
+    # different MACs, so a row with another's MAC is a copy.
+    nonce = models.CharField(max_length=32, blank=True)
+    # The hash chain (one per school; chain 0 for events that belong to no school), linked
+    # afterwards by the worker's sealer, within AUDIT_SEAL_SECONDS: each sealed row's hash
+    # covers its own fields, its seal and the previous row's hash, so an altered, removed or
+    # inserted row breaks every hash after it. `seq` is empty until the row is sealed; the
+    # triggers let a row be updated once, from unsealed to sealed, and in no other way. See
+    # kestrel.audit.chain.
     chain = models.BigIntegerField(default=0)
-    seq = models.BigIntegerField(default=0)
+    seq = models.BigIntegerField(null=True, blank=True, default=None)
     prev_hash = models.CharField(max_length=64, blank=True)
     row_hash = models.CharField(max_length=64, blank=True)
 
@@ -55,9 +65,17 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["school", "student", "-at"]),
             models.Index(fields=["school", "actor", "-at"]),
+            # What the sealer reads: each chain's rows not sealed yet, in the order written.
+            models.Index(
+                fields=["chain", "id"], condition=Q(seq__isnull=True), name="auditevent_unsealed"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["chain", "seq"], name="auditevent_unique_chain_seq"),
+            # A copy of a row carries the same seal: the database refuses it.
+            models.UniqueConstraint(
+                fields=["mac"], condition=~Q(mac=""), name="auditevent_unique_mac"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,13 +1,15 @@
-"""Writing audit events. Call `record()` inside the transaction of the change it records."""
+"""Writing audit events. Call `record()` inside the transaction of the change it records; a page
+that only shows records calls it outside any transaction, and its event costs one INSERT (the
+worker's sealer links it into its chain afterwards: `kestrel.audit.sealing`)."""
 
 import hashlib
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.db import models, transaction
+from django.db import models
 
-from kestrel.audit.chain import append, bulk_append
 from kestrel.audit.models import AuditEvent
+from kestrel.audit.sealing import write, write_all
 from kestrel.schools.models import School
 
 # The events recorded inside `recorded_together()`, waiting to be written as one.
@@ -21,13 +23,13 @@ def record(**fields) -> AuditEvent:
     if pending is not None:
         pending.append(event(**fields))
         return pending[-1]
-    return append(event(**fields))
+    return write(event(**fields))
 
 
 @contextmanager
 def recorded_together():
     """Writes the events `record`ed inside the block when it ends, in order and as one write
-    (the chain's turn taken once), inside the caller's transaction: a service that records its
+    (one INSERT), inside the caller's transaction: a service that records its
     events (alerts.services.alert_colleagues) costs its caller no statement of its own. Nothing
     is written if the block raises: its transaction is rolled back anyway."""
     outer = _together.get()
@@ -47,18 +49,16 @@ def record_student_search(request, query: str, shown: int) -> None:
     """Records that a search showed `shown` students' names (nothing when it showed none): the
     type-ahead, Students and the audit trail's Find a person alike."""
     if shown:
-        with transaction.atomic():
-            record(
-                action="students.searched",
-                request=request,
-                detail={"results": shown, "characters": len(query)},
-            )
+        record(
+            action="students.searched",
+            request=request,
+            detail={"results": shown, "characters": len(query)},
+        )
 
 
 def record_all(events: list[AuditEvent]) -> None:
-    """Writes several events made with `event`, in order, taking the chain's turn once."""
-    if events:
-        bulk_append(events)
+    """Writes several events made with `event`, in order, in one INSERT."""
+    write_all(events)
 
 
 def event(

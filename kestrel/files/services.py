@@ -23,13 +23,12 @@ def check_and_save(upload, *, folder: str, actor, request=None) -> dict:
     try:
         checked = check(upload.name, upload, upload.size)
     except Refused as refusal:
-        with transaction.atomic():
-            record(
-                action="file.refused",
-                actor=actor,
-                request=request,
-                detail={"reason": refusal.reason},
-            )
+        record(
+            action="file.refused",
+            actor=actor,
+            request=request,
+            detail={"reason": refusal.reason},
+        )
         raise
     content = ContentFile(checked.content) if checked.content is not None else upload
     content.seek(0)
@@ -129,14 +128,13 @@ def _record_refused(actor, ids, incident, action, request) -> None:
 
 
 def open_for_download(*, actor, attachment: Attachment, request=None):
-    with transaction.atomic():
-        record(
-            action="file.downloaded",
-            actor=actor,
-            request=request,
-            obj=attachment,
-            student=attachment.incident.student if attachment.incident_id else None,
-        )
+    record(
+        action="file.downloaded",
+        actor=actor,
+        request=request,
+        obj=attachment,
+        student=attachment.incident.student if attachment.incident_id else None,
+    )
     return default_storage.open(attachment.stored_name, "rb")
 
 

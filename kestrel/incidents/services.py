@@ -307,14 +307,13 @@ def record_viewed(*, request, incident: Incident, page: str | None = None) -> No
     """Writes that the incident was read: on Viewing Incident, or on another `page` showing it
     (Add Action's)."""
     detail = {"detail": {"page": page}} if page else {}
-    with transaction.atomic():
-        record(
-            action="incident.viewed",
-            request=request,
-            obj=incident,
-            student=incident.student,
-            **detail,
-        )
+    record(
+        action="incident.viewed",
+        request=request,
+        obj=incident,
+        student=incident.student,
+        **detail,
+    )
 
 
 def colleagues_alerted(*, actor, incident: Incident, submission: str) -> int:

@@ -73,12 +73,11 @@ def confirm_read(*, actor, version, request=None) -> ReadRecord:
 def open_for_download(*, actor, version, request=None):
     """Records the download, then opens the kept file through the storage (never by a path, so
     that the storage may be an object store)."""
-    with transaction.atomic():
-        record(
-            action="library.downloaded",
-            actor=actor,
-            request=request,
-            obj=version.document,
-            detail={"version": version.number},
-        )
+    record(
+        action="library.downloaded",
+        actor=actor,
+        request=request,
+        obj=version.document,
+        detail={"version": version.number},
+    )
     return default_storage.open(version.stored_name, "rb")

@@ -103,14 +103,19 @@ def _close_connections() -> None:
 def run_periodic_jobs() -> None:
     """Each job in PERIODIC_JOBS, in order; one that fails is logged and the rest still run."""
     for path in settings.PERIODIC_JOBS:
-        try:
-            outcome = import_string(path)()
-        except Exception:
-            logger.exception("Periodic job %s failed", path)
-        else:
-            logger.debug("Periodic job %s: %s", path, outcome)
-        finally:
-            _close_connections()  # the supervisor holds no connection between runs
+        run_job(path)
+
+
+def run_job(path: str) -> None:
+    """One periodic job; a failure is logged, never raised (the supervisor carries on)."""
+    try:
+        outcome = import_string(path)()
+    except Exception:
+        logger.exception("Periodic job %s failed", path)
+    else:
+        logger.debug("Periodic job %s: %s", path, outcome)
+    finally:
+        _close_connections()  # the supervisor holds no connection between runs
 
 
 def _die_with_parent(parent: int) -> None:
@@ -207,7 +212,7 @@ class Supervisor:
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
         self.pause_until = 0.0
-        next_jobs = time.monotonic()
+        next_jobs = next_seal = time.monotonic()
         started_at = 0.0
         while self.running:
             now = time.monotonic()
@@ -221,6 +226,9 @@ class Supervisor:
             if now >= next_jobs:
                 run_periodic_jobs()
                 next_jobs = time.monotonic() + self.period
+            if now >= next_seal:
+                run_job(settings.SEALER)
+                next_seal = time.monotonic() + settings.AUDIT_SEAL_EVERY_SECONDS
             time.sleep(0.2)
         self.wait_for_child()
 

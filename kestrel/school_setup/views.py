@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -63,13 +62,12 @@ def section_list(request, slug):
     page = Paginator(rows, section.page_size).get_page(request.GET.get("page"))
     table = _table(section, page, NamesShown.of(request))
     if section.holds_child_data:
-        with transaction.atomic():
-            record(
-                action=f"{section.slug}.listed",
-                request=request,
-                school=request.school,
-                detail={"query": query, "status": status, "page": page.number},
-            )
+        record(
+            action=f"{section.slug}.listed",
+            request=request,
+            school=request.school,
+            detail={"query": query, "status": status, "page": page.number},
+        )
     return render(
         request,
         "schools/section_list.html",
@@ -112,8 +110,7 @@ def section_edit(request, slug, pk):
         request, section.rows(request.school), kind=section.model._meta.model_name, pk=pk
     )
     if section.holds_child_data and request.method == "GET":
-        with transaction.atomic():
-            record(action=f"{section.slug}.viewed", request=request, obj=obj, student=obj)
+        record(action=f"{section.slug}.viewed", request=request, obj=obj, student=obj)
     return _edit(request, section, obj)
 
 

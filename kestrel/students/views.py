@@ -1,7 +1,6 @@
 """Student pages: Students (finding a child), the type-ahead, and the Hide Names switch. (A
 student's chronology, which lists incidents, is `kestrel.incidents.views.chronology`.)"""
 
-from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -20,8 +19,7 @@ from kestrel.students.selectors import search_students
 def hide_names(request):
     """The guide's Hide Names button; pressed again (now "Show Names") it shows them."""
     hidden = switch_hide_names(request)
-    with transaction.atomic():
-        record(action="names.hidden" if hidden else "names.shown", request=request)
+    record(action="names.hidden" if hidden else "names.shown", request=request)
     return redirect(safe_next(request))
 
 

@@ -23,7 +23,8 @@ def link_existing_rows(apps, schema_editor):
 def install_triggers(apps, schema_editor):
     from kestrel.audit import triggers
 
-    triggers.install(schema_editor.connection)
+    # As the table was then: no update allowed at all (sealing came with 0004).
+    triggers.install(schema_editor.connection, sealing=False)
 
 
 def remove_triggers(apps, schema_editor):

@@ -8,6 +8,7 @@ from django.db import DatabaseError, connection, transaction
 
 from kestrel.audit import chain
 from kestrel.audit.models import AuditEvent
+from kestrel.audit.sealing import seal_all
 from kestrel.audit.services import record
 from kestrel.audit.tests.tampering import TABLE, raw, slip_in, tamper
 from kestrel.testing.factories import SchoolFactory
@@ -59,6 +60,8 @@ def test_each_school_has_its_own_unbroken_chain(db):
         record(action="a", school=first, detail={"n": n})
         record(action="b", school=second, detail={"n": n})
     record(action="signin.failed", detail={"unknown_email": True})  # belongs to no school
+    assert not AuditEvent.all_schools.filter(seq__isnull=False).exists()  # the sealer's work
+    assert seal_all() == "7 audit rows sealed"
     for school in (first, second):
         rows = list(AuditEvent.objects.filter(school=school).order_by("seq"))
         assert [row.seq for row in rows] == [1, 2, 3]
@@ -119,6 +122,8 @@ def test_verify_audit_names_a_row_inserted_into_the_chain(db, capsys):
 
 def test_a_chain_hash_cannot_be_recomputed_without_the_audit_key(db, settings):
     school = SchoolFactory()
-    event = record(action="x", school=school)
+    record(action="x", school=school)
+    seal_all()
+    event = AuditEvent.objects.get(school=school)
     settings.AUDIT_KEY = "a key the attacker guessed"
     assert chain.row_hash(event, event.prev_hash) != event.row_hash

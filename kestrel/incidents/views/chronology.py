@@ -1,6 +1,5 @@
 """A student's chronology: every incident about them that the viewer may see, newest first."""
 
-from django.db import transaction
 from django.shortcuts import render
 
 from kestrel.access.decorators import requires
@@ -37,8 +36,7 @@ def chronology(request, pk):
     page = selectors.chronology_page(
         incidents, request.GET.get("page", 1), CHRONOLOGY_PAGE_SIZE, with_links=names.hidden
     )
-    with transaction.atomic():
-        record(action="chronology.viewed", request=request, obj=student, student=student)
+    record(action="chronology.viewed", request=request, obj=student, student=student)
     return render(
         request,
         "students/chronology.html",

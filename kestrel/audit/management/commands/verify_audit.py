@@ -1,4 +1,8 @@
+import datetime
+
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from kestrel.audit import chain, heads
 from kestrel.audit.models import AuditEvent
@@ -8,13 +12,18 @@ from kestrel.schools.scope import scopes_disabled
 class Command(BaseCommand):
     help = (
         "Checks the audit trail's hash chains and compares them with the published chain heads; "
-        "names the first altered, removed or inserted row, and rows removed from a chain's end."
+        "names the first altered, removed or inserted row, rows removed from a chain's end, and "
+        "rows left unsealed past AUDIT_SEAL_SECONDS (the worker's sealer has stopped)."
     )
 
     # Across schools on purpose: a command serves the whole installation, not one school.
     @scopes_disabled()
     def handle(self, *args, **options):
         breaks = [f"Audit trail broken at {found}" for found in chain.verify()]
+        bound = datetime.timedelta(seconds=settings.AUDIT_SEAL_SECONDS)
+        breaks += [
+            f"Audit trail: {found}" for found in chain.unsealed_faults(bound, timezone.now())
+        ]
         ends, note = heads.check()
         total = AuditEvent.all_schools.count()
         self.stdout.write(note)

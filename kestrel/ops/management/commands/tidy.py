@@ -22,6 +22,7 @@ from django_tasks_db.models import DBTaskResult
 
 from kestrel.accounts import throttle
 from kestrel.audit.heads import publish_heads
+from kestrel.audit.sealing import seal_all
 from kestrel.audit.services import record
 from kestrel.files.models import Attachment
 from kestrel.incidents.drafts import added
@@ -68,9 +69,10 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA analysis_limit=2000")
                 cursor.execute("PRAGMA optimize")
+        sealed = seal_all()
         heads = publish_heads(every_seconds=0)
         self.stdout.write(
             f"Removed {removed_files} unused uploads, {drafts} stale drafts, "
             f"{counts} old rate-limit counts, {tasks} finished tasks. "
-            f"Published {heads} audit chain heads."
+            f"{sealed.capitalize()}; published {heads} audit chain heads."
         )
