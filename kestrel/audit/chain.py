@@ -35,25 +35,29 @@ def chain_key() -> bytes:
     return hashlib.sha256(f"kestrel-audit-chain:{key}".encode()).digest()
 
 
+def content(event: AuditEvent) -> dict:
+    """A row's fields as written: what its own MAC covers, and its place in the chain besides."""
+    return {
+        "chain": event.chain,
+        "school_id": event.school_id,
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "object_label": event.object_label,
+        "student_id": event.student_id,
+        "detail": event.detail,
+        "ip_address": event.ip_address,
+        "session_hash": event.session_hash,
+        "at": event.at,
+    }
+
+
 def canonical(event: AuditEvent) -> bytes:
     """The fields a row's hash covers, in a form that survives a trip through either database."""
-    return canonical_fields(
-        chain=event.chain,
-        seq=event.seq,
-        school_id=event.school_id,
-        actor_id=event.actor_id,
-        actor_label=event.actor_label,
-        action=event.action,
-        object_type=event.object_type,
-        object_id=event.object_id,
-        object_label=event.object_label,
-        student_id=event.student_id,
-        detail=event.detail,
-        ip_address=event.ip_address,
-        session_hash=event.session_hash,
-        at=event.at,
-        mac=getattr(event, "mac", ""),  # a migration's historical model may predate it
-    )
+    # A migration's historical model may predate the row's own MAC.
+    return canonical_fields(seq=event.seq, mac=getattr(event, "mac", ""), **content(event))
 
 
 def canonical_fields(
@@ -83,22 +87,7 @@ def mac_key() -> bytes:
 def row_mac(event: AuditEvent) -> str:
     """The row's own MAC, written with it: over its nonce and its fields as written, before it
     has a place in the chain (no sequence number yet, no MAC of its own)."""
-    return content_mac(
-        event.nonce,
-        chain=event.chain,
-        school_id=event.school_id,
-        actor_id=event.actor_id,
-        actor_label=event.actor_label,
-        action=event.action,
-        object_type=event.object_type,
-        object_id=event.object_id,
-        object_label=event.object_label,
-        student_id=event.student_id,
-        detail=event.detail,
-        ip_address=event.ip_address,
-        session_hash=event.session_hash,
-        at=event.at,
-    )
+    return content_mac(event.nonce, **content(event))
 
 
 def content_mac(nonce: str, **fields) -> str:
