@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.client import ClientHandler
 
 from kestrel.audit import triggers
+from kestrel.incidents import tallies
 from kestrel.schools.scope import scope, scopes_disabled
 from kestrel.testing.auth import sign_in_fully
 from kestrel.testing.browser import CHROMIUM_ARGS, chromium_path
@@ -50,9 +51,11 @@ def _requests_start_with_no_school_scope(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _audit_triggers(request):
-    """Every test with a database has the audit table's append-only triggers in place.
+    """Every test with a database has the audit table's append-only triggers and the chronology
+    tallies' triggers in place.
 
-    Tests that empty the database when they end (browser tests) lift them for that tear-down only.
+    Tests that empty the database when they end (browser tests) lift them for that tear-down only
+    (emptying the incidents would otherwise count them off tallies already emptied).
     """
     names = set(request.fixturenames)
     transactional = bool({"transactional_db", "live_server"} & names)
@@ -61,9 +64,11 @@ def _audit_triggers(request):
         return
     request.getfixturevalue("transactional_db" if transactional else "db")
     triggers.install(connection)
+    tallies.install(connection)
     yield
     if transactional:
         triggers.remove(connection)
+        tallies.remove(connection)
 
 
 @pytest.fixture(autouse=True)

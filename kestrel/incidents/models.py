@@ -166,6 +166,27 @@ class LinkedStudent(models.Model):
         return f"Link {self.pk} on incident {self.incident_id}"
 
 
+class ChronologyTally(SchoolOwned):
+    """How many incidents are on a student's chronology (their own and those they are linked
+    to), by the rank the incidents need: kept by database triggers as incidents and links are
+    written (`kestrel.incidents.tallies`), in the same transaction, so that the chronology's
+    total is a sum of a few rows rather than a count of every entry at each visit."""
+
+    student = models.ForeignKey("students.Student", on_delete=models.PROTECT, related_name="+")
+    required_rank = models.PositiveSmallIntegerField()
+    entries = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "required_rank"], name="chronologytally_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Tally of student {self.student_id} at rank {self.required_rank}"
+
+
 class Action(SchoolOwned):
     """What was done next about an incident; permanent like the incident."""
 

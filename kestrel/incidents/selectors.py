@@ -1,16 +1,19 @@
 """Reading incidents for pages, always through the access policy."""
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import attrgetter, itemgetter
 
-from django.core.paginator import Page, Paginator
 from django.db.models import (
     BooleanField,
     Exists,
+    F,
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
+    Sum,
+    Value,
 )
 from django.db.models.expressions import Expression, RawSQL
 from django.utils import timezone
@@ -21,10 +24,16 @@ from kestrel.alerts.models import Alert
 from kestrel.alerts.selectors import PEOPLE_NAME_COLUMNS
 from kestrel.files.models import Attachment
 from kestrel.ids import is_id
-from kestrel.incidents.models import Action, Category, Correction, Incident, LinkedStudent
+from kestrel.incidents.models import (
+    Action,
+    Category,
+    ChronologyTally,
+    Correction,
+    Incident,
+    LinkedStudent,
+)
 from kestrel.incidents.policies import INCIDENTS, chronology_parts, visible_incidents
 from kestrel.incidents.services import corrected
-from kestrel.paging import page_number
 from kestrel.paths import path_to
 from kestrel.students.models import Student
 from kestrel.students.names import LABEL_FIELDS
@@ -139,10 +148,26 @@ def incident_for_page(viewer: Viewer, pk: int, relations=tuple(RELATED)) -> Inci
     return incident
 
 
-def chronology(viewer: Viewer, student, *, category=None, start=None, end=None) -> QuerySet:
+@dataclass(frozen=True)
+class Chronology:
+    """What a chronology lists: a student's own incidents and those they are linked to that the
+    viewer may open (each half through its own index), narrowed by the filters, if any."""
+
+    own: QuerySet
+    linked: QuerySet
+    student: Student
+    key_rank: int  # the rank the viewer's unlocked key opens; -1 if none
+    filtered: bool
+    empty: bool = False
+
+    def none(self) -> "Chronology":
+        return replace(self, empty=True)
+
+
+def chronology(viewer: Viewer, student, *, category=None, start=None, end=None) -> Chronology:
     """A student's incidents (their own and those they are linked to) that the viewer may open,
     optionally in one category (with its subcategories) and between two dates (school days,
-    inclusive), as (pk, occurred_at) rows: the entries of `chronology_page`."""
+    inclusive): the entries of `chronology_page`."""
     zone = timezone.get_current_timezone()
 
     def narrowed(incidents: QuerySet[Incident]) -> QuerySet[Incident]:
@@ -160,10 +185,19 @@ def chronology(viewer: Viewer, student, *, category=None, start=None, end=None) 
             incidents = incidents.filter(
                 occurred_at__lt=datetime.datetime.combine(following, datetime.time(), zone)
             )
-        return incidents.order_by().values("pk", "occurred_at")
+        return incidents
 
     own, linked = chronology_parts(viewer, student)
-    return narrowed(own).union(narrowed(linked)).order_by()
+    empty = own.query.is_empty() and linked.query.is_empty()  # not for this viewer at all
+    opens = viewer.key_rank if viewer.key_unlocked and viewer.key_rank is not None else -1
+    return Chronology(
+        own=narrowed(own),
+        linked=narrowed(linked),
+        student=student,
+        key_rank=opens,
+        filtered=bool(category or start or end),
+        empty=empty,
+    )
 
 
 @dataclass(slots=True, repr=False)
@@ -257,45 +291,141 @@ ENTRY_COLUMNS = (
 )
 
 
-def chronology_page(entries: QuerySet, number, per_page: int, *, with_links: bool = True) -> Page:
-    """One page of a chronology (`entries`, from `chronology`), newest first, as
-    `ChronologyEntry`s with their corrections, actions and (`with_links`) linked students, and
-    the total, in one query for the page and one for each of those lists it needs.
+@dataclass(frozen=True)
+class Position:
+    """Where a page of a chronology starts: after (`older`) or before (`newer`) an entry, by the
+    entry's time and id, the order the chronology is listed in. Written in a link as
+    "<microseconds since 1970>.<id>": a position, not a record (no lookup, nothing to refuse)."""
 
-    The database finds the student's own and linked incidents through their indexes and applies
-    the access rules to those rows alone, then joins the page's rows to their reporter and
-    student; the total is counted over the same rows in the same statement."""
-    number = page_number(number)
+    direction: str  # "older" or "newer"
+    at: datetime.datetime
+    pk: int
+
+    EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+    @classmethod
+    def of(cls, entry: "ChronologyEntry") -> str:
+        micros = (entry.occurred_at - cls.EPOCH) // datetime.timedelta(microseconds=1)
+        return f"{micros}.{entry.pk}"
+
+    @classmethod
+    def parse(cls, query) -> "Position | None":
+        """The position a page's query asks for (`older` or `newer`); None for the first page,
+        including when what is asked for is not a position."""
+        for direction in ("older", "newer"):
+            micros, _, pk = query.get(direction, "").partition(".")
+            if is_id(pk) and micros.lstrip("-").isdigit() and len(micros) <= 18:
+                try:
+                    at = cls.EPOCH + datetime.timedelta(microseconds=int(micros))
+                except OverflowError:
+                    return None
+                return cls(direction, at, int(pk))
+        return None
+
+    def bound(self, entries: QuerySet) -> QuerySet:
+        if self.direction == "older":
+            return entries.filter(
+                Q(occurred_at__lt=self.at) | Q(occurred_at=self.at, pk__lt=self.pk)
+            )
+        return entries.filter(Q(occurred_at__gt=self.at) | Q(occurred_at=self.at, pk__gt=self.pk))
+
+
+@dataclass(frozen=True)
+class ChronologyPage:
+    """One page of a chronology, newest first, with the positions of the pages either side."""
+
+    entries: list
+    total: int
+    newer: str | None = None  # the `newer` position of the page before this one
+    older: str | None = None  # the `older` position of the page after it
+
+
+def chronology_page(
+    chronology: Chronology, position: Position | None, per_page: int, *, with_links: bool
+) -> ChronologyPage:
+    """One page of a chronology, as `ChronologyEntry`s with their corrections, actions and
+    (`with_links`) linked students, and the total.
+
+    Paged by position (keyset), not by number: each half of the chronology reads, through its
+    index, only the `per_page + 1` entries after (or before) the position, and the page is the
+    first `per_page` of those. The total comes from the tallies kept at write time (a sum of a
+    few rows, in the same statement) unless a filter narrows the list, when it is counted."""
+    if chronology.empty:
+        return ChronologyPage([], 0)
     relations = ("corrections", "actions", *(("links",) if with_links else ()))
-    if entries.query.is_empty():
-        return Page([], 1, Paginator([], per_page))
-    # Django's own SQL for the entries, with its parameters apart: nothing typed is in the text.
-    sql, params = entries.query.sql_with_params()
-    counted = RawSQL(f"SELECT COUNT(*) FROM ({sql}) entries", params)  # noqa: S608, S611
+    newest_first = position is None or position.direction == "older"
+    order = ("-occurred_at", "-pk") if newest_first else ("occurred_at", "pk")
+    halves = []
+    for half in (chronology.own, chronology.linked):
+        if position is not None:
+            half = position.bound(half)
+        entry = half.order_by(*order).annotate(entry=F("pk"), at=F("occurred_at"))
+        halves.append(entry.values("entry", "at")[: per_page + 1].query.sql_with_params())
+    union = " UNION ".join(f"SELECT * FROM ({sql}) half" for sql, _ in halves)  # noqa: S608
+    way = "DESC" if newest_first else "ASC"
+    ids = RawSQL(  # noqa: S611 (Django's own SQL, its parameters apart: nothing typed is in it)
+        f"SELECT entry FROM ({union}) entries ORDER BY at {way}, entry {way} LIMIT %s",  # noqa: S608
+        (*halves[0][1], *halves[1][1], per_page + 1),
+    )
     rows = (
-        with_presence(Incident.objects.annotate(total=counted), relations)
+        with_presence(Incident.objects.annotate(**_totals(chronology)), relations)
+        .filter(pk__in=ids)
         .order_by("-occurred_at", "-id")
-        .values_list("total", *ENTRY_COLUMNS, *(f"has_{relation}" for relation in relations))
+        .values_list("total", "above", *ENTRY_COLUMNS, *(f"has_{r}" for r in relations))
+    )
+    found = list(rows)
+    if not found:
+        if position is not None:  # past either end (an old link): the first page instead
+            return chronology_page(chronology, None, per_page, with_links=with_links)
+        return ChronologyPage([], 0)
+    more = len(found) > per_page
+    found = found[:per_page] if newest_first else found[-per_page:]
+    shown = [ChronologyEntry.from_row(row, relations) for _, _, *row in found]
+    read_entry_lists(shown, with_links=with_links)
+    total, above = found[0][0] or 0, found[0][1] or 0
+    if above:
+        total += _visible_above(chronology)
+    has_newer = position is not None and (position.direction == "older" or more)
+    has_older = more if newest_first else True
+    return ChronologyPage(
+        shown,
+        total,
+        newer=Position.of(shown[0]) if has_newer else None,
+        older=Position.of(shown[-1]) if has_older else None,
     )
 
-    def rows_of(page: int) -> tuple[list[ChronologyEntry], int]:
-        ids = RawSQL(  # noqa: S611
-            f"SELECT pk FROM ({sql}) entries ORDER BY occurred_at DESC, pk DESC "  # noqa: S608
-            "LIMIT %s OFFSET %s",
-            (*params, per_page, (page - 1) * per_page),
-        )
-        found = list(rows.filter(pk__in=ids))
-        shown = [ChronologyEntry.from_row(row, relations) for _, *row in found]
-        read_entry_lists(shown, with_links=with_links)
-        return shown, found[0][0] if found else 0
 
-    found, total = rows_of(number)
-    if not found and number > 1:  # past the end (an old link): the last page instead
-        total = entries.count()
-        number = max((total + per_page - 1) // per_page, 1)
-        found, total = rows_of(number)
-    paginator = Paginator(range(total), per_page)
-    return Page(found, number, paginator)
+def _totals(chronology: Chronology) -> dict:
+    """The chronology's total as annotations of the page's statement: from the tallies (`total`
+    up to the viewer's rank; `above` it, counted apart when there are any: entries the viewer
+    sees by their own alert or as the recent reporter), or, filtered, counted."""
+    if chronology.filtered:
+        halves = [
+            half.order_by().values("pk").query.sql_with_params()
+            for half in (chronology.own, chronology.linked)
+        ]
+        union = " UNION ".join(sql for sql, _ in halves)
+        counted = RawSQL(  # noqa: S611
+            f"SELECT COUNT(*) FROM ({union}) entries",  # noqa: S608
+            (*halves[0][1], *halves[1][1]),
+        )
+        return {"total": counted, "above": Value(0)}
+    tallies = ChronologyTally.objects.filter(student=chronology.student).values("student")
+    summed = tallies.annotate(entries_sum=Sum("entries")).values("entries_sum")
+    rank = chronology.key_rank
+    return {
+        "total": Subquery(summed.filter(required_rank__lte=rank)),
+        "above": Subquery(summed.filter(required_rank__gt=rank)),
+    }
+
+
+def _visible_above(chronology: Chronology) -> int:
+    """Entries above the viewer's rank that they may open all the same (their own unread alert,
+    or recorded by them this week): counted, as the tallies cannot know them."""
+    rank = chronology.key_rank
+    own = chronology.own.filter(required_rank__gt=rank).order_by().values("pk")
+    linked = chronology.linked.filter(required_rank__gt=rank).order_by().values("pk")
+    return own.union(linked).count()
 
 
 def students_about(incident: Incident) -> list:

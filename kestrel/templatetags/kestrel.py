@@ -116,6 +116,18 @@ def page_query(context, number: int, params=None) -> str:
     return f"?{query.urlencode()}"
 
 
+@register.simple_tag(takes_context=True)
+def position_query(context, direction: str, position: str) -> str:
+    """The query string of the page of a list paged by position (the chronology): the request's
+    own query (its filters) with the position asked for ("older" or "newer") in place of any."""
+    query = QueryDict(mutable=True)
+    for key, values in context["request"].GET.lists():
+        if key not in {"older", "newer", "page"}:
+            query.setlist(key, values)
+    query[direction] = position
+    return f"?{query.urlencode()}"
+
+
 @register.simple_tag
 def page_numbers(page) -> list[int | None]:
     """The page numbers a pagination shows around `page` (the first, the last, and those next

@@ -33,8 +33,9 @@ def chronology(request, pk):
     if asked and not dates.is_valid():
         incidents = incidents.none()  # the form says what to correct; nothing is listed
     names = NamesShown.of(request)
+    position = selectors.Position.parse(request.GET)
     page = selectors.chronology_page(
-        incidents, request.GET.get("page", 1), CHRONOLOGY_PAGE_SIZE, with_links=names.hidden
+        incidents, position, CHRONOLOGY_PAGE_SIZE, with_links=names.hidden
     )
     record(action="chronology.viewed", request=request, obj=student, student=student)
     return render(
@@ -44,7 +45,7 @@ def chronology(request, pk):
             "student": student,
             "label": names.label(student),
             "page": page,
-            "entries": [_entry(entry, student, names) for entry in page],
+            "entries": [_entry(entry, student, names) for entry in page.entries],
             "categories": categories,
             "chosen": chosen,
             "form": dates,
