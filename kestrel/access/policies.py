@@ -38,6 +38,7 @@ class UnknownKind(LookupError):
 class UnknownAction(LookupError):
     """An action the kind's policy does not name: refused by raising, never by a quiet False."""
 
+
 @dataclass(frozen=True)
 class Viewer:
     """Who is looking, and whether their key is unlocked in this session."""
@@ -81,7 +82,6 @@ class Viewer:
         """Whether the key, once unlocked, opens an incident that needs `required_rank`: the key
         holders' rule of `IncidentPolicy.visible`, for a row already read."""
         return self.key_rank is not None and required_rank <= self.key_rank
-
 
 
 class Policy:

@@ -13,8 +13,8 @@ from kestrel.accounts.models import User
 from kestrel.alerts.models import AlertGroup
 from kestrel.forms import hidden_characters
 from kestrel.incidents.models import Category
-from kestrel.schools.models import AccessLevel, Agency, School
 from kestrel.school_setup.tests.test_school_setup_sections import form_fields
+from kestrel.schools.models import AccessLevel, Agency, School
 from kestrel.students.models import Student
 from kestrel.testing.auth import unlock_key
 from kestrel.testing.factories import (

@@ -9,8 +9,8 @@ from django.urls import reverse
 from kestrel.accounts.models import User
 from kestrel.alerts.models import AlertGroup
 from kestrel.incidents.models import Category
-from kestrel.schools.models import Agency
 from kestrel.school_setup.tests.test_school_setup_sections import form_fields
+from kestrel.schools.models import Agency
 from kestrel.testing.factories import (
     AccessLevelFactory,
     AgencyFactory,

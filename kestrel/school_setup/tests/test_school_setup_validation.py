@@ -12,8 +12,8 @@ from kestrel.accounts.models import User
 from kestrel.alerts.models import AlertGroup
 from kestrel.audit.models import AuditEvent
 from kestrel.incidents.models import Category
-from kestrel.schools.models import AccessLevel, Agency
 from kestrel.school_setup.tests.test_school_setup_sections import form_fields
+from kestrel.schools.models import AccessLevel, Agency
 from kestrel.students.models import Student
 from kestrel.students.upn import make_upn
 from kestrel.testing.factories import (
