@@ -9,6 +9,7 @@ MANAGE := $(BIN)/python manage.py
 PORT ?= 8000
 BENCH_SIZE ?= small
 BENCH_SECONDS ?= 10
+BENCH_MIXED_SECONDS ?= 60
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
@@ -19,7 +20,7 @@ help:
 	@echo "make test   run the whole test suite (needs Debian's chromium for browser tests)"
 	@echo "make lint   ruff check + format check + the import layers (.importlinter)"
 	@echo "make bench  time the pages under gunicorn with wrk, against a bare Django view"
-	@echo "            (BENCH_SIZE=small|large, BENCH_SECONDS=10; SQLite, or PostgreSQL with"
+	@echo "            (BENCH_SIZE=small|large, BENCH_SECONDS=10, BENCH_MIXED_SECONDS=60; SQLite, or PostgreSQL with"
 	@echo "            DATABASE_URL=postgres://user@host:5432/any: the bench makes its own database)"
 
 # The environment is rebuilt whenever the lock file changes.
@@ -59,7 +60,7 @@ bench: install
 	  sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
 	  $$sudo apt-get update -qq && \
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
-	$(MANAGE) bench --size $(BENCH_SIZE) --seconds $(BENCH_SECONDS)
+	$(MANAGE) bench --size $(BENCH_SIZE) --seconds $(BENCH_SECONDS) --mixed-seconds $(BENCH_MIXED_SECONDS)
 
 # Front-end base (GOV.UK Frontend unbranded, htmx 2, accessible-autocomplete, axe-core): the built
 # files are committed under kestrel/static/vendor so that running Kestrel needs no Node.

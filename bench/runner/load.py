@@ -10,6 +10,7 @@ from pathlib import Path
 from bench.runner.pages import SUBMISSION
 
 SCRIPT = Path(__file__).with_name("wrk.lua")
+JSON_SCRIPT = Path(__file__).with_name("json.lua")
 RESULT_MARK = "BENCH_JSON "
 
 
@@ -77,9 +78,9 @@ def lua_string(text: str) -> str:
     )
 
 
-def script_text(config: dict) -> str:
-    """The wrk script for one run: its `config` table, then the shared logic in wrk.lua."""
-    return f"config = {lua_literal(config)}\n\n{SCRIPT.read_text()}"
+def script_text(config: dict, script: Path = SCRIPT) -> str:
+    """The wrk script for one run: its `config` table, the JSON writer, then `script`'s logic."""
+    return f"config = {lua_literal(config)}\n\n{JSON_SCRIPT.read_text()}\n{script.read_text()}"
 
 
 def page_config(page, *, origin: str, threads: int) -> dict:

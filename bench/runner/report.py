@@ -130,7 +130,81 @@ def table(report: dict) -> str:
             lines.append(f"REFUSED {row['title']} ({row['role']}): {problem}")
         for miss in row["misses"] if not row["problems"] else []:
             lines.append(f"missed  {row['title']} ({row['role']}): {miss}")
+    if report.get("mixed"):
+        lines += ["", mixed_table(report["mixed"])]
     return "\n".join(lines)
+
+
+MIXED_COLUMNS = [
+    ("page", "<", 26),
+    ("role", "<", 10),
+    ("share", ">", 6),
+    ("requests", ">", 8),
+    ("rps", ">", 8),
+    ("p50 ms", ">", 8),
+    ("p95 ms", ">", 8),
+    ("p99 ms", ">", 8),
+    ("errors", ">", 6),
+]
+
+
+def mixed_table(mixed: dict) -> str:
+    """The mixed run: per page of the mix and in total, then its errors (there must be none)."""
+    lines = [
+        f"Mixed run: {mixed['connections']} connections (wrk -t{mixed['threads']} "
+        f"-c{mixed['connections']}) for {mixed['seconds']} s, each request picking its page by "
+        "the share below; latency per page as the script timed each answer.",
+        "",
+    ]
+    result = mixed["result"]
+    if result is not None:
+        header = " ".join(f"{name:{align}{width}}" for name, align, width in MIXED_COLUMNS)
+        lines += [header.rstrip(), "-" * len(header.rstrip())]
+        total = {**result["total"], "title": "All pages", "role": "", "share": 1}
+        for row in [*result["pages"], total]:
+            cells = [
+                row["title"],
+                row["role"],
+                f"{row['share'] * 100:.1f}%",
+                str(row["requests"]),
+                _number(row["rps"]),
+                _number(row["p50_ms"]),
+                _number(row["p95_ms"]),
+                _number(row["p99_ms"]),
+                str(row["errors"]),
+            ]
+            lines.append(
+                " ".join(
+                    f"{cell:{align}{width}}"
+                    for cell, (_, align, width) in zip(cells, MIXED_COLUMNS, strict=True)
+                ).rstrip()
+            )
+        lines.append("")
+    if mixed["problems"]:
+        lines += [f"MIXED RUN FAILED: {problem}" for problem in mixed["problems"]]
+    else:
+        lines.append("Mixed run: no errors.")
+    return "\n".join(lines)
+
+
+def failures(report: dict) -> str:
+    """Why the bench fails, in a sentence for its exit; "" when nothing failed."""
+    reasons = []
+    refused = [row for row in report["pages"] if row["problems"]]
+    if refused:
+        reasons.append(
+            f"{len(refused)} page{'s' if len(refused) != 1 else ''} did not answer as they "
+            "should (see REFUSED above)"
+        )
+    mixed = report.get("mixed")
+    if mixed and mixed["problems"]:
+        errors = (mixed["result"] or {}).get("total", {}).get("errors")
+        counted = f" with {errors} errors" if errors else ""
+        reasons.append(f"the mixed run failed{counted} (see MIXED RUN FAILED above)")
+    if not reasons:
+        return ""
+    sentence = "; ".join(reasons)
+    return sentence[0].upper() + sentence[1:] + "."
 
 
 def heading(report: dict) -> str:

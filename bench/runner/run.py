@@ -30,6 +30,7 @@ from bench.runner.database import (
     is_postgres,
     prepare_database,
 )
+from bench.runner.mixed import MixedLoad, drive_mix
 from bench.runner.pages import Page, build_pages
 from bench.runner.people import (
     ACCOUNTS,
@@ -48,7 +49,7 @@ from bench.runner.people import (
 from bench.runner.plan import Plan, made_rows, make_plan, unread_alerts_of
 from bench.runner.profile import profile_page
 from bench.runner.queries import measure
-from bench.runner.report import TARGETS_NOTE, assess, save, table
+from bench.runner.report import TARGETS_NOTE, assess, failures, save, table
 from kestrel.accounts.models import User
 from kestrel.environment import local_field_encryption_keys
 from kestrel.schools.models import School
@@ -98,9 +99,11 @@ def audit_key(out_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def run(*, size: Size, load: wrk.Load, out_dir: Path, fresh: bool, stdout) -> int:
-    """Prepares the data, measures every page, prints the table and saves the JSON; returns the
-    exit status (1 if any page was refused)."""
+def run(
+    *, size: Size, load: wrk.Load, mixed: MixedLoad | None, out_dir: Path, fresh: bool, stdout
+) -> str:
+    """Prepares the data, measures every page, then the mix of them (unless `mixed` is None),
+    prints the tables and saves the JSON; returns why the bench failed, or "" if it did not."""
     started = utc_now()
     url = os.environ["DATABASE_URL"]
     bench = set_up(size, url=url, fresh=fresh, stdout=stdout)
@@ -129,6 +132,11 @@ def run(*, size: Size, load: wrk.Load, out_dir: Path, fresh: bool, stdout) -> in
                 f"bench: {page.title} ({page.role}): {row['load']['rps']:.1f} rps, "
                 f"p95 {row['load']['p95_ms']:.1f} ms"
             )
+        mix = None
+        if mixed is not None:
+            stdout.write(f"bench: mixed run, {mixed.connections} connections for {mixed.seconds} s")
+            mix = drive_mix(pages, base_url=base, load=mixed, people=people, workdir=Path(scripts))
+            connections.close_all()
 
     report = {
         "started_at": started,
@@ -153,13 +161,14 @@ def run(*, size: Size, load: wrk.Load, out_dir: Path, fresh: bool, stdout) -> in
         "targets_note": TARGETS_NOTE,
         "floor": assess(rows),
         "pages": rows,
-        "ok": not any(row["problems"] for row in rows),
+        "mixed": mix,
+        "ok": not any(row["problems"] for row in rows) and not (mix and mix["problems"]),
     }
     dated, latest = save(report, out_dir)
     stdout.write("")
     stdout.write(table(report))
     stdout.write(f"\nSaved {dated} (and {latest.name}).")
-    return 0 if report["ok"] else 1
+    return failures(report)
 
 
 def profile(*, size: Size, key: str, requests: int, stdout) -> None:

@@ -63,31 +63,6 @@ function response(status, headers, body)
    end
 end
 
-local function quote(text)
-   return '"' .. string.gsub(tostring(text), '[%c"\\]', function(c)
-      return string.format("\\u%04x", string.byte(c))
-   end) .. '"'
-end
-
-local function encode(value)
-   if type(value) == "table" then
-      local parts = {}
-      if #value > 0 then
-         for _, item in ipairs(value) do
-            table.insert(parts, encode(item))
-         end
-         return "[" .. table.concat(parts, ",") .. "]"
-      end
-      for k, v in pairs(value) do
-         table.insert(parts, quote(k) .. ":" .. encode(v))
-      end
-      return "{" .. table.concat(parts, ",") .. "}"
-   elseif type(value) == "number" then
-      return string.format("%.6f", value)
-   end
-   return quote(value)
-end
-
 function done(summary, latency, requests)
    local result = {
       requests = summary.requests,

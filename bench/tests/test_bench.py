@@ -1,6 +1,7 @@
 """`make bench`: wrk's results read right, wrong answers refused, the report, the bench's sessions,
 and one whole run on a tiny database."""
 
+import dataclasses
 import inspect
 import json
 import os
@@ -18,9 +19,10 @@ from django.test import Client
 from django.urls import resolve
 
 from bench.runner import load as wrk
+from bench.runner import mixed
 from bench.runner import people as bench_people
 from bench.runner.pages import READING, RECORDING, SUBMISSION, Page
-from bench.runner.report import assess, save, table
+from bench.runner.report import assess, failures, save, table
 from kestrel.testing.factories import AccessLevelFactory, IncidentFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -212,6 +214,162 @@ def test_wrk_script_sends_each_post_a_submission_of_its_own(stub_server, tmp_pat
     assert SUBMISSION not in submissions
 
 
+class MixStub(BaseHTTPRequestHandler):
+    """Answers as Kestrel would for the mix, but Add Action as a failed CSRF check (403), and
+    the staff type-ahead by dropping the connection."""
+
+    protocol_version = "HTTP/1.1"
+    bodies: list = []
+
+    def _answer(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            MixStub.bodies.append(self.rfile.read(length).decode())
+        if self.path.startswith("/staff/"):
+            self.close_connection = True
+            return
+        status, location = 200, None
+        if self.command == "POST":
+            status, location = (403, None) if "/actions/" in self.path else (302, "/incidents/7/")
+        self.send_response(status)
+        if location:
+            self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def mix_stub():
+    server = QuietServer(("127.0.0.1", 0), MixStub)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    MixStub.bodies = []
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def stub_pages() -> list[Page]:
+    cookies = ("kestrel_session=abc; kestrel_csrftoken=def",)
+    post = {"expect_status": 302, "expect_location": "^/incidents/%d+/$"}
+    body = f"text=Bench&submission={SUBMISSION}&csrfmiddlewaretoken=def"
+    pages = [
+        Page("dashboard", "Dashboard", "teacher", "teacher", "GET", ("/dashboard/",)),
+        Page("dashboard_dsl", "Dashboard", "DSL", "dsl", "GET", ("/dashboard/",)),
+        Page("incident", "Viewing Incident", "DSL", "dsl", "GET", ("/incidents/1/",)),
+        Page("student_search", "Students", "teacher", "teacher", "GET", ("/students/?q=a",)),
+        Page("staff_search", "Staff", "teacher", "teacher", "GET", ("/staff/?q=a",)),
+        Page("add_incident", "Add Incident", "teacher", "recorder", "POST", ("/incidents/add/",),
+             bodies=(body,), **post),
+        Page("add_action", "Add Action", "deputy DSL", "deputy", "POST",
+             ("/incidents/1/actions/add/",), bodies=(body,), **post),
+    ]  # fmt: skip
+    return [dataclasses.replace(page, cookies=cookies) for page in pages]
+
+
+@needs_wrk
+def test_mixed_run_times_each_page_apart_and_counts_its_errors(mix_stub, tmp_path):
+    pages = stub_pages()
+    load = mixed.MixedLoad(seconds=1, connections=2)
+
+    result = mixed.run_mix(mixed.mix_of(pages), base_url=mix_stub, load=load, workdir=tmp_path)
+
+    rows = {row["key"]: row for row in result["pages"]}
+    assert list(rows) == [key for key, _ in mixed.MIX]
+    for key in ("dashboard", "dashboard_dsl", "incident", "student_search", "add_incident"):
+        assert rows[key]["requests"] > 0 and rows[key]["errors"] == 0, key
+        assert 0 < rows[key]["p50_ms"] <= rows[key]["p95_ms"] <= rows[key]["p99_ms"], key
+    assert rows["add_action"]["unexpected"] == rows["add_action"]["requests"] > 0
+    assert rows["add_action"]["statuses"] == {"403": rows["add_action"]["requests"]}
+    assert rows["staff_search"]["requests"] == 0 and rows["staff_search"]["lost"] > 0
+    # About 70% of the requests went to the Dashboards and Viewing Incident.
+    answered = sum(row["requests"] + row["lost"] for row in rows.values())
+    reading = sum(rows[key]["requests"] for key in ("dashboard", "dashboard_dsl", "incident"))
+    assert 0.6 < reading / answered < 0.8
+    assert result["total"]["requests"] == sum(row["requests"] for row in rows.values())
+    assert result["total"]["errors"] >= rows["add_action"]["errors"] + rows["staff_search"]["lost"]
+    submissions = [parse_qs(body)["submission"][0] for body in MixStub.bodies]
+    assert len(set(submissions)) == len(submissions) > 0
+    problems = mixed.problems(result)
+    assert any(p.startswith("Add Action (deputy DSL): ") and "not 302" in p for p in problems)
+    assert any(p.startswith("Staff (teacher): no request was answered") for p in problems)
+    assert any("requests lost with their connection" in p for p in problems)
+
+
+def test_mixed_percentiles_are_per_page_over_every_thread_by_nearest_rank():
+    def thread(incident_latencies, statuses):
+        return json.dumps(
+            {
+                key: {
+                    "latencies": incident_latencies if key == "incident" else [5000],
+                    "statuses": statuses if key == "incident" else {"200": 1},
+                    "unexpected": 0,
+                    "lost": 0,
+                    "samples": {},  # an empty Lua table is written as an object
+                }
+                for key, _ in mixed.MIX
+            }
+        )
+
+    output = wrk.RESULT_MARK + json.dumps(
+        {
+            "requests": 114,
+            "duration_us": 2_000_000,
+            "errors": {"connect": 0, "read": 0, "write": 0, "timeout": 0},
+            # The incident's latencies 1 ms to 100 ms, split over two threads.
+            "threads": [
+                thread(list(range(100_000, 50_000, -1000)), {"200": 50}),
+                thread(list(range(1000, 50_001, 1000)), {"200": 49, "500": 1}),
+            ],
+        }
+    )
+
+    result = mixed.parse_result(output, mixed.mix_of(stub_pages()))
+
+    incident = result["pages"][2]
+    assert (incident["p50_ms"], incident["p95_ms"], incident["p99_ms"]) == (50.0, 95.0, 99.0)
+    assert incident["requests"] == 100 and incident["statuses"] == {"200": 99, "500": 1}
+    assert incident["rps"] == 50.0 and incident["share"] == 0.35
+    assert result["pages"][0]["requests"] == 2 and result["pages"][0]["p99_ms"] == 5.0
+    assert result["total"]["requests"] == 112 and result["total"]["errors"] == 0
+    assert mixed.problems(result) == []
+
+
+def test_a_mixed_run_with_an_error_fails_the_bench():
+    rows = [row("floor", 10, 300, target=None), row("dashboard", 25, 120)]
+    result = {
+        "pages": [
+            {"title": "Add Action", "role": "deputy DSL", "share": 0.05, "requests": 40,
+             "rps": 20.0, "p50_ms": 9.0, "p95_ms": 20.0, "p99_ms": 31.0, "errors": 1},
+        ],
+        "total": {"requests": 40, "rps": 20.0, "p50_ms": 9.0, "p95_ms": 20.0, "p99_ms": 31.0,
+                  "errors": 1},
+    }  # fmt: skip
+    report = report_of(rows)
+    report["mixed"] = {
+        "connections": 32,
+        "threads": 32,
+        "seconds": 60,
+        "result": result,
+        "problems": ["Add Action (deputy DSL): 1 of 40 answers were not 302 (statuses ...)"],
+    }
+
+    text = table(report)
+
+    assert "Mixed run: 32 connections (wrk -t32 -c32) for 60 s" in text
+    assert "Add Action                 deputy DSL   5.0%       40" in text
+    assert "MIXED RUN FAILED: Add Action (deputy DSL): 1 of 40 answers were not 302" in text
+    assert failures(report) == "The mixed run failed with 1 errors (see MIXED RUN FAILED above)."
+    report["mixed"]["problems"] = []
+    assert "Mixed run: no errors." in table(report)
+    assert failures(report) == ""
+
+
 def row(key, p95, rps, *, queries=5, target=READING, problems=()):
     return {
         "key": key,
@@ -352,6 +510,13 @@ def check_whole_run(report: dict) -> None:
         assert page["load"]["unexpected"] == 0, key
         assert page["queries"] > 0, key
     assert report["ok"] is True
+    assert report["mixed"]["problems"] == []
+    mixed_rows = {row["key"]: row for row in report["mixed"]["result"]["pages"]}
+    assert set(mixed_rows) == {key for key, _ in mixed.MIX}
+    for key, page in mixed_rows.items():
+        assert page["requests"] > 0 and page["errors"] == 0, key
+        assert page["p50_ms"] <= page["p95_ms"] <= page["p99_ms"], key
+    assert report["mixed"]["result"]["total"]["errors"] == 0
     assert report["machine"]["cores"] >= 1
     assert report["git"]["commit"]
 
@@ -367,6 +532,8 @@ def test_whole_bench_on_a_tiny_database(tmp_path):
             "--size=tiny",
             "--seconds=1",
             "--warmup=1",
+            "--mixed-seconds=3",
+            "--mixed-connections=4",
             f"--out={tmp_path}",
         ],
         cwd=ROOT,
@@ -386,6 +553,7 @@ def test_whole_bench_on_a_tiny_database(tmp_path):
     check_whole_run(report)
     assert len(list(tmp_path.glob(f"{label}-tiny-*.json"))) == 1
     assert "Floor (bare view)" in completed.stdout
+    assert "Mixed run: no errors." in completed.stdout
     assert not list(tmp_path.glob("*.lua"))  # the scripts held live session cookies
 
 

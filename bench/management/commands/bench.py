@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from bench.runner.database import SIZES
 from bench.runner.hide_names import profile_hide_names
 from bench.runner.load import Load
+from bench.runner.mixed import MixedLoad
 from bench.runner.pages import PAGE_KEYS
 from bench.runner.run import INSIDE, environment, run
 from bench.runner.run import profile as run_profile
@@ -41,6 +42,19 @@ class Command(BaseCommand):
             type=int,
             default=int(os.environ.get("BENCH_SECONDS") or 10),
             help="How long wrk drives each page (default 10; BENCH_SECONDS).",
+        )
+        parser.add_argument(
+            "--mixed-seconds",
+            type=int,
+            default=int(os.environ.get("BENCH_MIXED_SECONDS") or 60),
+            help="How long the mixed run drives the busiest pages together after the pages' own "
+            "runs (default 60; 0 skips it; BENCH_MIXED_SECONDS).",
+        )
+        parser.add_argument(
+            "--mixed-connections",
+            type=int,
+            default=32,
+            help="Connections of the mixed run, each on a wrk thread of its own (default 32).",
         )
         parser.add_argument("--warmup", type=int, default=1, help="Seconds of warm-up per page.")
         parser.add_argument("--connections", type=int, default=4)
@@ -70,6 +84,8 @@ class Command(BaseCommand):
         *args,
         size,
         seconds,
+        mixed_seconds,
+        mixed_connections,
         warmup,
         connections,
         threads,
@@ -79,9 +95,18 @@ class Command(BaseCommand):
         requests,
         **options,
     ):
-        if seconds < 1 or warmup < 0 or connections < threads or threads < 1 or requests < 1:
+        if (
+            seconds < 1
+            or warmup < 0
+            or connections < threads
+            or threads < 1
+            or requests < 1
+            or mixed_seconds < 0
+            or mixed_connections < 1
+        ):
             raise CommandError(
-                "Need --seconds >= 1, --warmup >= 0, --connections >= --threads, --requests >= 1."
+                "Need --seconds >= 1, --warmup >= 0, --connections >= --threads, --requests >= 1, "
+                "--mixed-seconds >= 0, --mixed-connections >= 1."
             )
         if profile == "hide_names":
             profile_hide_names(self.stdout)
@@ -93,18 +118,30 @@ class Command(BaseCommand):
         if os.environ.get(INSIDE) and profile:
             run_profile(size=SIZES[size], key=profile, requests=requests, stdout=self.stdout)
             return
+        mixed = (
+            MixedLoad(seconds=mixed_seconds, connections=mixed_connections)
+            if mixed_seconds
+            else None
+        )
         if os.environ.get(INSIDE):
-            status = run(
-                size=SIZES[size], load=load, out_dir=out_dir, fresh=fresh, stdout=self.stdout
+            failed = run(
+                size=SIZES[size],
+                load=load,
+                mixed=mixed,
+                out_dir=out_dir,
+                fresh=fresh,
+                stdout=self.stdout,
             )
-            if status:
-                raise CommandError("Some pages did not answer as they should: see REFUSED above.")
+            if failed:
+                raise CommandError(failed)
             return
         # Start again in a process of the bench's own: its settings, its database, its secret key.
         env = environment(size=SIZES[size], out_dir=out_dir, server_url=settings.DATABASE_URL)
         arguments = [
             f"--size={size}",
             f"--seconds={seconds}",
+            f"--mixed-seconds={mixed_seconds}",
+            f"--mixed-connections={mixed_connections}",
             f"--warmup={warmup}",
             f"--connections={connections}",
             f"--threads={threads}",
