@@ -360,12 +360,12 @@ def chronology_page(
         if position is not None:
             half = position.bound(half)
         entry = half.order_by(*order).annotate(entry=F("pk"), at=F("occurred_at"))
-        halves.append(entry.values("entry", "at")[: per_page + 1].query.sql_with_params())
-    union = " UNION ".join(f"SELECT * FROM ({sql}) half" for sql, _ in halves)  # noqa: S608
+        halves.append(entry.values("entry", "at")[: per_page + 1])
+    union, params = _union(halves)
     way = "DESC" if newest_first else "ASC"
-    ids = RawSQL(  # noqa: S611 (Django's own SQL, its parameters apart: nothing typed is in it)
+    ids = RawSQL(  # noqa: S611
         f"SELECT entry FROM ({union}) entries ORDER BY at {way}, entry {way} LIMIT %s",  # noqa: S608
-        (*halves[0][1], *halves[1][1], per_page + 1),
+        (*params, per_page + 1),
     )
     rows = (
         with_presence(Incident.objects.annotate(**_totals(chronology)), relations)
@@ -395,20 +395,22 @@ def chronology_page(
     )
 
 
+def _union(halves: list[QuerySet]) -> tuple[str, tuple]:
+    """The halves of a chronology as one UNION, each read whole first (so that each keeps its
+    own ORDER BY and LIMIT), with their parameters apart: Django's own SQL, nothing typed in it."""
+    parts = [half.query.sql_with_params() for half in halves]
+    union = " UNION ".join(f"SELECT * FROM ({sql}) half" for sql, _ in parts)  # noqa: S608
+    return union, tuple(param for _, params in parts for param in params)
+
+
 def _totals(chronology: Chronology) -> dict:
     """The chronology's total as annotations of the page's statement: from the tallies (`total`
     up to the viewer's rank; `above` it, counted apart when there are any: entries the viewer
     sees by their own alert or as the recent reporter), or, filtered, counted."""
     if chronology.filtered:
-        halves = [
-            half.order_by().values("pk").query.sql_with_params()
-            for half in (chronology.own, chronology.linked)
-        ]
-        union = " UNION ".join(sql for sql, _ in halves)
-        counted = RawSQL(  # noqa: S611
-            f"SELECT COUNT(*) FROM ({union}) entries",  # noqa: S608
-            (*halves[0][1], *halves[1][1]),
-        )
+        both = (chronology.own, chronology.linked)
+        union, params = _union([half.order_by().values("pk") for half in both])
+        counted = RawSQL(f"SELECT COUNT(*) FROM ({union}) entries", params)  # noqa: S608, S611
         return {"total": counted, "above": Value(0)}
     tallies = ChronologyTally.objects.filter(student=chronology.student).values("student")
     summed = tallies.annotate(entries_sum=Sum("entries")).values("entries_sum")
