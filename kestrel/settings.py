@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "kestrel.files",
     "kestrel.audit_pages",
     "kestrel.school_setup",
+    "kestrel.roster",
     "kestrel.account_pages",
     "kestrel.ops",
     "bench",
