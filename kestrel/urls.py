@@ -29,6 +29,7 @@ urlpatterns = [
     path("files/", include("kestrel.files.urls")),
     path("students/", include(students)),
     path("library/", include("kestrel.library.urls")),
+    path("school/import/", include("kestrel.roster.urls")),
     path("school/", include("kestrel.school_setup.urls")),
     path("key/", include("kestrel.access.urls")),
     path("audit/", include("kestrel.audit_pages.urls")),

@@ -16,6 +16,15 @@ YEAR_GROUPS = [
 ]
 
 
+# The DfE school census codes.
+GENDERS = [("F", "Female"), ("M", "Male"), ("U", "Not known")]
+SEN_STATUSES = [
+    ("N", "No special educational need"),
+    ("K", "SEN support"),
+    ("E", "Education, health and care plan"),
+]
+
+
 class Student(KeepsSearchText, SchoolOwned):
     """A child on (or once on) the school's roll. Students who leave are kept, marked as left."""
 
@@ -50,6 +59,33 @@ class Student(KeepsSearchText, SchoolOwned):
     )
     on_roll = models.BooleanField("On roll", default=True)
     left_on = models.DateField("Date left", null=True, blank=True)
+    # From the school's MIS (kestrel.roster): identifiers to match the next import by, and the
+    # details a DSL weighs with a concern (the DfE census codes where there are some).
+    former_upns = models.CharField(
+        "Former UPNs",
+        max_length=200,
+        blank=True,
+        help_text="UPNs the student had before, separated by spaces.",
+    )
+    mis_id = models.CharField(
+        "MIS id",
+        max_length=40,
+        blank=True,
+        help_text="The student's id in the school's management information system.",
+    )
+    gender = models.CharField("Gender", max_length=1, choices=GENDERS, blank=True)
+    admission_date = models.DateField("Admission date", null=True, blank=True)
+    sen_status = models.CharField("SEN status", max_length=1, choices=SEN_STATUSES, blank=True)
+    pupil_premium = models.BooleanField("Pupil premium", default=False)
+    free_school_meals = models.BooleanField("Free school meals", default=False)
+    eal = models.BooleanField("English as an additional language", default=False)
+    looked_after = models.BooleanField("Looked after", default=False)
+    previous_school = models.CharField(
+        "Previous school",
+        max_length=200,
+        blank=True,
+        help_text="From a Common Transfer File: the school the student came from.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # The type-ahead's text (kestrel.search), kept by save() and the bulk writes. Its
     # trigram index on PostgreSQL is made by migration 0002, not declared here: SQLite has none.
@@ -70,6 +106,8 @@ class Student(KeepsSearchText, SchoolOwned):
         indexes = [
             models.Index(fields=["school", "legal_last_name", "legal_first_name"]),
             models.Index(fields=["school", "tutor_group"]),
+            models.Index(fields=["school", "mis_id"]),
+            models.Index(fields=["school", "date_of_birth"]),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,174 @@
+"""Students from a CSV, through the pages: upload, preview, confirm, re-import."""
+
+import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from kestrel.audit.models import AuditEvent
+from kestrel.roster.models import Outcome, RosterImport, RosterRow, State
+from kestrel.students.models import Student
+from kestrel.students.upn import make_upn
+from kestrel.testing.factories import StudentFactory
+
+HEADER = "Adno,UPN,Legal Surname,Legal Forename,Preferred Forename,DOB,Year,Reg Group,Gender\n"
+
+
+def row(adno, upn, last, first, born, year, group, gender="F", preferred=""):
+    return f"{adno},{upn},{last},{first},{preferred},{born},{year},{group},{gender}\n"
+
+
+def upload(client, text: str, *, whole=True, name="students.csv"):
+    data = {"file": SimpleUploadedFile(name, text.encode("utf-8-sig"), "text/csv")}
+    if whole:
+        data["whole_roster"] = "on"
+    return client.post(reverse("roster:upload", args=["students"]), data)
+
+
+@pytest.fixture
+def admin(people, signed_in):
+    return signed_in(people.admin)
+
+
+@pytest.fixture
+def roll(school):
+    """Three students on roll, with UPNs."""
+    return [
+        StudentFactory(
+            school=school,
+            legal_first_name=first,
+            legal_last_name=last,
+            upn=make_upn(201, 3000, 18, serial),
+            date_of_birth=datetime.date(2015, 5, serial),
+            year_group=4,
+            tutor_group="4A",
+            mis_id=f"100{serial}",
+            gender=gender,
+        )
+        for serial, (first, last, gender) in enumerate(
+            [("Hannah", "Greenwood", "F"), ("Amir", "Hussain", "M"), ("Zoë", "Adeyemi", "F")],
+            start=1,
+        )
+    ]
+
+
+def _run(django_capture_on_commit_callbacks, action):
+    with django_capture_on_commit_callbacks(execute=True):
+        return action()
+
+
+def test_a_whole_roster_file_adds_changes_and_marks_leavers(
+    admin, roll, django_capture_on_commit_callbacks
+):
+    hannah, amir, zoe = roll
+    text = (
+        HEADER
+        + row("1001", hannah.upn, "Greenwood", "Hannah", "01/05/2015", "4", "4B")  # group changes
+        + row("1002", amir.upn, "Hussain", "Amir", "02/05/2015", "Year 4", "4A", "M")  # unchanged
+        + row("1004", make_upn(201, 3000, 18, 9), "Nuñez", "Lucía", "2016-09-01", "3", "3C")
+    )  # Zoë is not in the file: she is leaving
+    response = _run(django_capture_on_commit_callbacks, lambda: upload(admin, text))
+    roster_import = RosterImport.objects.get()
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert roster_import.state == State.PREVIEW, roster_import.message
+    counts = roster_import.counts
+    assert (counts["new"], counts["changed"], counts["unchanged"], counts["leaving"]) == (
+        1,
+        1,
+        1,
+        1,
+    )
+    page = admin.get(reverse("roster:detail", args=[roster_import.pk])).content.decode()
+    assert "Lucía Nuñez" in page and "4A → <strong>4B</strong>" in page
+    assert "Zoë Adeyemi" in page
+    assert Student.objects.get(pk=hannah.pk).tutor_group == "4A"  # nothing changed yet
+
+    # One of three leaving is more than one in ten: asked twice.
+    once = admin.post(reverse("roster:confirm", args=[roster_import.pk]), {})
+    assert once.status_code == 400
+    assert "More than one in ten are leaving" in once.content.decode()
+    _run(
+        django_capture_on_commit_callbacks,
+        lambda: admin.post(
+            reverse("roster:confirm", args=[roster_import.pk]), {"confirm_leavers": "on"}
+        ),
+    )
+    roster_import.refresh_from_db()
+    assert roster_import.state == State.DONE
+    assert Student.objects.get(pk=hannah.pk).tutor_group == "4B"
+    zoe.refresh_from_db()
+    assert (zoe.on_roll, zoe.left_on) == (False, datetime.date.today())
+    lucia = Student.objects.get(legal_last_name="Nuñez")
+    assert (lucia.year_group, lucia.tutor_group, lucia.gender) == (3, "3C", "F")
+    assert AuditEvent.objects.filter(action="roster.imported").count() == 1
+    assert AuditEvent.objects.filter(action="student.added", student=lucia).count() == 1
+    assert AuditEvent.objects.filter(action="student.left", student=zoe).count() == 1
+
+    # The same file again changes nothing.
+    _run(django_capture_on_commit_callbacks, lambda: upload(admin, text))
+    again = RosterImport.objects.exclude(pk=roster_import.pk).get()
+    assert again.state == State.PREVIEW
+    assert (again.counts["new"], again.counts["changed"], again.counts["leaving"]) == (0, 0, 0)
+    assert again.counts["unchanged"] == 3
+    assert not RosterRow.objects.filter(roster_import=again).exists()
+
+
+def test_a_partial_file_makes_nobody_leave(admin, roll, django_capture_on_commit_callbacks):
+    text = HEADER + row("1004", make_upn(201, 3000, 18, 9), "Nuñez", "Lucía", "1/9/2016", "3", "3C")
+    _run(django_capture_on_commit_callbacks, lambda: upload(admin, text, whole=False))
+    roster_import = RosterImport.objects.get()
+    assert roster_import.counts["leaving"] == 0
+    assert roster_import.counts["new"] == 1
+
+
+def test_a_name_and_birthday_match_is_held_never_merged(
+    admin, roll, django_capture_on_commit_callbacks
+):
+    hannah = roll[0]
+    old_upn = hannah.upn
+    other_upn = make_upn(202, 4000, 18, 5)
+    text = HEADER + row("2001", other_upn, "Greenwood", "Hannah", "01/05/2015", "4", "4A")
+    _run(django_capture_on_commit_callbacks, lambda: upload(admin, text, whole=False))
+    roster_import = RosterImport.objects.get()
+    held = RosterRow.objects.get(roster_import=roster_import)
+    assert (held.outcome, held.student_id) == (Outcome.HELD, hannah.pk)
+    admin.post(reverse("roster:decide", args=[roster_import.pk, held.pk]), {"decision": "same"})
+    _run(
+        django_capture_on_commit_callbacks,
+        lambda: admin.post(reverse("roster:confirm", args=[roster_import.pk]), {}),
+    )
+    hannah.refresh_from_db()
+    assert hannah.upn == other_upn
+    assert hannah.former_upns.split() == [old_upn]
+    assert Student.objects.count() == 3
+
+
+def test_refused_rows_are_imported_only_when_the_administrator_says(
+    admin, roll, django_capture_on_commit_callbacks
+):
+    bad_upn = "B" + make_upn(201, 3000, 18, 9)[1:]
+    text = (
+        HEADER
+        + row("1004", make_upn(201, 3000, 18, 9), "Nuñez", "Lucía", "1/9/2016", "3", "3C")
+        + row("1005", bad_upn, "Okafor", "Chidi", "1/9/2016", "3", "3C")
+        + row("1006", "", "Future", "Child", "1/9/2099", "3", "3C")
+    )
+    _run(django_capture_on_commit_callbacks, lambda: upload(admin, text, whole=False))
+    roster_import = RosterImport.objects.get()
+    reasons = dict(
+        RosterRow.objects.filter(outcome=Outcome.REFUSED).values_list("row", "reason")
+    )
+    assert "check letter" in reasons[3]
+    assert reasons[4] == "Date of birth 01/09/2099 is in the future."
+    refused = admin.post(reverse("roster:confirm", args=[roster_import.pk]), {})
+    assert refused.status_code == 400
+    assert "tick the box to import the others" in refused.content.decode()
+    assert Student.objects.count() == 3
+    _run(
+        django_capture_on_commit_callbacks,
+        lambda: admin.post(
+            reverse("roster:confirm", args=[roster_import.pk]), {"leave_out_refused": "on"}
+        ),
+    )
+    assert Student.objects.count() == 4
