@@ -22,7 +22,17 @@ from kestrel.roster.work import CTF_FORMAT, fields_for
 from kestrel.tasks import enqueue_with_transaction
 
 
-def start(*, school, actor, source, name: str, kind: str, whole_roster: bool, request=None):
+def start(
+    *,
+    school,
+    actor,
+    source,
+    name: str,
+    kind: str,
+    whole_roster: bool,
+    request=None,
+    enqueue: bool = True,
+):
     """Takes an uploaded file: saves it (encrypted), reads its header, and either asks for its
     columns to be matched or starts checking it. Raises Unreadable (having kept nothing) for a
     file that cannot be imported at all."""
@@ -78,7 +88,7 @@ def start(*, school, actor, source, name: str, kind: str, whole_roster: bool, re
                 "whole_roster": whole_roster,
             },
         )
-        if roster_import.state == State.CHECKING:
+        if roster_import.state == State.CHECKING and enqueue:
             enqueue_with_transaction(check_import, roster_import.pk)
     return roster_import
 
@@ -163,7 +173,14 @@ def decide(*, roster_import: RosterImport, row: RosterRow, decision: str, actor,
         )
 
 
-def confirm(*, roster_import: RosterImport, actor, leave_out_refused: bool, request=None) -> bool:
+def confirm(
+    *,
+    roster_import: RosterImport,
+    actor,
+    leave_out_refused: bool,
+    request=None,
+    enqueue: bool = True,
+) -> bool:
     """Starts applying the preview (once, however often the button is pressed)."""
     with transaction.atomic():
         total = (
@@ -189,7 +206,8 @@ def confirm(*, roster_import: RosterImport, actor, leave_out_refused: bool, requ
             school=roster_import.school,
             detail={"kind": roster_import.kind, **roster_import.counts},
         )
-        enqueue_with_transaction(apply_import, roster_import.pk)
+        if enqueue:  # else the caller applies it itself (the nightly command)
+            enqueue_with_transaction(apply_import, roster_import.pk)
     return True
 
 

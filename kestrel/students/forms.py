@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from kestrel.forms import DateField, KestrelForm, SchoolModelForm
 from kestrel.students.models import Student
+from kestrel.students.upn import validate_upn
 
 
 def _oldest_birth_date() -> datetime.date:
@@ -25,6 +26,13 @@ class StudentForm(SchoolModelForm):
         latest=timezone.localdate,
     )
 
+    admission_date = DateField(
+        label="Admission date",
+        required=False,
+        help_text="For example, 3 9 2024",
+        latest=timezone.localdate,
+    )
+
     class Meta:
         model = Student
         fields = [
@@ -34,10 +42,20 @@ class StudentForm(SchoolModelForm):
             "preferred_last_name",
             "date_of_birth",
             "upn",
+            "former_upns",
+            "mis_id",
             "year_group",
             "tutor_group",
+            "gender",
+            "admission_date",
             "on_roll",
             "left_on",
+            "sen_status",
+            "pupil_premium",
+            "free_school_meals",
+            "eal",
+            "looked_after",
+            "previous_school",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -45,9 +63,22 @@ class StudentForm(SchoolModelForm):
         self.fields["upn"].govuk_width = 20
         self.fields["tutor_group"].govuk_width = 5
         self.fields["year_group"].choices = [("", "Select a year group"), *Student.YEAR_GROUPS]
+        self.fields["mis_id"].govuk_width = 10
+        self.fields["former_upns"].govuk_width = 30
+        self.fields["gender"].choices = [("", "Not recorded"), *Student.GENDERS]
+        self.fields["sen_status"].choices = [("", "Not recorded"), *Student.SEN_STATUSES]
 
     def clean_upn(self):
         return self.cleaned_data["upn"].strip().upper()
+
+    def clean_former_upns(self):
+        upns = self.cleaned_data["former_upns"].replace(",", " ").upper().split()
+        for upn in upns:
+            try:
+                validate_upn(upn)
+            except forms.ValidationError as error:
+                raise forms.ValidationError(f"{upn}: {error.messages[0]}") from None
+        return " ".join(dict.fromkeys(upns))
 
     def clean(self):
         cleaned = super().clean()

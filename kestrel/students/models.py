@@ -29,6 +29,8 @@ class Student(KeepsSearchText, SchoolOwned):
     """A child on (or once on) the school's roll. Students who leave are kept, marked as left."""
 
     YEAR_GROUPS = YEAR_GROUPS
+    GENDERS = GENDERS
+    SEN_STATUSES = SEN_STATUSES
     SEARCH_FIELDS = SEARCH_FIELDS
 
     legal_first_name = models.CharField("Legal first name", max_length=100)
