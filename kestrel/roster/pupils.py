@@ -30,6 +30,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kestrel.audit.services import event, record, record_all
+from kestrel.faults import pause_point
 from kestrel.roster import values as parse
 from kestrel.roster.models import Decision, Outcome, RosterImport, RosterRow, State
 from kestrel.search import fold
@@ -275,6 +276,7 @@ def preview(
             state.flush()
         done += len(chunk)
         progress(done)
+        pause_point("roster_checked_chunk")
     if roster_import.whole_roster:
         _leavers(state)
         state.flush()
@@ -521,6 +523,7 @@ def apply(roster_import: RosterImport, *, actor, progress=lambda done: None) -> 
         _apply_chunk(roster_import, chunk, actor)
         done += len(chunk)
         progress(done)
+        pause_point("roster_applied_chunk")
     return _applied_counts(roster_import)
 
 

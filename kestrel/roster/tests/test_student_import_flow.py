@@ -156,9 +156,7 @@ def test_refused_rows_are_imported_only_when_the_administrator_says(
     )
     _run(django_capture_on_commit_callbacks, lambda: upload(admin, text, whole=False))
     roster_import = RosterImport.objects.get()
-    reasons = dict(
-        RosterRow.objects.filter(outcome=Outcome.REFUSED).values_list("row", "reason")
-    )
+    reasons = dict(RosterRow.objects.filter(outcome=Outcome.REFUSED).values_list("row", "reason"))
     assert "check letter" in reasons[3]
     assert reasons[4] == "Date of birth 01/09/2099 is in the future."
     refused = admin.post(reverse("roster:confirm", args=[roster_import.pk]), {})
