@@ -224,7 +224,7 @@ def _headers(
 ) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """The first row that is not blank as the header row, and the rows after it, checked."""
     for number, cells in rows:
-        cells = _checked(cells, number, name)
+        cells = _checked(cells, number, name, header=True)
         if any(cells):
             headers = _trailing_blanks_removed(cells)
             if len(headers) > MAX_COLUMNS:
@@ -252,13 +252,15 @@ def _data_rows(rows, width: int, name: str) -> Iterator[tuple[int, list[str]]]:
         yield number, cells
 
 
-def _checked(cells, number: int, name: str) -> list[str]:
-    if len(cells) > MAX_COLUMNS and len(_trailing_blanks_removed(cells)) > MAX_COLUMNS:
+def _checked(cells, number: int, name: str, header: bool = False) -> list[str]:
+    """The cells stripped, none too long; a data row of more than MAX_COLUMNS cells refused (a
+    header row of too many is refused with its count, by `_headers`)."""
+    stripped = [cell.strip() for cell in cells]
+    if not header and len(_trailing_blanks_removed(stripped)) > MAX_COLUMNS:
         raise Unreadable(
             f"“{name}” has more than {MAX_COLUMNS} cells in row {number}; Kestrel reads at "
             f"most {MAX_COLUMNS} columns. {EXPORT_AGAIN}"
         )
-    stripped = [cell.strip() for cell in cells]
     if any(len(cell) > MAX_CELL for cell in stripped):
         raise Unreadable(_too_long(name, number))
     return stripped
