@@ -322,6 +322,48 @@ def bromcom_csv(
     return csv_bytes(headers, rows, encoding=encoding, delimiter=delimiter)
 
 
+def staff_columns(*, full_name: bool = False) -> list[Column]:
+    """A staff list as an MIS exports it; with `full_name`, one "Name" column written surname
+    first ("Abbott, Wendy"), as MIS staff lists show it."""
+    names: list[Column] = [
+        ("Forename", "first_name", _text),
+        ("Surname", "last_name", _text),
+    ]
+    if full_name:
+        names = [("Name", "name", _text)]
+    return [
+        ("Title", "title", _text),
+        *names,
+        ("Email Address", "email", _text),
+        ("Job Title", "job_title", _text),
+        ("Access Level", "access_level", _text),
+        ("Key Holder", "key_holder", _flag("Yes", "No")),
+        (
+            "Alert Groups",
+            "alert_groups",
+            lambda value: value if isinstance(value, str) else "; ".join(value or ()),
+        ),
+    ]
+
+
+def staff_csv(
+    staff: Iterable[dict],
+    *,
+    full_name: bool = False,
+    encoding: str = "utf-8-sig",
+    delimiter: str = ",",
+    fields: Iterable[str] | None = None,
+) -> bytes:
+    """Staff as dicts of first_name, last_name, email, job_title, access_level, key_holder
+    (bool), alert_groups (a list, or a str as the cell holds it), and an optional title."""
+    staff = [
+        {**member, "name": f"{member.get('last_name', '')}, {member.get('first_name', '')}"}
+        for member in staff
+    ]
+    headers, rows = rows_for(staff_columns(full_name=full_name), staff, fields)
+    return csv_bytes(headers, rows, encoding=encoding, delimiter=delimiter)
+
+
 # --- Excel ----------------------------------------------------------------------------------
 
 

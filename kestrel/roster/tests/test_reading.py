@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kestrel.roster import columns, values
 from kestrel.roster.reading import CHUNK, Unreadable, open_table
 from kestrel.roster.tests import exports
 from kestrel.roster.values import excel_serial
@@ -508,3 +509,101 @@ def test_xml_is_refused_as_neither_a_table_nor_a_common_transfer_file(tmp_path):
         "“students.xml” is an XML or web page file, not a CSV or Excel file, and not a Common "
         f"Transfer File. {EXPORT_AGAIN}"
     )
+
+
+# --- From an MIS export to Kestrel's values, through columns and values ----------------------
+
+PARSERS = {
+    "upn": values.parse_upn,
+    "former_upns": lambda text: " ".join(values.parse_upns(text)),
+    "date_of_birth": values.parse_date,
+    "admission_date": values.parse_date,
+    "left_on": values.parse_date,
+    "year_group": values.parse_year_group,
+    "gender": values.parse_gender,
+    "sen_status": values.parse_sen,
+    "pupil_premium": values.parse_bool,
+    "free_school_meals": values.parse_bool,
+    "eal": values.parse_bool,
+    "looked_after": values.parse_bool,
+}
+SAMPLE = exports.sample_students(120)
+SAMPLE[7]["former_upns"] = f"{SAMPLE[8]['upn']} {SAMPLE[9]['upn']}"
+SAMPLE[10]["left_on"] = datetime.date(2025, 12, 19)
+SAMPLE[11]["preferred_last_name"] = "Ó Briain"
+
+
+def as_kestrel_reads_it(table) -> list[dict]:
+    mapping = columns.recognise(table.headers, columns.STUDENT_FIELDS)
+    return [
+        {
+            field: PARSERS.get(field, str)(cells[index])
+            for index, field in mapping.items()
+            if cells[index]
+        }
+        for _, cells in table.rows
+    ]
+
+
+def as_written(student: dict, *, preferred_is_legal: bool = False) -> dict:
+    """The student as a file gives it back: empty values left out; where the MIS writes the
+    legal name in the preferred name's column (Arbor), that name."""
+    student = dict(student)
+    if preferred_is_legal:
+        for part in ("first", "last"):
+            student[f"preferred_{part}_name"] = (
+                student.get(f"preferred_{part}_name") or student[f"legal_{part}_name"]
+            )
+        student["mis_id"] = student["mis_id"].lstrip("0")
+    return {field: value for field, value in student.items() if value not in ("", None)}
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "preferred_is_legal"),
+    [
+        ("sims.csv", exports.sims_csv(SAMPLE), False),
+        ("sims dates as yyyy-mm-dd.csv", exports.sims_csv(SAMPLE, date_format="%Y-%m-%d"), False),
+        ("arbor.csv", exports.arbor_csv(SAMPLE), True),
+        ("arbor dd Mon yyyy.csv", exports.arbor_csv(SAMPLE, date_format="%d %b %Y"), True),
+        ("bromcom.csv", exports.bromcom_csv(SAMPLE), False),
+        ("bromcom dd.mm.yyyy.csv", exports.bromcom_csv(SAMPLE, date_format="%d.%m.%Y"), False),
+        ("students.xlsx", exports.students_xlsx(SAMPLE), False),
+    ],
+)
+def test_each_mis_export_reads_back_as_the_students_it_was_made_from(
+    tmp_path, name, content, preferred_is_legal
+):
+    path = exports.save(tmp_path, name, content)
+    with open_table(path, name=name) as table:
+        read = as_kestrel_reads_it(table)
+    expected = [as_written(student, preferred_is_legal=preferred_is_legal) for student in SAMPLE]
+    assert read == expected
+
+
+def test_a_staff_list_reads_back_through_the_staff_columns(tmp_path):
+    staff = [
+        {"first_name": "Wendy", "last_name": "Abbott", "email": "Wendy.Abbott@example.org",
+         "job_title": "SENCO", "access_level": "Pastoral", "key_holder": False,
+         "alert_groups": ["Pastoral", "SEN"]},
+        {"first_name": "Chloé", "last_name": "Ruiz Nuñez", "email": "chloe.kelan@example.org",
+         "job_title": "DSL", "access_level": "DSL team", "key_holder": True, "alert_groups": []},
+    ]  # fmt: skip
+    for full_name in (False, True):
+        content = exports.staff_csv(staff, full_name=full_name, encoding="cp1252", delimiter=";")
+        path = exports.save(tmp_path, "staff.csv", content)
+        with open_table(path, name="staff.csv") as table:
+            mapping = columns.recognise(table.headers, columns.STAFF_FIELDS)
+            assert columns.missing_required(mapping, columns.STAFF_FIELDS) == []
+            rows = [
+                {field: cells[index] for index, field in mapping.items()} for _, cells in table.rows
+            ]
+        for row, member in zip(rows, staff, strict=True):
+            first, last = (
+                values.split_name(row["name"])
+                if full_name
+                else (row["first_name"], row["last_name"])
+            )
+            assert (first, last) == (member["first_name"], member["last_name"])
+            assert values.parse_email(row["email"]) == member["email"].lower()
+            assert values.parse_bool(row["key_holder"]) is member["key_holder"]
+            assert values.parse_list(row["alert_groups"]) == member["alert_groups"]
