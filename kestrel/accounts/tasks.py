@@ -1,6 +1,7 @@
 """Email about accounts, sent by the task worker, never inside a request."""
 
 from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.mail import send_mail
 from django.db.models import F
@@ -37,6 +38,48 @@ def send_password_reset(email: str) -> None:
     )
     if user is None:
         return
+    context = {"user": user, "school": user.school, "link": _password_link(user)}
+    send_mail(
+        subject=f"Kestrel password reset for {header_safe(user.school.name)}",
+        message=render_to_string("accounts/email/password_reset.txt", context),
+        html_message=render_to_string("accounts/email/password_reset.html", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+@task
+def send_first_time_email(user_id: int, invited_by_id: int | None = None) -> None:
+    """Emails a colleague their first-time link to set a password, once their administrator has
+    activated the account (kestrel.roster.staff.invite_new). Nothing for an account deactivated
+    again, or one that has a password already."""
+    user = (
+        User.all_schools.select_related("school")
+        .filter(pk=user_id, is_active=True, password__startswith=UNUSABLE_PASSWORD_PREFIX)
+        .first()
+    )
+    if user is None:
+        return
+    inviter = User.all_schools.filter(pk=invited_by_id).first() if invited_by_id else None
+    context = {
+        "user": user,
+        "school": user.school,
+        "invited_by": inviter.full_name if inviter else "",
+        "link": _password_link(user),
+        "lasts": _duration(settings.PASSWORD_RESET_TIMEOUT),
+        "sign_in": f"{settings.SITE_URL}{reverse('accounts:login')}",
+    }
+    send_mail(
+        subject=f"Your Kestrel account at {header_safe(user.school.name)}",
+        message=render_to_string("accounts/email/first_time.txt", context),
+        html_message=render_to_string("accounts/email/first_time.html", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+def _password_link(user: User) -> str:
+    """A new password link for `user`: every link sent before it dies."""
     User.all_schools.filter(pk=user.pk).update(password_link_serial=F("password_link_serial") + 1)
     user.refresh_from_db(fields=["password_link_serial"])
     path = reverse(
@@ -46,11 +89,13 @@ def send_password_reset(email: str) -> None:
             "token": password_link_tokens.make_token(user),
         },
     )
-    context = {"user": user, "school": user.school, "link": f"{settings.SITE_URL}{path}"}
-    send_mail(
-        subject=f"Kestrel password reset for {header_safe(user.school.name)}",
-        message=render_to_string("accounts/email/password_reset.txt", context),
-        html_message=render_to_string("accounts/email/password_reset.html", context),
-        from_email=None,
-        recipient_list=[user.email],
-    )
+    return f"{settings.SITE_URL}{path}"
+
+
+def _duration(seconds: int) -> str:
+    """'one hour', '3 days', '45 minutes': how long a link lasts, in words."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"one {unit}" if count == 1 else f"{count} {unit}s"
+    return f"{seconds} seconds"
