@@ -141,29 +141,24 @@ def clean(row: int, raw: dict[str, str], configuration: Configuration) -> Incomi
             problems.append(
                 f"{LABELS['name']}: {error}" if raw["name"] else f"{LABELS['name']} is missing."
             )
-    for name in ("first_name", "last_name", "job_title"):
-        if name in raw:
-            values[name] = raw[name]
-    if "email" in raw:
+    # Field -> its parser, and whether the parser's message needs the column's label before it
+    # (an access level's and alert groups' messages name the column themselves).
+    parsers = {
+        "first_name": (str, False),
+        "last_name": (str, False),
+        "job_title": (str, False),
+        "email": (lambda text: normalise(parse.parse_email(text)), True),
+        "access_level": (lambda text: _level(text, configuration), False),
+        "key_holder": (lambda text: bool(parse.parse_bool(text)), True),
+        "alert_groups": (lambda text: _groups(text, configuration), False),
+    }
+    for name, (parser, labelled) in parsers.items():
+        if name not in raw:
+            continue
         try:
-            values["email"] = normalise(parse.parse_email(raw["email"]))
+            values[name] = parser(raw[name])
         except ValueError as error:
-            problems.append(f"{LABELS['email']}: {error}")
-    if "access_level" in raw:
-        try:
-            values["access_level"] = _level(raw["access_level"], configuration)
-        except ValueError as error:
-            problems.append(str(error))
-    if "key_holder" in raw:
-        try:
-            values["key_holder"] = bool(parse.parse_bool(raw["key_holder"]))
-        except ValueError as error:
-            problems.append(f"{LABELS['key_holder']}: {error}")
-    if "alert_groups" in raw:
-        try:
-            values["alert_groups"] = _groups(raw["alert_groups"], configuration)
-        except ValueError as error:
-            problems.append(str(error))
+            problems.append(f"{LABELS[name]}: {error}" if labelled else str(error))
 
     for name in ("first_name", "last_name", "email"):
         said = (LABELS[name],) if name == "email" else (LABELS[name], LABELS["name"])
