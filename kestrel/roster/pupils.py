@@ -125,11 +125,7 @@ def clean(row: int, raw: dict[str, str], today: datetime.date) -> Incoming:
     take("mis_id", str.strip)
     take("previous_school", str.strip)
     take("upn", parse.parse_upn)
-    if "former_upn" in raw:  # the file's column; Kestrel keeps every former UPN, space-separated
-        try:
-            values["former_upns"] = " ".join(parse.parse_upns(raw["former_upn"]))
-        except ValueError as error:
-            problems.append(f"Former UPN: {error}")
+    take("former_upns", lambda text: " ".join(parse.parse_upns(text)))
     take("date_of_birth", parse.parse_date)
     take("admission_date", parse.parse_date)
     take("left_on", parse.parse_date)
@@ -290,7 +286,7 @@ def _raw_json(raw: dict[str, str]) -> dict[str, str]:
 def _mention(state: Preview, raw: dict[str, str]) -> None:
     """Remembers every identifier the file writes, even in a row it refuses: a student whose row
     could not be read is not leaving."""
-    for name in ("upn", "former_upn"):
+    for name in ("upn", "former_upns"):
         for word in raw.get(name, "").replace(",", " ").replace(";", " ").split():
             state.mentioned.add(f"upn:{word.upper()}")
     if raw.get("mis_id", "").strip():

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django_otp_webauthn.models import WebAuthnCredential
 
 from kestrel.access.refusals import REASONS
-from kestrel.access.tests.test_url_access_matrix import all_urls, publish_document
+from kestrel.access.tests.test_url_access_matrix import all_urls, held_import, publish_document
 from kestrel.audit import chain
 from kestrel.audit.models import AuditEvent
 from kestrel.incidents.models import Draft
@@ -48,6 +48,13 @@ RECORD_FOR = {
     "schools:staff_reset_second_factor": "staff",
     "schools:email_retry": "alert",
     "accounts:passkey_remove": "passkey",
+    "roster:detail": "roster_import",
+    "roster:columns": "roster_import",
+    "roster:rows": "roster_import",
+    "roster:confirm": "roster_import",
+    "roster:cancel": "roster_import",
+    "roster:invite": "roster_import",
+    "roster:decide": "roster_import",
 }
 PERSONAS = ["teacher", "admin", "dsl_locked", "other_teacher", "other_admin", "other_dsl"]
 OTHER_SCHOOL = {"other_teacher", "other_admin", "other_dsl"}
@@ -76,7 +83,10 @@ def records(school, people):
     passkey = WebAuthnCredential.objects.create(
         user=people.dsl, name="Work laptop", credential_id=b"laptop", public_key=b"key"
     )
+    roster_import, held_row = held_import(school, people.admin)
     return {
+        "roster_import": roster_import,
+        "roster_row": held_row,
         "student": student.pk,
         "incident": incident.pk,
         "alert": alert.pk,
@@ -98,11 +108,13 @@ def persona(people, other_school, name):
     )
 
 
-def url_of(route: str, pk: int) -> str:
+def url_of(route: str, pk: int, row: int = 0) -> str:
     return "/" + (
         route.replace("<slug:slug>", "students")
         .replace("<int:pk>", str(pk))
         .replace("<int:number>", "1")
+        .replace("<slug:outcome>", "held")
+        .replace("<int:row>", str(row))
     )
 
 
@@ -131,7 +143,7 @@ def test_every_refusal_of_a_record_writes_one_audit_row(who, records, people, ot
     for name, route in id_urls():
         asked = records[RECORD_FOR[name]]
         before = AuditEvent.objects.filter(action="access.refused").count()
-        response = ask(client, url_of(route, asked))
+        response = ask(client, url_of(route, asked, records["roster_row"]))
         rows = list(AuditEvent.objects.filter(action="access.refused").order_by("id")[before:])
         if who in OTHER_SCHOOL:
             assert refused(response), f"{name} answered {response.status_code} to {who}"

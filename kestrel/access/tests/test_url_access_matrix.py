@@ -122,6 +122,15 @@ EXPECTED = {
     "library:confirm_read": expect(full="method"),
     "library:add_version": expect(**NOT_KEY_HOLDERS, full="method"),
     "library:download": expect(other_admin="missing", other_dsl="missing"),
+    "roster:upload": ADMIN_ONLY,
+    "roster:detail": ADMIN_OWN_SCHOOL,
+    # The import is waiting to be confirmed: its columns were matched already.
+    "roster:columns": expect(**NOT_ADMINS, admin="redirect", other_admin="missing"),
+    "roster:rows": ADMIN_OWN_SCHOOL,
+    "roster:confirm": expect(**NOT_ADMINS, full="method"),
+    "roster:cancel": expect(**NOT_ADMINS, full="method"),
+    "roster:invite": expect(**NOT_ADMINS, full="method"),
+    "roster:decide": expect(**NOT_ADMINS, full="method"),
     "schools:overview": ADMIN_ONLY,
     "schools:details": ADMIN_ONLY,
     "schools:email_problems": ADMIN_ONLY,
@@ -205,9 +214,12 @@ def _concrete(
     incident_pk: int,
     file_key="",
     document_pk=0,
+    roster=(0, 0),
 ) -> str:
     pk = student_pk
-    if name in {"audit:staff", "schools:staff_reset_second_factor"}:
+    if name.startswith("roster:"):
+        pk = roster[0]
+    elif name in {"audit:staff", "schools:staff_reset_second_factor"}:
         pk = staff_pk
     elif name in {"incidents:view", "incidents:add_action", "incidents:correct"}:
         pk = incident_pk
@@ -220,7 +232,44 @@ def _concrete(
         .replace("<token>", "set-password")
         .replace("<uuid:key>", str(file_key))
         .replace("<int:number>", "1")
+        .replace("<slug:kind>", "students")
+        .replace("<slug:outcome>", "held")
+        .replace("<int:row>", str(roster[1]))
     )
+
+
+def held_import(school, admin):
+    """An import of the school's roster waiting to be confirmed, with one row held for a
+    decision: (its id, the row's id)."""
+    from kestrel.roster.models import Kind, Outcome, RosterImport, RosterRow, State
+
+    roster_import = RosterImport.objects.create(
+        school=school,
+        kind=Kind.STUDENTS,
+        state=State.PREVIEW,
+        file_name="roll.csv",
+        file_sha256="0" * 64,
+        uploaded_by=admin,
+        counts={
+            "rows": 1,
+            "new": 0,
+            "changed": 0,
+            "unchanged": 0,
+            "leaving": 0,
+            "held": 1,
+            "refused": 0,
+            "on_roll": 1,
+        },
+    )
+    row = RosterRow.objects.create(
+        roster_import=roster_import,
+        row=2,
+        outcome=Outcome.HELD,
+        student=StudentFactory(school=school),
+        values={"legal_first_name": "Ada", "legal_last_name": "Lovelace"},
+        reason="Same name and date of birth.",
+    )
+    return roster_import.pk, row.pk
 
 
 def _outcome(response) -> str:
@@ -304,6 +353,7 @@ def test_each_role_gets_exactly_the_expected_answer_from_every_url(role, people,
         sha256="0" * 64,
     )
     document = publish_document(school, people.dsl)
+    roster = held_import(school, people.admin)
     if role in {"reporter", "reporter_after_7_days"}:
         sign_in_fully(client, reporter)
     elif role in {"alerted", "alerted_read"}:
@@ -328,7 +378,14 @@ def test_each_role_gets_exactly_the_expected_answer_from_every_url(role, people,
     unexpected = {}
     for name, route, _ in all_urls():
         url = _concrete(
-            name, route, student.pk, people.teacher.pk, incident.pk, attachment.key, document.pk
+            name,
+            route,
+            student.pk,
+            people.teacher.pk,
+            incident.pk,
+            attachment.key,
+            document.pk,
+            roster,
         )
         response = client.get(url)
         got = _outcome(response)
