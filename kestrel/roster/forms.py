@@ -78,7 +78,9 @@ class ConfirmForm(KestrelForm):
     leave_out_refused = forms.BooleanField(required=False)
     confirm_leavers = forms.BooleanField(required=False)
 
-    def __init__(self, *args, counts: dict, second_confirmation: bool, noun: str, **kwargs):
+    def __init__(
+        self, *args, counts: dict, second_confirmation: bool, noun: str, plural: str, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.counts = counts
         self.second_confirmation = second_confirmation
@@ -88,9 +90,10 @@ class ConfirmForm(KestrelForm):
             "leave_out_refused"
         ].label = f"Import the other rows, leaving out the {refused} refused {rows}"
         leaving = counts.get("leaving", 0)
-        self.fields[
-            "confirm_leavers"
-        ].label = f"Yes, {leaving} {noun}{'s' if leaving != 1 else ''} are leaving"
+        self.fields["confirm_leavers"].label = (
+            f"Yes, {leaving} {noun if leaving == 1 else plural} "
+            f"{'is' if leaving == 1 else 'are'} leaving"
+        )
         if not refused:
             del self.fields["leave_out_refused"]
         if not second_confirmation:

@@ -512,7 +512,7 @@ def apply(roster_import: RosterImport, *, actor, progress=lambda done: None) -> 
     done = RosterRow.objects.filter(roster_import=roster_import, applied=True).count()
     last = 0
     while True:
-        chunk = list(rows.filter(pk__gt=last).select_related("student").order_by("pk")[:CHUNK])
+        chunk = list(rows.filter(pk__gt=last).order_by("pk")[:CHUNK])
         if not chunk:
             break
         last = chunk[-1].pk
@@ -559,6 +559,11 @@ def _apply_chunk(roster_import: RosterImport, chunk: list[RosterRow], actor) -> 
 
 def _write(roster_import: RosterImport, chunk: list[RosterRow], actor) -> None:
     created, updated, fields, events = [], [], set(), []
+    # The students as they are now, read and locked inside this transaction: a change made
+    # since the preview is seen, and a chunk retried row by row starts from the database.
+    students = Student.objects.select_for_update().in_bulk(
+        [row.student_id for row in chunk if row.student_id]
+    )
     for row in chunk:
         outcome = row.outcome
         if outcome == Outcome.HELD:
@@ -575,7 +580,7 @@ def _write(roster_import: RosterImport, chunk: list[RosterRow], actor) -> None:
                 student.previous_school = roster_import.source_school
             created.append((row, student))
             continue
-        student = row.student
+        student = students[row.student_id]
         stale = [
             name
             for name, (old, _new) in row.changes.items()

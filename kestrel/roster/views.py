@@ -13,7 +13,7 @@ from kestrel.access.decorators import requires
 from kestrel.access.policy import allows
 from kestrel.access.refusals import get_for_user
 from kestrel.audit.services import record
-from kestrel.roster import pupils, services
+from kestrel.roster import pupils, selectors, services
 from kestrel.roster.forms import ColumnsForm, ConfirmForm, DecisionForm, UploadForm
 from kestrel.roster.models import Kind, Outcome, RosterImport, RosterRow, State
 from kestrel.roster.reading import Unreadable
@@ -24,6 +24,7 @@ from kestrel.students.names import MASK, NamesShown
 PERMISSION = {Kind.STUDENTS: "manage_students", Kind.STAFF: "manage_staff"}
 TITLES = {Kind.STUDENTS: "Import students", Kind.STAFF: "Import staff"}
 NOUNS = {Kind.STUDENTS: "student", Kind.STAFF: "member of staff"}
+PLURALS = {Kind.STUDENTS: "students", Kind.STAFF: "members of staff"}
 SHOWN = 50  # rows of each kind on the preview; the rest a page at a time
 SECTIONS = [
     (Outcome.REFUSED, "Refused rows"),
@@ -69,7 +70,7 @@ def upload(request, kind):
             if roster_import.state == State.COLUMNS:
                 return redirect("roster:columns", pk=roster_import.pk)
             return redirect("roster:detail", pk=roster_import.pk)
-    recent = RosterImport.objects.filter(kind=kind).select_related("uploaded_by")[:10]
+    recent = selectors.recent_imports(kind)
     return render(
         request,
         "roster/upload.html",
@@ -80,7 +81,7 @@ def upload(request, kind):
 def _import(request, pk) -> RosterImport:
     roster_import = get_for_user(
         request,
-        RosterImport.objects.select_related("uploaded_by", "confirmed_by"),
+        selectors.imports(),
         kind="roster_import",
         pk=pk,
     )
@@ -150,6 +151,7 @@ def _confirm_form(roster_import: RosterImport, data=None) -> ConfirmForm:
         counts=roster_import.counts,
         second_confirmation=pupils.needs_second_confirmation(roster_import.counts),
         noun=NOUNS[roster_import.kind],
+        plural=PLURALS[roster_import.kind],
     )
 
 
@@ -161,8 +163,7 @@ def _context(request, roster_import: RosterImport) -> dict:
         count = _count(roster_import, outcome)
         if not count:
             continue
-        rows = RosterRow.objects.filter(roster_import=roster_import, outcome=outcome)
-        rows = rows.select_related("student", "staff").order_by("row", "id")[:SHOWN]
+        rows = selectors.preview_rows(roster_import, outcome)[:SHOWN]
         sections.append(
             {
                 "outcome": outcome,
@@ -202,12 +203,8 @@ def rows(request, pk, outcome):
     if outcome not in Outcome.values:
         raise Http404("No such rows")
     names = NamesShown.of(request)
-    queryset = (
-        RosterRow.objects.filter(roster_import=roster_import, outcome=outcome)
-        .select_related("student", "staff")
-        .order_by("row", "id")
-    )
-    page = Paginator(queryset, 100).get_page(request.GET.get("page"))
+    rows = selectors.preview_rows(roster_import, outcome)
+    page = Paginator(rows, 100).get_page(request.GET.get("page"))
     record(
         action="roster.previewed",
         request=request,
@@ -284,7 +281,7 @@ def decide(request, pk, row):
     roster_import = _import(request, pk)
     held = get_for_user(
         request,
-        RosterRow.objects.filter(roster_import=roster_import, outcome=Outcome.HELD),
+        selectors.held_rows(roster_import),
         kind="roster_row",
         school_path="roster_import__school",
         pk=row,
@@ -319,8 +316,10 @@ NAME_FIELDS = {
 
 
 def _value(name: str, value, *, hidden: bool) -> str:
-    if value is None or value == "":
+    if value is None or value == "" or value == []:
         return "(none)"
+    if isinstance(value, list):  # a colleague's alert groups
+        return ", ".join(str(item) for item in value)
     if hidden and name in NAME_FIELDS | {"date_of_birth"}:
         return MASK
     if isinstance(value, bool):

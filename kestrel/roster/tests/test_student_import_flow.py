@@ -170,3 +170,34 @@ def test_refused_rows_are_imported_only_when_the_administrator_says(
         ),
     )
     assert Student.objects.count() == 4
+
+
+def test_a_row_that_clashes_at_apply_time_is_left_out_and_the_rest_applied(
+    admin, roll, school, django_capture_on_commit_callbacks
+):
+    """A UPN taken by a student added by hand after the preview: that row alone is left out,
+    said so, and the chunk's other rows (a joiner and a change) are applied all the same."""
+    hannah = roll[0]
+    taken = make_upn(201, 3000, 18, 9)
+    text = (
+        HEADER
+        + row("1001", hannah.upn, "Greenwood", "Hannah", "01/05/2015", "4", "4B", "F")
+        + row("1004", taken, "Nuñez", "Lucía", "1/9/2016", "3", "3C")
+        + row("1005", make_upn(201, 3000, 18, 10), "Okafor", "Chidi", "2/9/2016", "3", "3C")
+    )
+    _run(django_capture_on_commit_callbacks, lambda: upload(admin, text, whole=False))
+    roster_import = RosterImport.objects.get()
+    StudentFactory(school=school, upn=taken, legal_last_name="Added-By-Hand")
+    _run(
+        django_capture_on_commit_callbacks,
+        lambda: admin.post(reverse("roster:confirm", args=[roster_import.pk]), {}),
+    )
+    roster_import.refresh_from_db()
+    assert roster_import.state == State.DONE
+    assert (roster_import.counts["added"], roster_import.counts["changed"]) == (1, 1)
+    assert roster_import.counts["not_applied"] == 1
+    clash = RosterRow.objects.get(roster_import=roster_import, row=3)
+    assert clash.skipped == "Another student now has this UPN: nothing was changed."
+    assert Student.objects.get(pk=hannah.pk).tutor_group == "4B"
+    assert Student.objects.filter(legal_last_name="Okafor").count() == 1
+    assert not Student.objects.filter(legal_last_name="Nuñez").exists()
