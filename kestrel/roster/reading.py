@@ -290,8 +290,11 @@ _ZERO_PADDED = re.compile(r"0+")
 
 def _open_xlsx(path: Path, name: str, stack: ExitStack) -> Table:
     _check_is_xlsx(path, name)
+    # An open file, not the path: given a path, openpyxl refuses any name not ending .xlsx,
+    # and an upload is kept under a name of its own (kestrel.roster.uploads.materialised).
+    source = stack.enter_context(path.open("rb"))
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
         raise Unreadable(_damaged_excel(name)) from None
     stack.callback(workbook.close)

@@ -250,6 +250,15 @@ def test_an_excel_workbook_as_the_mis_exports_it(tmp_path):
     assert [number for number, _ in rows] == [2, 3, 4]
 
 
+def test_an_excel_workbook_is_read_whatever_the_name_it_is_kept_under(tmp_path):
+    """An upload is kept under a name of its own, without .xlsx (uploads.materialised): the
+    workbook is read all the same (openpyxl, given a path, refuses other endings)."""
+    path = exports.save(tmp_path, "upload", exports.students_xlsx(STUDENTS))
+    with open_table(path, name="Students.xlsx") as table:
+        assert table.format == "Excel (.xlsx)"
+        assert [cells[4] for _, cells in table.rows] == ["Zoë", "Mary-Jane", "Chloé"]
+
+
 def test_a_date_kept_as_an_excel_serial_number_comes_out_as_the_number(tmp_path):
     day = datetime.date(2019, 9, 3)
     _, _, rows = table_of(tmp_path, "s.xlsx", exports.xlsx(["Date"], [[excel_serial(day)]]))
