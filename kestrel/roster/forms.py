@@ -15,7 +15,13 @@ STAFF_FILE_HELP = (
 
 
 class UploadForm(KestrelForm):
-    file = forms.FileField(label="File")
+    # An empty file is let through to the reader, whose refusal says what to do about it
+    # (Django's own is "The submitted file is empty.").
+    file = forms.FileField(
+        label="File",
+        allow_empty_file=True,
+        error_messages={"required": "Select the file to import."},
+    )
     whole_roster = forms.BooleanField(required=False)
 
     def __init__(self, *args, kind: str, **kwargs):
