@@ -35,6 +35,7 @@ try:
     SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
     DATABASE_URL = env.str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'kestrel.sqlite3'}")
     DATABASE_PLAN_CACHE_MODE = env.str("DATABASE_PLAN_CACHE_MODE", default="force_generic_plan")
+    DATABASE_PARALLEL_WORKERS = env.int("DATABASE_PARALLEL_WORKERS", default=0)
     EMAIL_URL = env.str("EMAIL_URL", default="console://")
     DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Kestrel <kestrel@localhost>")
     TASKS_BACKEND = env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")
@@ -53,7 +54,10 @@ except EnvError as error:
 
 DATABASES = {
     "default": database_from_url(
-        DATABASE_URL, var_dir=VAR_DIR, plan_cache_mode=DATABASE_PLAN_CACHE_MODE
+        DATABASE_URL,
+        var_dir=VAR_DIR,
+        plan_cache_mode=DATABASE_PLAN_CACHE_MODE,
+        parallel_workers=DATABASE_PARALLEL_WORKERS,
     )
 }
 MAILERS = {"default": email_from_url(EMAIL_URL)}

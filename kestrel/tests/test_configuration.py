@@ -43,15 +43,27 @@ def test_postgres_url_is_understood(tmp_path):
     assert config["USER"] == "kestrel"
     # Prepared statements, each planned once for any parameters.
     assert config["OPTIONS"]["prepare_threshold"] == 1
-    assert config["OPTIONS"]["options"] == "-c plan_cache_mode=force_generic_plan"
+    assert config["OPTIONS"]["options"] == (
+        "-c plan_cache_mode=force_generic_plan -c max_parallel_workers_per_gather=0"
+    )
 
 
 def test_postgres_plan_cache_mode_can_be_left_to_postgres_and_nonsense_is_refused(tmp_path):
     url = "postgres://kestrel@db.example/kestrel"
     config = database_from_url(url, var_dir=tmp_path, plan_cache_mode="auto")
-    assert config["OPTIONS"]["options"] == "-c plan_cache_mode=auto"
+    assert config["OPTIONS"]["options"] == (
+        "-c plan_cache_mode=auto -c max_parallel_workers_per_gather=0"
+    )
     with pytest.raises(ImproperlyConfigured, match="DATABASE_PLAN_CACHE_MODE"):
         database_from_url(url, var_dir=tmp_path, plan_cache_mode="fast")
+
+
+def test_postgres_parallel_workers_are_off_for_pages_unless_asked_for(tmp_path):
+    url = "postgres://kestrel@db.example/kestrel"
+    config = database_from_url(url, var_dir=tmp_path, parallel_workers=2)
+    assert config["OPTIONS"]["options"].endswith("-c max_parallel_workers_per_gather=2")
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_PARALLEL_WORKERS"):
+        database_from_url(url, var_dir=tmp_path, parallel_workers=-1)
 
 
 def test_postgres_connections_plan_generically(db):
@@ -62,6 +74,8 @@ def test_postgres_connections_plan_generically(db):
     with connection.cursor() as cursor:
         cursor.execute("SHOW plan_cache_mode")
         assert cursor.fetchone()[0] == "force_generic_plan"
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
 
 
 @pytest.mark.parametrize(
