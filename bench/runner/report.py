@@ -6,11 +6,12 @@ from pathlib import Path
 from bench.runner.pages import QUERY_LIMIT, SQLITE_ALLOWANCE
 
 TARGETS_NOTE = (
-    "Targets (the issue's): on PostgreSQL, Dashboard, Viewing Incident, chronology and "
-    "type-ahead p95 <= 3x the floor's and rps >= 1/3 of it, Add Incident and Add Action "
-    f"<= 5x and >= 1/5; on SQLite within {SQLITE_ALLOWANCE}x of those (<= 6x and >= 1/6, "
-    f"<= 10x and >= 1/10); every page <= {QUERY_LIMIT} queries. Pass/fail is informational; "
-    "a refused row means the page did not answer as it should, so its numbers mean nothing."
+    "Targets (the issue's): on PostgreSQL, Dashboard, Viewing Incident and type-ahead p95 "
+    "<= 3x the floor's and rps >= 1/3 of it, the chronology <= 4x and >= 1/4, Add Incident "
+    f"and Add Action <= 5x and >= 1/5; on SQLite within {SQLITE_ALLOWANCE}x of those (<= 6x "
+    f"and >= 1/6, <= 8x and >= 1/8, <= 10x and >= 1/10); every page <= {QUERY_LIMIT} queries. "
+    "Pass/fail is informational; a refused row means the page did not answer as it should, "
+    "so its numbers mean nothing."
 )
 
 
