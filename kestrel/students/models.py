@@ -108,6 +108,9 @@ class Student(KeepsSearchText, SchoolOwned):
         indexes = [
             models.Index(fields=["school", "legal_last_name", "legal_first_name"]),
             models.Index(fields=["school", "tutor_group"]),
+            # Matching a roster file's rows: its UPNs (the unique constraint's index is partial,
+            # which a prepared statement's generic plan cannot use for `upn IN (...)`) and MIS ids.
+            models.Index(fields=["school", "upn"]),
             models.Index(fields=["school", "mis_id"]),
             models.Index(fields=["school", "date_of_birth"]),
         ]
