@@ -1,6 +1,8 @@
 """An import's steps, from upload to done. Each is one transaction with its audit event; the slow
 steps (checking the file, applying it) are tasks (kestrel.roster.tasks)."""
 
+import datetime
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,6 +21,7 @@ from kestrel.roster.models import (
 from kestrel.roster.reading import Unreadable, open_table
 from kestrel.roster.tasks import apply_import, check_import
 from kestrel.roster.work import CTF_FORMAT, fields_for
+from kestrel.schools.scope import scopes_disabled
 from kestrel.tasks import enqueue_with_transaction
 
 
@@ -230,3 +233,39 @@ def cancel(*, roster_import: RosterImport, actor, request=None) -> bool:
             detail={"kind": roster_import.kind},
         )
     return True
+
+
+ABANDONED_AFTER = datetime.timedelta(days=7)
+ROWS_KEPT_FOR = datetime.timedelta(days=30)
+
+
+def forget_old_imports() -> str:
+    """The worker's periodic job: a preview nobody confirmed for ABANDONED_AFTER is cancelled
+    (its file and rows deleted), and a finished import's rows, which hold the students' names and
+    dates of birth as the file gave them, are deleted ROWS_KEPT_FOR after it finished. The import
+    itself (who, when, which file, its counts) stays, as the audit trail does."""
+    now = timezone.now()
+    # Across schools on purpose: the worker serves the whole installation.
+    with scopes_disabled():
+        abandoned = RosterImport.objects.filter(
+            state__in=[State.COLUMNS, State.CHECKING, State.PREVIEW],
+            uploaded_at__lt=now - ABANDONED_AFTER,
+        )
+        cancelled = sum(cancel(roster_import=item, actor=None) for item in abandoned)
+        finished = RosterImport.objects.filter(
+            state__in=[State.DONE, State.REFUSED, State.CANCELLED],
+            finished_at__lt=now - ROWS_KEPT_FOR,
+            rows__isnull=False,
+        ).distinct()
+        emptied = 0
+        for roster_import in finished:
+            with transaction.atomic():
+                removed, _ = RosterRow.objects.filter(roster_import=roster_import).delete()
+                record(
+                    action="roster.rows_removed",
+                    obj=roster_import,
+                    school=roster_import.school,
+                    detail={"rows": removed},
+                )
+            emptied += 1
+    return f"{cancelled} abandoned imports cancelled, {emptied} finished imports' rows removed"
