@@ -14,6 +14,7 @@ from kestrel.access.policy import allows
 from kestrel.access.refusals import get_for_user
 from kestrel.audit.services import record
 from kestrel.roster import pupils, selectors, services
+from kestrel.roster.exports import refused_rows_csv
 from kestrel.roster.forms import ColumnsForm, ConfirmForm, DecisionForm, UploadForm
 from kestrel.roster.models import Kind, Outcome, RosterImport, RosterRow, State
 from kestrel.roster.reading import Unreadable
@@ -194,6 +195,25 @@ def _context(request, roster_import: RosterImport) -> dict:
 def _count(roster_import: RosterImport, outcome: str) -> int:
     counts = roster_import.counts
     return counts.get(outcome, 0)
+
+
+@requires("configure_school")
+def refused_csv(request, pk):
+    """The refused rows as a CSV file, to correct in the MIS."""
+    roster_import = _import(request, pk)
+    names = NamesShown.of(request)
+    rows = list(selectors.preview_rows(roster_import, Outcome.REFUSED))
+    record(
+        action="roster.refused_rows_downloaded",
+        request=request,
+        obj=roster_import,
+        school=request.school,
+        detail={"rows": len(rows), "names_hidden": names.hidden},
+    )
+    body = refused_rows_csv(roster_import, rows, hidden=names.hidden, mask=MASK)
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="refused-rows-{roster_import.pk}.csv"'
+    return response
 
 
 @requires("configure_school")

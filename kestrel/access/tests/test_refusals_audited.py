@@ -51,6 +51,7 @@ RECORD_FOR = {
     "roster:detail": "roster_import",
     "roster:columns": "roster_import",
     "roster:rows": "roster_import",
+    "roster:refused_csv": "roster_import",
     "roster:confirm": "roster_import",
     "roster:cancel": "roster_import",
     "roster:invite": "roster_import",

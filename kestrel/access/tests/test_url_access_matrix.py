@@ -127,6 +127,7 @@ EXPECTED = {
     # The import is waiting to be confirmed: its columns were matched already.
     "roster:columns": expect(**NOT_ADMINS, admin="redirect", other_admin="missing"),
     "roster:rows": ADMIN_OWN_SCHOOL,
+    "roster:refused_csv": ADMIN_OWN_SCHOOL,
     "roster:confirm": expect(**NOT_ADMINS, full="method"),
     "roster:cancel": expect(**NOT_ADMINS, full="method"),
     "roster:invite": expect(**NOT_ADMINS, full="method"),
