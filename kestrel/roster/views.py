@@ -189,6 +189,8 @@ def _context(request, roster_import: RosterImport) -> dict:
         "sections": sections,
         "decision_form": DecisionForm(),
         "second_confirmation": pupils.needs_second_confirmation(roster_import.counts),
+        "nothing_to_change": roster_import.state == State.PREVIEW
+        and not any(roster_import.counts.get(k) for k in ("new", "changed", "leaving", "held")),
     }
 
 
