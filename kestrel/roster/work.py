@@ -3,13 +3,15 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from kestrel.accounts.models import User
 from kestrel.roster import columns as known_columns
 from kestrel.roster import ctf, pupils, uploads
 from kestrel.roster.models import Kind, RosterImport, RosterRow, State
 from kestrel.roster.reading import Unreadable, open_table
+from kestrel.students.models import Student
 
 CTF_FORMAT = "Common Transfer File (XML)"
 
@@ -44,6 +46,7 @@ def check(roster_import: RosterImport) -> None:
     try:
         with file_rows(roster_import) as rows:
             counts = engine.preview(roster_import, rows, progress=progress)
+        refresh_statistics(RosterRow)  # applying reads them back a chunk at a time
     except Unreadable as error:
         with transaction.atomic():
             RosterRow.objects.filter(roster_import=roster_import).delete()
@@ -78,3 +81,15 @@ def apply(roster_import: RosterImport) -> None:
 
     engine.apply(roster_import, actor=roster_import.confirmed_by, progress=progress)
     pupils.finish(roster_import, actor=roster_import.confirmed_by)
+    refresh_statistics(Student if roster_import.kind == Kind.STUDENTS else User)
+
+
+def refresh_statistics(model) -> None:
+    """Brings the database's statistics of `model`'s table up to date after an import wrote
+    thousands of its rows. The planner otherwise keeps its estimate from before the import (an
+    empty table) until autovacuum comes round, and plans the next import's matching as a scan
+    of the whole roll per chunk: 211 s instead of seconds to check a re-import of 50,000 rows
+    on PostgreSQL, measured."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {table}")
