@@ -61,6 +61,7 @@ bench: install
 	  $$sudo apt-get update -qq && \
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
 	$(MANAGE) bench --size $(BENCH_SIZE) --seconds $(BENCH_SECONDS) --mixed-seconds $(BENCH_MIXED_SECONDS)
+	$(MANAGE) bench_roster
 
 # Front-end base (GOV.UK Frontend unbranded, htmx 2, accessible-autocomplete, axe-core): the built
 # files are committed under kestrel/static/vendor so that running Kestrel needs no Node.
