@@ -67,25 +67,32 @@ class Student(KeepsSearchText, SchoolOwned):
         "Former UPNs",
         max_length=200,
         blank=True,
+        db_default="",
         help_text="UPNs the student had before, separated by spaces.",
     )
     mis_id = models.CharField(
         "MIS id",
         max_length=40,
         blank=True,
+        db_default="",
         help_text="The student's id in the school's management information system.",
     )
-    gender = models.CharField("Gender", max_length=1, choices=GENDERS, blank=True)
+    gender = models.CharField(
+        "Gender", max_length=1, choices=GENDERS, blank=True, db_default=""
+    )
     admission_date = models.DateField("Admission date", null=True, blank=True)
-    sen_status = models.CharField("SEN status", max_length=1, choices=SEN_STATUSES, blank=True)
-    pupil_premium = models.BooleanField("Pupil premium", default=False)
-    free_school_meals = models.BooleanField("Free school meals", default=False)
-    eal = models.BooleanField("English as an additional language", default=False)
-    looked_after = models.BooleanField("Looked after", default=False)
+    sen_status = models.CharField(
+        "SEN status", max_length=1, choices=SEN_STATUSES, blank=True, db_default=""
+    )
+    pupil_premium = models.BooleanField("Pupil premium", default=False, db_default=False)
+    free_school_meals = models.BooleanField("Free school meals", default=False, db_default=False)
+    eal = models.BooleanField("English as an additional language", default=False, db_default=False)
+    looked_after = models.BooleanField("Looked after", default=False, db_default=False)
     previous_school = models.CharField(
         "Previous school",
         max_length=200,
         blank=True,
+        db_default="",
         help_text="From a Common Transfer File: the school the student came from.",
     )
     created_at = models.DateTimeField(auto_now_add=True)

@@ -151,7 +151,7 @@ def test_the_administrator_imports_the_roll_with_joiners_leavers_and_moves(page,
     progress = page.locator("progress")
     expect(progress).to_have_attribute("max", "28")  # 20 new, 3 changed, 5 leaving
     expect(progress).to_have_attribute("value", "0")
-    expect(page.get_by_text("Importing: 0 of 28 (0%).")).to_be_visible()
+    expect(page.get_by_text("0 of 28 done (0%).")).to_be_visible()
     assert_accessible(page)
     page.screenshot(path=f"{ARTIFACTS}/roster-importing.png", full_page=True)
     run_the_worker()
