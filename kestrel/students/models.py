@@ -77,9 +77,7 @@ class Student(KeepsSearchText, SchoolOwned):
         db_default="",
         help_text="The student's id in the school's management information system.",
     )
-    gender = models.CharField(
-        "Gender", max_length=1, choices=GENDERS, blank=True, db_default=""
-    )
+    gender = models.CharField("Gender", max_length=1, choices=GENDERS, blank=True, db_default="")
     admission_date = models.DateField("Admission date", null=True, blank=True)
     sen_status = models.CharField(
         "SEN status", max_length=1, choices=SEN_STATUSES, blank=True, db_default=""
