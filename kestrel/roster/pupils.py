@@ -22,7 +22,7 @@ what the administrator agreed to, never something else.
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -33,6 +33,7 @@ from kestrel.audit.services import event, record, record_all
 from kestrel.faults import pause_point
 from kestrel.roster import values as parse
 from kestrel.roster.models import Decision, Outcome, RosterImport, RosterRow, State
+from kestrel.roster.previews import PreviewRows, chunks
 from kestrel.search import fold
 from kestrel.students.models import Student
 
@@ -213,32 +214,12 @@ def differences(student: Student, incoming: Incoming) -> dict[str, list]:
 
 
 @dataclass
-class Preview:
-    """What checking a file found, as it is written to the import's rows."""
+class Preview(PreviewRows):
+    """What checking a file of students found (see PreviewRows)."""
 
-    roster_import: RosterImport
-    today: datetime.date
-    counts: dict[str, int] = field(
-        default_factory=lambda: dict.fromkeys(
-            ("rows", "new", "changed", "unchanged", "leaving", "held", "refused"), 0
-        )
-    )
+    today: datetime.date = field(default_factory=timezone.localdate)
     upns: dict[str, int] = field(default_factory=dict)  # UPN -> the row that gave it
     mis_ids: dict[str, int] = field(default_factory=dict)
-    matched: dict[int, int] = field(default_factory=dict)  # student id -> row
-    kept: set[int] = field(default_factory=set)  # students a row may be: never leaving
-    mentioned: set[str] = field(default_factory=set)  # every UPN and MIS id written in the file
-    pending: list[RosterRow] = field(default_factory=list)
-
-    def add(self, outcome: str, row: int, **fields) -> None:
-        self.counts[outcome] += 1
-        self.pending.append(
-            RosterRow(roster_import=self.roster_import, row=row, outcome=outcome, **fields)
-        )
-
-    def flush(self) -> None:
-        RosterRow.objects.bulk_create(self.pending)
-        self.pending = []
 
 
 def preview(
@@ -254,7 +235,7 @@ def preview(
     state.counts["on_roll"] = Student.objects.filter(on_roll=True).count()
     formers = _former_index()
     done = 0
-    for chunk in _chunks(rows, CHUNK):
+    for chunk in chunks(rows, CHUNK):
         incoming = []
         for row, raw in chunk:
             state.counts["rows"] += 1
@@ -292,17 +273,6 @@ def _mention(state: Preview, raw: dict[str, str]) -> None:
             state.mentioned.add(f"upn:{word.upper()}")
     if raw.get("mis_id", "").strip():
         state.mentioned.add(f"mis:{raw['mis_id'].strip()}")
-
-
-def _chunks(rows, size: int) -> Iterator[list]:
-    chunk = []
-    for item in rows:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _former_index() -> dict[str, int]:

@@ -51,7 +51,8 @@ from kestrel.forms import hidden_characters
 from kestrel.roster import values as parse
 from kestrel.roster.columns import STAFF_FIELDS
 from kestrel.roster.models import Decision, Kind, Outcome, RosterImport, RosterRow, State
-from kestrel.roster.pupils import _applied_counts, _chunks
+from kestrel.roster.previews import PreviewRows, chunks
+from kestrel.roster.pupils import _applied_counts
 from kestrel.schools.models import AccessLevel
 from kestrel.search import fold
 from kestrel.tasks import enqueue_with_transaction
@@ -256,31 +257,12 @@ def differences(user: User, incoming: Incoming, groups: list) -> dict[str, list]
 
 
 @dataclass
-class Preview:
-    """What checking a file found, as it is written to the import's rows."""
+class Preview(PreviewRows):
+    """What checking a file of staff found (see PreviewRows): `matched`, `kept` and `mentioned`
+    are of colleagues and their addresses."""
 
-    roster_import: RosterImport
-    counts: dict[str, int] = field(
-        default_factory=lambda: dict.fromkeys(
-            ("rows", "new", "changed", "unchanged", "leaving", "held", "refused"), 0
-        )
-    )
     emails: dict[str, int] = field(default_factory=dict)  # address -> the row that gave it
-    matched: dict[int, int] = field(default_factory=dict)  # colleague id -> row
-    kept: set[int] = field(default_factory=set)  # colleagues a row may be: never leaving
-    mentioned: set[str] = field(default_factory=set)  # every address written in the file
     unmatched: list[Incoming] = field(default_factory=list)
-    pending: list[RosterRow] = field(default_factory=list)
-
-    def add(self, outcome: str, row: int, **fields) -> None:
-        self.counts[outcome] += 1
-        self.pending.append(
-            RosterRow(roster_import=self.roster_import, row=row, outcome=outcome, **fields)
-        )
-
-    def flush(self) -> None:
-        RosterRow.objects.bulk_create(self.pending)
-        self.pending = []
 
 
 def preview(
@@ -297,7 +279,7 @@ def preview(
     state.counts["on_roll"] = User.objects.filter(is_active=True).count()
     configuration = Configuration.now()
     done = 0
-    for chunk in _chunks(rows, CHUNK):
+    for chunk in chunks(rows, CHUNK):
         incoming = []
         for row, raw in chunk:
             state.counts["rows"] += 1
@@ -402,7 +384,7 @@ def _by_name(state: Preview) -> None:
     held = {pk for pks in candidates.values() for pk in pks}
     users = User.objects.select_related("access_level").in_bulk(held)
     groups = _memberships(held)
-    for chunk in _chunks(state.unmatched, CHUNK):
+    for chunk in chunks(state.unmatched, CHUNK):
         for incoming in chunk:
             seen = candidates.get(
                 _name_key(incoming.values["first_name"], incoming.values["last_name"])

@@ -67,6 +67,7 @@ class Student(KeepsSearchText, SchoolOwned):
         "Former UPNs",
         max_length=200,
         blank=True,
+        default="",
         db_default="",
         help_text="UPNs the student had before, separated by spaces.",
     )
@@ -74,13 +75,16 @@ class Student(KeepsSearchText, SchoolOwned):
         "MIS id",
         max_length=40,
         blank=True,
+        default="",
         db_default="",
         help_text="The student's id in the school's management information system.",
     )
-    gender = models.CharField("Gender", max_length=1, choices=GENDERS, blank=True, db_default="")
+    gender = models.CharField(
+        "Gender", max_length=1, choices=GENDERS, blank=True, default="", db_default=""
+    )
     admission_date = models.DateField("Admission date", null=True, blank=True)
     sen_status = models.CharField(
-        "SEN status", max_length=1, choices=SEN_STATUSES, blank=True, db_default=""
+        "SEN status", max_length=1, choices=SEN_STATUSES, blank=True, default="", db_default=""
     )
     pupil_premium = models.BooleanField("Pupil premium", default=False, db_default=False)
     free_school_meals = models.BooleanField("Free school meals", default=False, db_default=False)
@@ -90,6 +94,7 @@ class Student(KeepsSearchText, SchoolOwned):
         "Previous school",
         max_length=200,
         blank=True,
+        default="",
         db_default="",
         help_text="From a Common Transfer File: the school the student came from.",
     )
