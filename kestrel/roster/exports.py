@@ -6,7 +6,7 @@ import io
 from kestrel.roster.models import RosterImport
 from kestrel.roster.values import safe_cell
 
-# Names are starred under Hide Names, as on the page.
+# What Hide Names stars, in the download and on the preview alike.
 NAME_FIELDS = {
     "legal_first_name",
     "legal_last_name",

@@ -14,7 +14,7 @@ from kestrel.access.policy import allows
 from kestrel.access.refusals import get_for_user
 from kestrel.audit.services import record
 from kestrel.roster import pupils, selectors, services
-from kestrel.roster.exports import refused_rows_csv
+from kestrel.roster.exports import NAME_FIELDS, refused_rows_csv
 from kestrel.roster.forms import ColumnsForm, ConfirmForm, DecisionForm, UploadForm
 from kestrel.roster.models import Kind, Outcome, RosterImport, RosterRow, State
 from kestrel.roster.reading import Unreadable
@@ -327,14 +327,6 @@ def decide(request, pk, row):
 
 YEARS = dict(YEAR_GROUPS)
 CHOICES = {"gender": dict(GENDERS), "sen_status": dict(SEN_STATUSES)}
-NAME_FIELDS = {
-    "legal_first_name",
-    "legal_last_name",
-    "preferred_first_name",
-    "preferred_last_name",
-    "first_name",
-    "last_name",
-}
 
 
 def _value(name: str, value, *, hidden: bool) -> str:
@@ -342,7 +334,7 @@ def _value(name: str, value, *, hidden: bool) -> str:
         return "(none)"
     if isinstance(value, list):  # a colleague's alert groups
         return ", ".join(str(item) for item in value)
-    if hidden and name in NAME_FIELDS | {"date_of_birth"}:
+    if hidden and name in NAME_FIELDS:
         return MASK
     if isinstance(value, bool):
         return "Yes" if value else "No"
