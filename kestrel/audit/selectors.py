@@ -32,6 +32,21 @@ ACTION_LABELS = {
     "chronology.viewed": "Opened a chronology",
     "dashboard.viewed": "Opened their Dashboard (alerts about students)",
     "students.searched": "Searched for a student",
+    "student.left": "Marked a student as left",
+    "staff.added": "Added a colleague",
+    "staff.changed": "Changed a colleague’s details",
+    "staff.deactivated": "Deactivated a colleague",
+    "staff.invited": "Sent a colleague their first-time email",
+    "roster.uploaded": "Uploaded a roster file",
+    "roster.refused": "Uploaded a roster file that was refused",
+    "roster.columns_matched": "Matched a roster file’s columns",
+    "roster.previewed": "Looked at a roster import’s preview",
+    "roster.row_decided": "Decided whether a roster row is a known person",
+    "roster.refused_rows_downloaded": "Downloaded a roster import’s refused rows",
+    "roster.confirmed": "Confirmed a roster import",
+    "roster.imported": "Imported a roster",
+    "roster.cancelled": "Cancelled a roster import",
+    "roster.rows_removed": "Removed an old roster import’s rows",
 }
 
 

@@ -201,3 +201,23 @@ def test_a_row_that_clashes_at_apply_time_is_left_out_and_the_rest_applied(
     assert Student.objects.get(pk=hannah.pk).tutor_group == "4B"
     assert Student.objects.filter(legal_last_name="Okafor").count() == 1
     assert not Student.objects.filter(legal_last_name="Nuñez").exists()
+
+
+def test_an_imported_change_is_on_the_students_own_audit_trail(
+    admin, roll, people, client, django_capture_on_commit_callbacks
+):
+    from kestrel.testing.auth import sign_in_fully, unlock_key
+
+    hannah = roll[0]
+    text = HEADER + row("1001", hannah.upn, "Greenwood", "Hannah", "01/05/2015", "4", "4B", "F")
+    _run(django_capture_on_commit_callbacks, lambda: upload(admin, text, whole=False))
+    roster_import = RosterImport.objects.get()
+    _run(
+        django_capture_on_commit_callbacks,
+        lambda: admin.post(reverse("roster:confirm", args=[roster_import.pk]), {}),
+    )
+    sign_in_fully(client, people.dsl)
+    unlock_key(client)
+    page = client.get(reverse("audit:student", args=[hannah.pk])).content.decode()
+    assert "Changed a student’s details" in page
+    assert people.admin.full_name in page
