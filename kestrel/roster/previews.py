@@ -10,6 +10,18 @@ OUTCOME_COUNTS = ("rows", "new", "changed", "unchanged", "leaving", "held", "ref
 
 
 @dataclass
+class Incoming:
+    """A row of the file, cleaned: the values of the columns the file has."""
+
+    row: int
+    values: dict[str, object]
+
+
+class Refusal(Exception):
+    """A row that cannot be imported; the message says why, for the administrator."""
+
+
+@dataclass
 class PreviewRows:
     """What checking a file found, as it is written to the import's rows. `matched` maps a
     record to the row that named it; `kept` holds records a row may be (never leaving);

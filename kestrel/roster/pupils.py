@@ -33,7 +33,8 @@ from kestrel.audit.services import event, record, record_all
 from kestrel.faults import pause_point
 from kestrel.roster import values as parse
 from kestrel.roster.models import Decision, Outcome, RosterImport, RosterRow, State
-from kestrel.roster.previews import PreviewRows, chunks
+from kestrel.roster.previews import Incoming as RowValues
+from kestrel.roster.previews import PreviewRows, Refusal, chunks
 from kestrel.search import fold
 from kestrel.students.models import Student
 
@@ -74,12 +75,8 @@ MAX_LENGTHS = {
 }
 
 
-@dataclass
-class Incoming:
-    """A row of the file, cleaned: the values of the columns the file has."""
-
-    row: int
-    values: dict[str, object]
+class Incoming(RowValues):
+    """A row of students' file, cleaned (see previews.Incoming)."""
 
     @property
     def upn(self) -> str:
@@ -97,10 +94,6 @@ class Incoming:
         first = self.values.get("preferred_first_name") or self.values.get("legal_first_name")
         last = self.values.get("preferred_last_name") or self.values.get("legal_last_name")
         return f"{first} {last}"
-
-
-class Refusal(Exception):
-    """A row that cannot be imported; the message says why, for the administrator."""
 
 
 def _label(name: str) -> str:

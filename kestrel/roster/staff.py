@@ -51,7 +51,8 @@ from kestrel.forms import hidden_characters
 from kestrel.roster import values as parse
 from kestrel.roster.columns import STAFF_FIELDS
 from kestrel.roster.models import Decision, Kind, Outcome, RosterImport, RosterRow, State
-from kestrel.roster.previews import PreviewRows, chunks
+from kestrel.roster.previews import Incoming as RowValues
+from kestrel.roster.previews import PreviewRows, Refusal, chunks
 from kestrel.roster.pupils import _applied_counts
 from kestrel.schools.models import AccessLevel
 from kestrel.search import fold
@@ -108,20 +109,12 @@ class Configuration:
         )
 
 
-@dataclass
-class Incoming:
-    """A row of the file, cleaned: the values of the columns the file has."""
-
-    row: int
-    values: dict[str, object]
+class Incoming(RowValues):
+    """A row of the staff file, cleaned (see previews.Incoming)."""
 
     @property
     def email(self) -> str:
         return self.values["email"]
-
-
-class Refusal(Exception):
-    """A row that cannot be imported; the message says why, for the administrator."""
 
 
 class Gone(Exception):
