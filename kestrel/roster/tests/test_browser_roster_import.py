@@ -196,3 +196,23 @@ def test_the_administrator_imports_the_roll_with_joiners_leavers_and_moves(page,
     assert again.counts["unchanged"] == len(listed) + 20
     assert_accessible(page)
     page.screenshot(path=f"{ARTIFACTS}/roster-nothing-to-change.png", full_page=True)
+
+    # Each page of the import at a phone's 320 px and a desktop's 1280 px: nothing wider than
+    # the window (tables scroll in their own region), and axe finds nothing.
+    wider = []
+    for width in (320, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in (
+            "/school/import/students/",
+            f"/school/import/{roster_import.pk}/",
+            f"/school/import/{roster_import.pk}/rows/new/",
+            f"/school/import/{again.pk}/",
+        ):
+            page.goto(site + path)
+            if not page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"):
+                wider.append((path, width))
+            assert_accessible(page)
+    page.set_viewport_size({"width": 320, "height": 900})
+    page.goto(f"{site}/school/import/{roster_import.pk}/")
+    page.screenshot(path=f"{ARTIFACTS}/roster-result-320.png", full_page=True)
+    assert wider == []
