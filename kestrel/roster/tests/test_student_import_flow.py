@@ -221,3 +221,36 @@ def test_an_imported_change_is_on_the_students_own_audit_trail(
     page = client.get(reverse("audit:student", args=[hannah.pk])).content.decode()
     assert "Changed a student’s details" in page
     assert people.admin.full_name in page
+
+
+def test_the_preview_reads_as_many_queries_for_one_row_as_for_many(
+    admin, roll, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for_preview(count: int, start: int, changed: int) -> int:
+        text = HEADER + "".join(
+            row(f"9{n}", make_upn(203, 5000, 19, n), "Nuñez", f"Child{n}", "1/9/2016", "3", "3C")
+            for n in range(start, start + count)
+        )
+        for student in roll[:changed]:  # each moved to 4B: a change naming its student
+            text += row(
+                student.mis_id,
+                student.upn,
+                student.legal_last_name,
+                student.legal_first_name,
+                student.date_of_birth.strftime("%d/%m/%Y"),
+                "4",
+                "4B",
+                student.gender,
+            )
+        _run(django_capture_on_commit_callbacks, lambda: upload(admin, text, whole=False))
+        roster_import = RosterImport.objects.order_by("-pk").first()
+        url = reverse("roster:detail", args=[roster_import.pk])
+        admin.get(url)  # the first visit warms the session and template caches
+        with CaptureQueriesContext(connection) as captured:
+            assert admin.get(url).status_code == 200
+        return len(captured)
+
+    assert queries_for_preview(1, 1, changed=1) == queries_for_preview(40, 100, changed=3)
