@@ -4,7 +4,7 @@ written, a chunk at a time, with their counts."""
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from kestrel.roster.models import RosterImport, RosterRow
+from kestrel.roster.models import Outcome, RosterImport, RosterRow
 
 OUTCOME_COUNTS = ("rows", "new", "changed", "unchanged", "leaving", "held", "refused")
 
@@ -39,6 +39,12 @@ class PreviewRows:
         self.pending.append(
             RosterRow(roster_import=self.roster_import, row=row, outcome=outcome, **fields)
         )
+
+    def refuse_unread(self, row: int, raw: dict[str, str], reason: str) -> None:
+        """A row refused before it could be cleaned: its cells as the file gave them (each cut
+        to 200 characters, for the preview and the CSV of refused rows), with why."""
+        values = {name: text[:200] for name, text in raw.items()}
+        self.add(Outcome.REFUSED, row, values=values, reason=reason)
 
     def flush(self) -> None:
         RosterRow.objects.bulk_create(self.pending)

@@ -36,7 +36,7 @@ from kestrel.roster.models import Decision, Outcome, RosterImport, RosterRow, St
 from kestrel.roster.previews import Incoming as RowValues
 from kestrel.roster.previews import PreviewRows, Refusal, chunks
 from kestrel.search import fold
-from kestrel.students.models import Student
+from kestrel.students.models import DETAIL_FIELDS, Student
 
 CHUNK = 1000
 UPDATE_BATCH = 100
@@ -44,28 +44,7 @@ EARLIEST_BIRTH = datetime.date(1990, 1, 1)
 LEAVING_SHARE_TO_CONFIRM = 0.10  # more than this share of the roll leaving asks twice
 
 # The fields an import writes, in the order the preview lists a student's changes.
-FIELDS = (
-    "legal_first_name",
-    "legal_last_name",
-    "preferred_first_name",
-    "preferred_last_name",
-    "date_of_birth",
-    "upn",
-    "former_upns",
-    "mis_id",
-    "year_group",
-    "tutor_group",
-    "gender",
-    "admission_date",
-    "on_roll",
-    "left_on",
-    "sen_status",
-    "pupil_premium",
-    "free_school_meals",
-    "eal",
-    "looked_after",
-    "previous_school",
-)
+FIELDS = DETAIL_FIELDS
 DATES = {"date_of_birth", "admission_date", "left_on"}
 FLAGS = {"pupil_premium", "free_school_meals", "eal", "looked_after"}
 MAX_LENGTHS = {
@@ -236,7 +215,7 @@ def preview(
             try:
                 cleaned = clean(row, raw, state.today)
             except Refusal as refusal:
-                state.add(Outcome.REFUSED, row, values=_raw_json(raw), reason=str(refusal))
+                state.refuse_unread(row, raw, str(refusal))
                 continue
             if roster_import.whole_roster and "on_roll" not in cleaned.values:
                 # The whole roll: a student who had left and is listed again is back on roll.
@@ -252,10 +231,6 @@ def preview(
         _leavers(state)
         state.flush()
     return state.counts
-
-
-def _raw_json(raw: dict[str, str]) -> dict[str, str]:
-    return {name: text[:200] for name, text in raw.items()}
 
 
 def _mention(state: Preview, raw: dict[str, str]) -> None:

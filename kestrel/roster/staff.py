@@ -281,7 +281,7 @@ def preview(
             try:
                 incoming.append(clean(row, raw, configuration))
             except Refusal as refusal:
-                state.add(Outcome.REFUSED, row, values=_raw_json(raw), reason=str(refusal))
+                state.refuse_unread(row, raw, str(refusal))
         _match_chunk(state, incoming)
         with transaction.atomic():
             state.flush()
@@ -292,10 +292,6 @@ def preview(
         _leavers(state)
     state.flush()
     return state.counts
-
-
-def _raw_json(raw: dict[str, str]) -> dict[str, str]:
-    return {name: text[:200] for name, text in raw.items()}
 
 
 def _match_chunk(state: Preview, chunk: list[Incoming]) -> None:

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from kestrel.forms import DateField, KestrelForm, SchoolModelForm
-from kestrel.students.models import Student
+from kestrel.students.models import DETAIL_FIELDS, Student
 from kestrel.students.upn import validate_upn
 
 
@@ -35,28 +35,7 @@ class StudentForm(SchoolModelForm):
 
     class Meta:
         model = Student
-        fields = [
-            "legal_first_name",
-            "legal_last_name",
-            "preferred_first_name",
-            "preferred_last_name",
-            "date_of_birth",
-            "upn",
-            "former_upns",
-            "mis_id",
-            "year_group",
-            "tutor_group",
-            "gender",
-            "admission_date",
-            "on_roll",
-            "left_on",
-            "sen_status",
-            "pupil_premium",
-            "free_school_meals",
-            "eal",
-            "looked_after",
-            "previous_school",
-        ]
+        fields = DETAIL_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

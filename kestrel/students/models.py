@@ -25,6 +25,31 @@ SEN_STATUSES = [
 ]
 
 
+# A student's details as School set-up edits them and an import writes them, in that order.
+DETAIL_FIELDS = (
+    "legal_first_name",
+    "legal_last_name",
+    "preferred_first_name",
+    "preferred_last_name",
+    "date_of_birth",
+    "upn",
+    "former_upns",
+    "mis_id",
+    "year_group",
+    "tutor_group",
+    "gender",
+    "admission_date",
+    "on_roll",
+    "left_on",
+    "sen_status",
+    "pupil_premium",
+    "free_school_meals",
+    "eal",
+    "looked_after",
+    "previous_school",
+)
+
+
 class Student(KeepsSearchText, SchoolOwned):
     """A child on (or once on) the school's roll. Students who leave are kept, marked as left."""
 
