@@ -28,6 +28,8 @@ urlpatterns = [
     path("alerts/", include("kestrel.alerts.urls")),
     path("files/", include("kestrel.files.urls")),
     path("students/", include(students)),
+    path("students/", include("kestrel.key_facts.urls")),
+    path("", include("kestrel.case_pages.urls")),
     path("library/", include("kestrel.library.urls")),
     path("school/import/", include("kestrel.roster.urls")),
     path("school/", include("kestrel.school_setup.urls")),

@@ -45,11 +45,13 @@ RULES: dict[str, Callable[..., bool]] = {
     # Pages that show records across students: key holders, with their key unlocked.
     "view_audit_trail": _key_unlocked,
     "view_chronology": _key_unlocked,
+    # A child's case file (key facts, statuses, referrals, decisions) and the caseload.
+    "keep_case_file": _key_unlocked,
 }
 
 # Permissions a key holder gets by unlocking their key: while it is locked they are sent to
 # unlock it rather than refused.
-NEEDS_KEY = {"view_audit_trail", "view_chronology"}
+NEEDS_KEY = {"view_audit_trail", "view_chronology", "keep_case_file"}
 
 
 def allows(request, permission: str) -> bool:

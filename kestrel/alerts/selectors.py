@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from kestrel.accounts.models import NAME_FIELDS, User
 from kestrel.alerts.models import Alert, AlertGroup
+from kestrel.school_days import school_days_before
 
 # The names of who sent and who received an alert, for rows read as plain values.
 PEOPLE_NAME_COLUMNS = tuple(
@@ -31,17 +32,6 @@ def next_unread_incident(user, current: Alert | None = None) -> int | None:
         if current.read_at is None:  # the incident being read: not "next"
             following = following.exclude(incident_id=current.incident_id)
     return following.values_list("incident_id", flat=True).first()
-
-
-def school_days_before(moment: datetime.datetime, days: int) -> datetime.datetime:
-    """The same time of day, `days` school days (Monday to Friday) earlier."""
-    cursor = moment
-    remaining = days
-    while remaining:
-        cursor -= datetime.timedelta(days=1)
-        if cursor.weekday() < 5:
-            remaining -= 1
-    return cursor
 
 
 def overdue_dsl_alerts(school, *, oldest: int | None = None) -> QuerySet[Alert]:

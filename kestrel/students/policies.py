@@ -13,7 +13,7 @@ class ChronologyPolicy(Policy):
 
     kind = "student"
     model = Student
-    actions = frozenset({"chronology", "audit_trail"})
+    actions = frozenset({"chronology", "audit_trail", "case_file"})
 
     def visible(self, viewer: Viewer) -> QuerySet[Student]:
         if not (viewer.signed_in and viewer.user.is_key_holder and viewer.key_unlocked):
@@ -24,6 +24,7 @@ class ChronologyPolicy(Policy):
         return viewer.user.is_key_holder and viewer.key_unlocked
 
     _can_audit_trail = _can_chronology
+    _can_case_file = _can_chronology
 
     def _who(self, action: str, student) -> Q:
         return Q(is_key_holder=True)

@@ -5,7 +5,7 @@ import datetime
 import time_machine
 from django.utils import timezone
 
-from kestrel.alerts.selectors import school_days_before
+from kestrel.school_days import school_days_before
 from kestrel.testing.factories import (
     AccessLevelFactory,
     AlertFactory,

@@ -1,0 +1,2 @@
+app_name = "case_pages"
+urlpatterns = []
