@@ -24,18 +24,20 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from kestrel.audit.services import event, record, record_all
+from kestrel.audit.services import plain_event, record, record_plain
 from kestrel.faults import pause_point
 from kestrel.roster import values as parse
+from kestrel.roster.inserts import date_text, insert_rows, new_ids, now_text
 from kestrel.roster.models import Decision, Outcome, RosterImport, RosterRow, State
 from kestrel.roster.previews import Incoming as RowValues
 from kestrel.roster.previews import PreviewRows, Refusal, chunks
-from kestrel.search import fold
+from kestrel.search import fold, folded_fields
 from kestrel.students.models import DETAIL_FIELDS, Student
 
 CHUNK = 1000
@@ -211,10 +213,10 @@ def preview(
         incoming = []
         for row, raw in chunk:
             state.counts["rows"] += 1
-            _mention(state, raw)
             try:
                 cleaned = clean(row, raw, state.today)
             except Refusal as refusal:
+                _mention_unread(state, raw)
                 state.refuse_unread(row, raw, str(refusal))
                 continue
             if roster_import.whole_roster and "on_roll" not in cleaned.values:
@@ -233,14 +235,41 @@ def preview(
     return state.counts
 
 
-def _mention(state: Preview, raw: dict[str, str]) -> None:
-    """Remembers every identifier the file writes, even in a row it refuses: a student whose row
-    could not be read is not leaving."""
+# Every identifier the file writes is remembered, even in a row it refuses: a student whose row
+# could not be read is not leaving. A row's UPN and MIS id are in the preview's index (`upns`,
+# `mis_ids`) once it is read; the rest (former UPNs, and every identifier of a refused row) in
+# `mentioned`, as "upn:..." and "mis:...".
+
+
+def _mention_unread(state: Preview, raw: dict[str, str]) -> None:
+    """The identifiers of a row refused before it could be read, as the file writes them."""
     for name in ("upn", "former_upns"):
         for word in raw.get(name, "").replace(",", " ").replace(";", " ").split():
             state.mentioned.add(f"upn:{word.upper()}")
     if raw.get("mis_id", "").strip():
         state.mentioned.add(f"mis:{raw['mis_id'].strip()}")
+
+
+def _mention(state: Preview, incoming: Incoming, *, refused: bool) -> None:
+    """The identifiers of a read row that the index does not hold: its former UPNs, and its UPN
+    and MIS id too when it was refused (the index may then not have them)."""
+    for upn in incoming.former:
+        state.mentioned.add(f"upn:{upn}")
+    if refused:
+        if incoming.upn:
+            state.mentioned.add(f"upn:{incoming.upn}")
+        if incoming.mis_id:
+            state.mentioned.add(f"mis:{incoming.mis_id}")
+
+
+def _named(state: Preview, upn: str, mis_id: str, formers: str) -> bool:
+    """Whether the file writes any of a student's identifiers."""
+    if (upn and upn in state.upns) or (mis_id and mis_id in state.mis_ids):
+        return True
+    names = {f"upn:{u}" for u in (upn, *formers.split()) if u}
+    if mis_id:
+        names.add(f"mis:{mis_id}")
+    return not names.isdisjoint(state.mentioned) or any(u in state.upns for u in formers.split())
 
 
 def _former_index() -> dict[str, int]:
@@ -276,7 +305,9 @@ def _match_chunk(state: Preview, chunk: list[Incoming], formers: dict[str, int])
                     unmatched.append(incoming)
                 else:
                     _compare(state, student, incoming)
+            _mention(state, incoming, refused=False)
         except Refusal as refusal:
+            _mention(state, incoming, refused=True)
             state.add(
                 Outcome.REFUSED,
                 incoming.row,
@@ -415,12 +446,7 @@ def _leavers(state: Preview) -> None:
         .values_list("pk", "upn", "mis_id", "former_upns")
     )
     for pk, upn, mis_id, formers in on_roll.iterator(chunk_size=2000):
-        if pk in state.kept:
-            continue
-        names = {f"upn:{u}" for u in (upn, *formers.split()) if u}
-        if mis_id:
-            names.add(f"mis:{mis_id}")
-        if names & state.mentioned:
+        if pk in state.kept or _named(state, upn, mis_id, formers):
             continue
         state.add(
             Outcome.LEAVING,
@@ -445,13 +471,15 @@ def needs_second_confirmation(counts: dict) -> bool:
 def apply(roster_import: RosterImport, *, actor, progress=lambda done: None) -> dict[str, int]:
     """Applies the confirmed preview, CHUNK rows per transaction; returns what was applied.
     Run again after a crash, it carries on with the rows not yet applied."""
-    rows = RosterRow.objects.filter(roster_import=roster_import, applied=False).exclude(
-        outcome=Outcome.REFUSED
+    rows = (
+        RosterRow.objects.filter(roster_import=roster_import, applied=False)
+        .exclude(outcome=Outcome.REFUSED)
+        .values_list(*Applying.COLUMNS)
     )
     done = RosterRow.objects.filter(roster_import=roster_import, applied=True).count()
     last = 0
     while True:
-        chunk = list(rows.filter(pk__gt=last).order_by("pk")[:CHUNK])
+        chunk = [Applying(*values) for values in rows.filter(pk__gt=last).order_by("pk")[:CHUNK]]
         if not chunk:
             break
         last = chunk[-1].pk
@@ -460,6 +488,29 @@ def apply(roster_import: RosterImport, *, actor, progress=lambda done: None) -> 
         progress(done)
         pause_point("roster_applied_chunk")
     return _applied_counts(roster_import)
+
+
+@dataclass(slots=True)
+class Applying:
+    """A preview's row as applying reads it: its columns' values, not a model instance (a
+    thousand of those a chunk cost more than the chunk's writes)."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "pk",
+        "outcome",
+        "decision",
+        "student_id",
+        "values",
+        "changes",
+    )
+
+    pk: int
+    outcome: str
+    decision: str
+    student_id: int | None
+    values: dict
+    changes: dict
+    skipped: str = ""
 
 
 def _applied_counts(roster_import: RosterImport) -> dict[str, int]:
@@ -478,7 +529,7 @@ def _applied_counts(roster_import: RosterImport) -> dict[str, int]:
     return counts
 
 
-def _apply_chunk(roster_import: RosterImport, chunk: list[RosterRow], actor) -> None:
+def _apply_chunk(roster_import: RosterImport, chunk: list[Applying], actor) -> None:
     try:
         with transaction.atomic():
             _write(roster_import, chunk, actor)
@@ -486,6 +537,7 @@ def _apply_chunk(roster_import: RosterImport, chunk: list[RosterRow], actor) -> 
         # A row clashes with a student added or changed since the preview (a UPN now taken):
         # each row on its own, so that only the clashing ones are left out.
         for row in chunk:
+            row.skipped = ""
             try:
                 with transaction.atomic():
                     _write(roster_import, [row], actor)
@@ -496,8 +548,8 @@ def _apply_chunk(roster_import: RosterImport, chunk: list[RosterRow], actor) -> 
                 )
 
 
-def _write(roster_import: RosterImport, chunk: list[RosterRow], actor) -> None:
-    created, updated, fields, events = [], [], set(), []
+def _write(roster_import: RosterImport, chunk: list[Applying], actor) -> None:
+    new, updated, fields, events = [], [], set(), []
     # The students as they are now, read and locked inside this transaction: a change made
     # since the preview is seen, and a chunk retried row by row starts from the database.
     students = Student.objects.select_for_update().in_bulk(
@@ -511,13 +563,7 @@ def _write(roster_import: RosterImport, chunk: list[RosterRow], actor) -> None:
                 continue
             outcome = Outcome.NEW if row.decision == Decision.NEW else Outcome.CHANGED
         if outcome == Outcome.NEW:
-            student = Student(
-                school_id=roster_import.school_id,
-                **{name: _unjson(name, value) for name, value in row.values.items()},
-            )
-            if not student.previous_school and roster_import.source_school:
-                student.previous_school = roster_import.source_school
-            created.append((row, student))
+            new.append(row.values)
             continue
         student = students[row.student_id]
         stale = [
@@ -532,48 +578,93 @@ def _write(roster_import: RosterImport, chunk: list[RosterRow], actor) -> None:
                 "again to see the changes as they are now."
             )
             continue
-        for name, (_old, new) in row.changes.items():
-            setattr(student, name, _unjson(name, new))
+        for name, (_old, new_value) in row.changes.items():
+            setattr(student, name, _unjson(name, new_value))
             fields.add(name)
         updated.append(student)
-        action = "student.left" if outcome == Outcome.LEAVING else "student.changed"
         events.append(
-            event(
-                action=action,
+            plain_event(
+                action="student.left" if outcome == Outcome.LEAVING else "student.changed",
                 actor=actor,
-                obj=student,
-                school=roster_import.school,
-                student=student,
+                school_id=roster_import.school_id,
+                model=Student,
+                object_id=student.pk,
+                object_label=str(student),
+                student_id=student.pk,
                 detail={"fields": sorted(row.changes), "import": roster_import.pk},
             )
         )
-    if created:
-        Student.objects.bulk_create([student for _row, student in created])
-        for _row, student in created:
-            events.append(
-                event(
-                    action="student.added",
-                    actor=actor,
-                    obj=student,
-                    school=roster_import.school,
-                    student=student,
-                    detail={"import": roster_import.pk},
-                )
-            )
+    if new:
+        events += _add_students(roster_import, new, actor)
     if updated:
         # bulk_update writes one CASE over every row it updates: its cost grows with the square
         # of a batch, so a chunk's changes go a hundred at a time.
         Student.objects.bulk_update(updated, sorted(fields), batch_size=UPDATE_BATCH)
     mark_applied(chunk)
-    record_all(events)
+    record_plain(events)
 
 
-def mark_applied(chunk: list[RosterRow]) -> None:
+# A new student's row as `_add_students` writes it: the fields an import fills, then the rest.
+NEW_COLUMNS = ("id", "school_id", *FIELDS, "created_at", "search_text")
+# What a field the file has no column for holds: the model's default, as Student() would give.
+FIELD_DEFAULTS = {name: Student._meta.get_field(name).get_default() for name in FIELDS}
+
+
+class _Named:
+    """A new student's values with Student's own name and label, without a model instance."""
+
+    first_name = Student.first_name
+    last_name = Student.last_name
+    name = Student.name
+    label = Student.label
+
+    def __init__(self, values: dict):
+        self.__dict__.update(values)
+
+
+def _add_students(roster_import: RosterImport, new: list[dict], actor) -> list[dict]:
+    """Writes the new students (their rows' values, as JSON) in one plain write, with the
+    search text Student's bulk writes keep (kestrel.search); returns their audit events."""
+    ids = new_ids(Student, len(new))
+    created_at = now_text(timezone.now())
+    rows, events = [], []
+    for pk, values in zip(ids, new, strict=True):
+        student = {**FIELD_DEFAULTS, **values}
+        if not student["previous_school"] and roster_import.source_school:
+            student["previous_school"] = roster_import.source_school
+        for name in DATES:
+            student[name] = date_text(student[name])
+        named = _Named(student)
+        rows.append(
+            (
+                pk,
+                roster_import.school_id,
+                *[student[name] for name in FIELDS],
+                created_at,
+                folded_fields(named, Student.SEARCH_FIELDS),
+            )
+        )
+        events.append(
+            plain_event(
+                action="student.added",
+                actor=actor,
+                school_id=roster_import.school_id,
+                model=Student,
+                object_id=pk,
+                object_label=named.label,
+                student_id=pk,
+                detail={"import": roster_import.pk},
+            )
+        )
+    insert_rows(Student, NEW_COLUMNS, rows)
+    return events
+
+
+def mark_applied(chunk: list[Applying]) -> None:
     """Marks a chunk's rows applied: one UPDATE for those applied, one for each reason a row was
     left out (a few), rather than one CASE over the whole chunk."""
     reasons = defaultdict(list)
     for row in chunk:
-        row.applied = True
         reasons[row.skipped].append(row.pk)
     for skipped, ids in reasons.items():
         RosterRow.objects.filter(pk__in=ids).update(applied=True, skipped=skipped)
