@@ -56,6 +56,19 @@ RECORD_FOR = {
     "roster:cancel": "roster_import",
     "roster:invite": "roster_import",
     "roster:decide": "roster_import",
+    **{
+        f"key_facts:{name}": "student"
+        for name in (
+            "history",
+            "add_contact",
+            "edit_contact",
+            "end_contact",
+            "add_professional",
+            "edit_professional",
+            "end_professional",
+            "edit_notes",
+        )
+    },
 }
 PERSONAS = ["teacher", "admin", "dsl_locked", "other_teacher", "other_admin", "other_dsl"]
 OTHER_SCHOOL = {"other_teacher", "other_admin", "other_dsl"}
@@ -116,6 +129,8 @@ def url_of(route: str, pk: int, row: int = 0) -> str:
         .replace("<int:number>", "1")
         .replace("<slug:outcome>", "held")
         .replace("<int:row>", str(row))
+        .replace("<int:contact>", "1")
+        .replace("<int:professional>", "1")
     )
 
 

@@ -191,6 +191,23 @@ EXPECTED = {
     "alerts:next": expect(full="redirect"),
     "alerts:read": POST_ONLY,
     "students:chronology": expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing"),
+    # A child's key facts (issue 21): for key holders of the child's school, as the chronology.
+    **dict.fromkeys(
+        [
+            f"key_facts:{name}"
+            for name in (
+                "history",
+                "add_contact",
+                "edit_contact",
+                "end_contact",
+                "add_professional",
+                "edit_professional",
+                "end_professional",
+                "edit_notes",
+            )
+        ],
+        expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing"),
+    ),
 }
 
 
@@ -216,6 +233,7 @@ def _concrete(
     file_key="",
     document_pk=0,
     roster=(0, 0),
+    key_facts=(0, 0),
 ) -> str:
     pk = student_pk
     if name.startswith("roster:"):
@@ -236,6 +254,8 @@ def _concrete(
         .replace("<slug:kind>", "students")
         .replace("<slug:outcome>", "held")
         .replace("<int:row>", str(roster[1]))
+        .replace("<int:contact>", str(key_facts[0]))
+        .replace("<int:professional>", str(key_facts[1]))
     )
 
 
@@ -271,6 +291,17 @@ def held_import(school, admin):
         reason="Same name and date of birth.",
     )
     return roster_import.pk, row.pk
+
+
+def key_facts_of(student, dsl):
+    """A contact and a professional of the student's key facts: (their ids)."""
+    from kestrel.key_facts.services import add_contact, add_professional
+
+    contact = add_contact(actor=dsl, student=student, name="Mark", relationship="Father")
+    professional = add_professional(
+        actor=dsl, student=student, role="social_worker", name="Priya Shah"
+    )
+    return contact.contact_id, professional.professional_id
 
 
 def _outcome(response) -> str:
@@ -355,6 +386,7 @@ def test_each_role_gets_exactly_the_expected_answer_from_every_url(role, people,
     )
     document = publish_document(school, people.dsl)
     roster = held_import(school, people.admin)
+    key_facts = key_facts_of(student, people.dsl)
     if role in {"reporter", "reporter_after_7_days"}:
         sign_in_fully(client, reporter)
     elif role in {"alerted", "alerted_read"}:
@@ -387,6 +419,7 @@ def test_each_role_gets_exactly_the_expected_answer_from_every_url(role, people,
             attachment.key,
             document.pk,
             roster,
+            key_facts,
         )
         response = client.get(url)
         got = _outcome(response)
