@@ -338,6 +338,12 @@ class ChronologyPage:
     total: int
     newer: str | None = None  # the `newer` position of the page before this one
     older: str | None = None  # the `older` position of the page after it
+    # The span of time the page stands for, (after, up to): from the incident just older than
+    # its last entry (exclusive) to its first entry (inclusive); None where the page is the
+    # chronology's last or first. Entries of another kind (the case file's) that fall in it are
+    # shown on this page, so that pages tile the whole chronology.
+    after: datetime.datetime | None = None
+    up_to: datetime.datetime | None = None
 
 
 def chronology_page(
@@ -379,6 +385,8 @@ def chronology_page(
             return chronology_page(chronology, None, per_page, with_links=with_links)
         return ChronologyPage([], 0)
     more = len(found) > per_page
+    # Newest first, the row past the page is the incident just older than its last entry.
+    beyond = found[per_page] if newest_first and more else None
     found = found[:per_page] if newest_first else found[-per_page:]
     shown = [ChronologyEntry.from_row(row, relations) for _, _, *row in found]
     read_entry_lists(shown, with_links=with_links)
@@ -387,11 +395,17 @@ def chronology_page(
         total += _visible_above(chronology)
     has_newer = position is not None and (position.direction == "older" or more)
     has_older = more if newest_first else True
+    if newest_first:
+        after = beyond[2 + ENTRY_COLUMNS.index("occurred_at")] if beyond else None
+    else:
+        after = position.at  # the entry this page was reached from, just older than its last
     return ChronologyPage(
         shown,
         total,
         newer=Position.of(shown[0]) if has_newer else None,
         older=Position.of(shown[-1]) if has_older else None,
+        after=after,
+        up_to=shown[0].occurred_at if has_newer else None,
     )
 
 

@@ -1,5 +1,5 @@
-"""Who may read a student's chronology and their audit trail: the policy of the kind "student"
-(see `kestrel.access.policies`)."""
+"""Who may read a student's chronology, their audit trail and keep their case file: the policy of
+the kind "student" (see `kestrel.access.policies`)."""
 
 from django.db.models import Q, QuerySet
 
@@ -8,8 +8,9 @@ from kestrel.students.models import Student
 
 
 class ChronologyPolicy(Policy):
-    """A student's chronology and their audit trail: key holders of the student's school with
-    their key unlocked (each entry then only as `IncidentPolicy.visible` allows)."""
+    """A student's chronology, their audit trail and their case file: key holders of the
+    student's school with their key unlocked (each entry then only as `IncidentPolicy.visible`
+    allows; a case-file record made on an incident only to those whose key opens it)."""
 
     kind = "student"
     model = Student

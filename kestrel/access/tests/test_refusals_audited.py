@@ -69,6 +69,22 @@ RECORD_FOR = {
             "edit_notes",
         )
     },
+    **{
+        f"case_pages:{name}": "student"
+        for name in (
+            "student",
+            "open_case",
+            "review",
+            "close_case",
+            "start_status",
+            "end_status",
+            "set_risk",
+            "add_referral",
+            "referral_outcome",
+            "add_decision",
+            "add_sharing",
+        )
+    },
 }
 PERSONAS = ["teacher", "admin", "dsl_locked", "other_teacher", "other_admin", "other_dsl"]
 OTHER_SCHOOL = {"other_teacher", "other_admin", "other_dsl"}
@@ -131,6 +147,8 @@ def url_of(route: str, pk: int, row: int = 0) -> str:
         .replace("<int:row>", str(row))
         .replace("<int:contact>", "1")
         .replace("<int:professional>", "1")
+        .replace("<int:status>", "1")
+        .replace("<int:referral>", "1")
     )
 
 

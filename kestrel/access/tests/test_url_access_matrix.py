@@ -191,6 +191,25 @@ EXPECTED = {
     "alerts:next": expect(full="redirect"),
     "alerts:read": POST_ONLY,
     "students:chronology": expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing"),
+    # The case file: key holders of the student's school with their key unlocked.
+    **dict.fromkeys(
+        [
+            "case_pages:student",
+            "case_pages:open_case",
+            "case_pages:review",
+            "case_pages:close_case",
+            "case_pages:start_status",
+            "case_pages:end_status",
+            "case_pages:set_risk",
+            "case_pages:add_referral",
+            "case_pages:referral_outcome",
+            "case_pages:add_decision",
+            "case_pages:add_sharing",
+        ],
+        expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing"),
+    ),
+    "case_pages:caseload": KEY_UNLOCKED,
+    "case_pages:awaiting_feedback": KEY_UNLOCKED,
     # A child's key facts (issue 21): for key holders of the child's school, as the chronology.
     **dict.fromkeys(
         [
@@ -234,6 +253,7 @@ def _concrete(
     document_pk=0,
     roster=(0, 0),
     key_facts=(0, 0),
+    case_file=(0, 0),
 ) -> str:
     pk = student_pk
     if name.startswith("roster:"):
@@ -256,6 +276,8 @@ def _concrete(
         .replace("<int:row>", str(roster[1]))
         .replace("<int:contact>", str(key_facts[0]))
         .replace("<int:professional>", str(key_facts[1]))
+        .replace("<int:status>", str(case_file[0]))
+        .replace("<int:referral>", str(case_file[1]))
     )
 
 
@@ -302,6 +324,25 @@ def key_facts_of(student, dsl):
         actor=dsl, student=student, role="social_worker", name="Priya Shah"
     )
     return contact.contact_id, professional.professional_id
+
+
+def case_file_of(student, dsl):
+    """An open case with a status and a referral awaiting feedback: (their ids)."""
+    from kestrel.casefile.services import make_referral, start_status
+
+    day = timezone.localdate()
+    status = start_status(actor=dsl, student=student, kind="child_in_need", started_on=day)
+    referral = make_referral(
+        actor=dsl,
+        student=student,
+        target="police",
+        to_label="Police",
+        made_on=day,
+        made_by=dsl,
+        reason="Matrix",
+        feedback_due_on=day,
+    )
+    return status.pk, referral.pk
 
 
 def _outcome(response) -> str:
@@ -387,6 +428,7 @@ def test_each_role_gets_exactly_the_expected_answer_from_every_url(role, people,
     document = publish_document(school, people.dsl)
     roster = held_import(school, people.admin)
     key_facts = key_facts_of(student, people.dsl)
+    case_file = case_file_of(student, people.dsl)
     if role in {"reporter", "reporter_after_7_days"}:
         sign_in_fully(client, reporter)
     elif role in {"alerted", "alerted_read"}:
@@ -420,6 +462,7 @@ def test_each_role_gets_exactly_the_expected_answer_from_every_url(role, people,
             document.pk,
             roster,
             key_facts,
+            case_file,
         )
         response = client.get(url)
         got = _outcome(response)

@@ -6,7 +6,9 @@ from kestrel.access.decorators import requires
 from kestrel.access.policies import Viewer
 from kestrel.audit.forms import TrailFilterForm
 from kestrel.audit.services import record
+from kestrel.casefile import selectors as casefile
 from kestrel.incidents import selectors
+from kestrel.paths import path_to
 from kestrel.students.doors import get_student_for_user
 from kestrel.students.names import NamesShown
 
@@ -30,13 +32,15 @@ def chronology(request, pk):
         start=period.get("start"),
         end=period.get("end"),
     )
-    if asked and not dates.is_valid():
+    invalid = asked and not dates.is_valid()
+    if invalid:
         incidents = incidents.none()  # the form says what to correct; nothing is listed
     names = NamesShown.of(request)
     position = selectors.Position.parse(request.GET)
     page = selectors.chronology_page(
         incidents, position, CHRONOLOGY_PAGE_SIZE, with_links=names.hidden
     )
+    entries, case_entries = _entries(request, student, page, names, chosen, period, invalid=invalid)
     record(action="chronology.viewed", request=request, obj=student, student=student)
     return render(
         request,
@@ -45,7 +49,8 @@ def chronology(request, pk):
             "student": student,
             "label": names.label(student),
             "page": page,
-            "entries": [_entry(entry, student, names) for entry in page.entries],
+            "entries": entries,
+            "case_entries": case_entries,
             "categories": categories,
             "chosen": chosen,
             "form": dates,
@@ -61,6 +66,7 @@ def _entry(entry, student, names: NamesShown) -> dict:
     text, occurred_at = entry.current_version()
     return {
         "incident": entry,
+        "at": entry.occurred_at,
         "url": entry.url,
         "linked_label": names.label(entry.student) if linked else "",
         "occurred_at": occurred_at,
@@ -75,3 +81,62 @@ def _entry(entry, student, names: NamesShown) -> dict:
             if not linked or brief["add_to_linked_students"]
         ],
     }
+
+
+def _entries(request, student, page, names, chosen=None, period=None, *, invalid=False):
+    """The page's incidents with the case file's entries (statuses, referrals, decisions, ...)
+    that fall in its span of time, newest first, and how many of those there are. Filtered by
+    category, only the case entries made on the incidents shown."""
+    events = []
+    if not invalid:
+        period = period or {}
+        events = casefile.case_events(
+            Viewer.of(request),
+            student,
+            after=page.after,
+            before=page.up_to,
+            start=period.get("start"),
+            end=period.get("end"),
+            incidents=[entry.pk for entry in page.entries] if chosen else None,
+        )
+    shown = names.texts_about([student])
+    entries = _merged(
+        [_entry(entry, student, names) for entry in page.entries],
+        [_case_entry(event, shown) for event in events],
+    )
+    return entries, len(events)
+
+
+def _case_entry(event, shown) -> dict:
+    """A case-file entry of the chronology as flat values, like `_entry` (`shown` masks the
+    student's names under Hide Names)."""
+    return {
+        "case_event": True,
+        "at": event.happened_at,
+        "on": event.happened_on,
+        "recorded_at": event.recorded_at,
+        "summary": shown(event.summary),
+        "detail": shown(event.detail),
+        "author": event.author_name,
+        "role": event.author_role,
+        "incident_url": path_to("incidents:view", event.incident_id) if event.incident_id else "",
+    }
+
+
+def _merged(incidents: list[dict], events: list[dict]) -> list[dict]:
+    """Both kinds of entry in one list, newest first (a case entry before an incident of the
+    same moment: it was written about what came before it)."""
+    return sorted(
+        [*incidents, *events],
+        key=lambda entry: (entry["at"], "case_event" in entry),
+        reverse=True,
+    )
+
+
+def first_entries(request, student, count: int) -> tuple[list[dict], object]:
+    """The newest `count` incidents of the student's chronology with the case file's entries
+    among them, as the chronology shows them (the student's page), and the page they are."""
+    names = NamesShown.of(request)
+    incidents = selectors.chronology(Viewer.of(request), student)
+    page = selectors.chronology_page(incidents, None, count, with_links=names.hidden)
+    return _entries(request, student, page, names)[0], page
