@@ -47,7 +47,12 @@ CATEGORIES = [
     ("Medical Issues", "Staff", []),
     ("Prevent", "DSL team", []),
     ("SEND", "Pastoral", []),
+    # Not in the guide: the category UKCIS's advice on nude and semi-nude images needs, marked
+    # "No images" (pictures are refused on its incidents: staff describe the image instead).
+    ("Sharing nudes and semi-nudes", "DSL team", []),
 ]
+# Flags of the categories that have them (Category fields).
+CATEGORY_FLAGS = {"Sharing nudes and semi-nudes": {"no_images": True}}
 
 AGENCIES = [
     "Children's Social Care",
@@ -355,7 +360,11 @@ def seed_demo_school(*, today: datetime.date | None = None) -> School:
     }
     for position, (name, level, subcategories) in enumerate(CATEGORIES, start=1):
         parent = Category.objects.create(
-            school=school, name=name, access_level=levels[level], position=position
+            school=school,
+            name=name,
+            access_level=levels[level],
+            position=position,
+            **CATEGORY_FLAGS.get(name, {}),
         )
         for sub_position, sub in enumerate(subcategories, start=1):
             Category.objects.create(

@@ -30,6 +30,8 @@ GUIDE_CATEGORIES = [
     "Prevent",
     "SEND",
 ]
+# After the guide's list: the category for nude and semi-nude images (UKCIS), "No images".
+NUDE_IMAGES = "Sharing nudes and semi-nudes"
 CHILD_PROTECTION_SUBCATEGORIES = [
     "CAF",
     "Cause for Concern",
@@ -256,7 +258,13 @@ def test_every_student_passes_model_validation(demo):
 def test_categories_are_the_guides_main_list_in_order(demo):
     top_level = Category.objects.filter(school=demo, parent=None).order_by("position")
 
-    assert list(top_level.values_list("name", flat=True)) == GUIDE_CATEGORIES
+    assert list(top_level.values_list("name", flat=True)) == [*GUIDE_CATEGORIES, NUDE_IMAGES]
+
+
+def test_the_category_for_nude_and_semi_nude_images_refuses_pictures_and_no_other_does(demo):
+    no_images = Category.objects.filter(school=demo, no_images=True)
+
+    assert list(no_images.values_list("name", flat=True)) == [NUDE_IMAGES]
 
 
 def test_child_protection_has_the_guides_subcategories_in_order(demo):
@@ -273,7 +281,7 @@ def test_child_protection_has_the_guides_subcategories_in_order(demo):
 def test_every_category_has_an_access_level_of_its_own_school(demo):
     categories = Category.objects.filter(school=demo).select_related("access_level", "parent")
 
-    assert categories.count() == len(GUIDE_CATEGORIES) + len(CHILD_PROTECTION_SUBCATEGORIES)
+    assert categories.count() == len(GUIDE_CATEGORIES) + 1 + len(CHILD_PROTECTION_SUBCATEGORIES)
     for category in categories:
         assert category.access_level is not None
         assert category.access_level.school_id == demo.pk

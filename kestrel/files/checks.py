@@ -50,6 +50,19 @@ EXTENSIONS = {
 # Types recognised by their first bytes alone; office documents are checked by their structure.
 SNIFFED = {"application/pdf", "application/rtf", *images.FORMATS}
 TEXT_EXTENSIONS = EXTENSIONS["text/plain"]
+# Pictures, as their content (not their name) shows them.
+PICTURES = frozenset(images.FORMATS)
+
+# Refusing a picture in a "No images" category (an incident category for nude or semi-nude
+# images). UKCIS, "Sharing nudes and semi-nudes: advice for education settings": staff do not
+# view, copy, print, share, store or save the imagery; they describe it and tell the DSL.
+NO_IMAGES_MESSAGE = (
+    "This category is for nude or semi-nude images: do not upload, copy or view the image. "
+    "Describe it instead: what it shows (without viewing it again), who sent or shared it and "
+    "with whom, and how you came to know of it. Do not delete it from the device: tell the DSL, "
+    "who follows the UK Council for Internet Safety advice “Sharing nudes and semi-nudes: "
+    "advice for education settings”."
+)
 ACCEPTED_LABEL = (
     "PDF, Word, Excel, PowerPoint, OpenDocument text, rich text, plain text or CSV, and PNG, "
     "JPEG, GIF or WebP images"
@@ -89,9 +102,10 @@ def clean_name(name: str) -> str:
     return name[-150:]
 
 
-def check(name: str, file, size: int) -> Checked:
+def check(name: str, file, size: int, *, no_pictures: bool = False) -> Checked:
     """Refuses an empty, oversized, unsupported or unsafe file, judging the type by its content;
-    pictures come back re-encoded without their metadata."""
+    pictures come back re-encoded without their metadata, or are refused (`no_pictures`: the
+    form's category is for nude or semi-nude images) before they are opened at all."""
     display = clean_name(name)
     if size == 0:
         raise Refused(f"“{display}” is empty (0 bytes). Choose the file again.", reason="empty")
@@ -109,6 +123,8 @@ def check(name: str, file, size: int) -> Checked:
     else:
         content_type = _sniffed(display, head)
     content = None
+    if no_pictures and content_type in PICTURES:
+        raise Refused(f"“{display}” is a picture. {NO_IMAGES_MESSAGE}", reason="no images")
     if content_type in images.FORMATS:
         content = images.reencoded(file, content_type, display)
         file.seek(0)

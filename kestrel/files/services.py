@@ -10,18 +10,18 @@ from django.db import transaction
 
 from kestrel.access import refusals
 from kestrel.audit.services import record
-from kestrel.files.checks import Refused, check
+from kestrel.files.checks import PICTURES, Refused, check
 from kestrel.files.models import Attachment
 from kestrel.ids import is_id
 
 
-def check_and_save(upload, *, folder: str, actor, request=None) -> dict:
+def check_and_save(upload, *, folder: str, actor, request=None, no_pictures=False) -> dict:
     """Checks an uploaded file by its content and saves it outside the web root under a
     generated name in `folder`, with the extension of the type found (pictures re-encoded
     without their metadata); returns what a file row records about it. A refusal is recorded
     by its reason: never the file's name, which may name a child."""
     try:
-        checked = check(upload.name, upload, upload.size)
+        checked = check(upload.name, upload, upload.size, no_pictures=no_pictures)
     except Refused as refusal:
         record(
             action="file.refused",
@@ -59,10 +59,15 @@ def removed_unless_recorded(stored_name: str):
         raise
 
 
-def store_upload(*, actor, upload, request=None) -> Attachment:
-    """Checks an uploaded file and keeps it, unattached, until its form is submitted."""
+def store_upload(*, actor, upload, request=None, no_pictures: bool = False) -> Attachment:
+    """Checks an uploaded file and keeps it, unattached, until its form is submitted. With
+    `no_pictures` (a "No images" category is chosen on the form) a picture is refused unkept."""
     stored = check_and_save(
-        upload, folder=f"attachments/{actor.school_id}", actor=actor, request=request
+        upload,
+        folder=f"attachments/{actor.school_id}",
+        actor=actor,
+        request=request,
+        no_pictures=no_pictures,
     )
     with removed_unless_recorded(stored["stored_name"]), transaction.atomic():
         attachment = Attachment.objects.create(school=actor.school, uploaded_by=actor, **stored)
@@ -95,6 +100,47 @@ def attach(*, actor, ids, incident=None, action=None, request=None) -> int:
         with transaction.atomic():
             _record_refused(actor, ids, target, action, request)
     return attached
+
+
+def _unattached(actor, ids):
+    return Attachment.objects.filter(
+        pk__in=ids,
+        uploaded_by=actor,
+        school=actor.school,
+        incident__isnull=True,
+        action__isnull=True,
+        content_type__in=PICTURES,
+    )
+
+
+def pictures_among(*, actor, ids) -> bool:
+    """Whether the actor's unattached uploads `ids` include a picture (by its content). No
+    query when there are no ids."""
+    ids = {int(pk) for pk in ids if is_id(pk)}
+    return bool(ids) and _unattached(actor, ids).exists()
+
+
+def discard_pictures(*, actor, ids, request=None) -> int:
+    """Deletes the actor's unattached pictures among `ids` at once, file and row: a form in a
+    "No images" category refused them, and such an image is not to be kept (UKCIS). An
+    unattached upload is the actor's own draft, which `tidy` would delete in two days anyway."""
+    ids = {int(pk) for pk in ids if is_id(pk)}
+    if not ids:
+        return 0
+    removed = 0
+    for attachment in _unattached(actor, ids):
+        with transaction.atomic():
+            record(
+                action="file.picture_discarded",
+                actor=actor,
+                request=request,
+                obj=attachment,
+                detail={"reason": "no images"},
+            )
+            attachment.delete()
+            transaction.on_commit(lambda name=attachment.stored_name: default_storage.delete(name))
+        removed += 1
+    return removed
 
 
 MOST_RECORDED = 20  # refusals recorded for one form: enough to show someone probing ids
@@ -138,4 +184,12 @@ def open_for_download(*, actor, attachment: Attachment, request=None):
     return default_storage.open(attachment.stored_name, "rb")
 
 
-__all__ = ["Refused", "attach", "open_for_download", "removed_unless_recorded", "store_upload"]
+__all__ = [
+    "Refused",
+    "attach",
+    "discard_pictures",
+    "open_for_download",
+    "pictures_among",
+    "removed_unless_recorded",
+    "store_upload",
+]

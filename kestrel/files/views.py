@@ -16,12 +16,19 @@ from kestrel.students.names import NamesShown
 @requires("signed_in")
 @require_POST
 def upload(request):
-    """One file, uploaded the moment it is dropped; answers JSON for the form's script."""
+    """One file, uploaded the moment it is dropped; answers JSON for the form's script. The
+    form says when a "No images" category is chosen: a picture is then refused, unkept (and
+    refused again when the form is sent, whatever this said)."""
     upload = request.FILES.get("file")
     if upload is None:
         return JsonResponse({"error": "Choose a file to upload."}, status=400)
     try:
-        attachment = services.store_upload(actor=request.user, upload=upload, request=request)
+        attachment = services.store_upload(
+            actor=request.user,
+            upload=upload,
+            request=request,
+            no_pictures=request.POST.get("no_images") == "1",
+        )
     except services.Refused as refusal:  # recorded by the service
         return JsonResponse({"error": str(refusal)}, status=400)
     return JsonResponse(

@@ -11,6 +11,8 @@ from kestrel.incidents.models import SUBMISSION_LENGTH, Draft, Incident
 FIELDS = {
     "student",
     "text",
+    "child_words",
+    "present",
     "categories",
     "linked_students",
     "markers",
@@ -51,7 +53,9 @@ def save_draft(*, actor, post) -> Draft | None:
                 data[name] = values
         elif post.get(name):
             data[name] = str(post.get(name)).replace("\x00", "")[:MAX_TEXT]
-    if not any(data.get(name) for name in ("text", "student", "categories", "markers")):
+    if not any(
+        data.get(name) for name in ("text", "child_words", "student", "categories", "markers")
+    ):
         return None
     with transaction.atomic():
         draft, _ = Draft.objects.update_or_create(

@@ -10,7 +10,7 @@ from kestrel.accounts.models import User
 from kestrel.alerts.models import AlertGroup
 from kestrel.forms import DateField, IdsChoiceField, SchoolModelForm, one_line, style_widgets
 from kestrel.incidents.body_map import parse_markers
-from kestrel.incidents.models import SUBMISSION_LENGTH, Category
+from kestrel.incidents.models import SUBMISSION_LENGTH, Category, names_nude_images
 from kestrel.schools.models import Agency
 from kestrel.students.models import Student
 
@@ -18,7 +18,7 @@ from kestrel.students.models import Student
 class CategoryForm(SchoolModelForm):
     class Meta:
         model = Category
-        fields = ["name", "parent", "access_level", "position", "is_active"]
+        fields = ["name", "parent", "access_level", "position", "no_images", "is_active"]
         labels = {"name": "Category name", "position": "Order in lists"}
         help_texts = {
             "parent": "Leave empty for a main category. Subcategories appear when their main "
@@ -46,6 +46,14 @@ class CategoryForm(SchoolModelForm):
 
     def clean_position(self):
         return self.cleaned_data.get("position") or 0
+
+    def clean_no_images(self):
+        """A new category for nude or semi-nude images is "No images" whatever was ticked
+        (it can be changed afterwards, deliberately)."""
+        name = self.data.get(self.add_prefix("name"), "")
+        if not self.instance.pk and names_nude_images(name):
+            return True
+        return self.cleaned_data["no_images"]
 
     def clean(self):
         cleaned = super().clean()
@@ -77,6 +85,21 @@ def narrative(value: str, missing: str) -> str:
     if not text.strip():
         raise forms.ValidationError(missing)
     return text
+
+
+def child_words_field() -> forms.CharField:
+    """ "The child's own words": kept exactly as typed (no spaces trimmed; see
+    `services.verbatim`), apart from the account."""
+    return forms.CharField(
+        label="The child’s own words",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        help_text="If the child said anything, write it exactly as they said it, in their words "
+        "(including their own words for people and parts of the body). Do not correct, tidy or "
+        "summarise it. Leave empty if they said nothing.",
+        max_length=20_000,
+    )
 
 
 def when(form, cleaned: dict, student=None) -> dict:
@@ -148,6 +171,15 @@ class AddIncidentForm(SubmissionKey):
         error_messages={"required": "Describe the incident."},
         max_length=100_000,
     )
+    child_words = child_words_field()
+    present = forms.CharField(
+        label="Who else was present",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Staff, other adults and other children who saw or heard it (children by "
+        "their initials). Leave empty if no one else was there.",
+        max_length=2_000,
+    )
     categories = IdsChoiceField(
         queryset=Category.objects.none(),
         label="Categories",
@@ -156,7 +188,8 @@ class AddIncidentForm(SubmissionKey):
     linked_students = IdsChoiceField(
         queryset=Student.objects.none(), required=False, widget=forms.MultipleHiddenInput
     )
-    markers = forms.CharField(required=False, widget=forms.HiddenInput, max_length=10_000)
+    # Up to 40 markers, each with its description (see body_map.parse_markers).
+    markers = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40_000)
     occurred_on = DateField(label="Date", latest=timezone.localdate)
     occurred_time = time_field("15:50")
     alert_staff = IdsChoiceField(
@@ -234,6 +267,7 @@ class AddActionForm(SubmissionKey):
         error_messages={"required": "Describe the action taken."},
         max_length=100_000,
     )
+    child_words = child_words_field()
     agencies = IdsChoiceField(
         queryset=Agency.objects.none(),
         required=False,

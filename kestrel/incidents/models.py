@@ -28,6 +28,15 @@ class Category(SchoolOwned, Retirable):
         verbose_name="Access level needed to view",
     )
     position = models.PositiveSmallIntegerField(default=0)
+    # UKCIS, "Sharing nudes and semi-nudes: advice for education settings": staff do not copy,
+    # upload or view the image; they describe it. Files that are pictures are refused here.
+    no_images = models.BooleanField(
+        "No images",
+        default=False,
+        db_default=False,
+        help_text="For nude or semi-nude images: pictures cannot be attached to incidents in "
+        "this category, or to their actions. Staff describe the image instead.",
+    )
 
     class Meta:
         ordering = ["school", "position", "name"]
@@ -48,6 +57,16 @@ class Category(SchoolOwned, Retirable):
         return f"{self.parent.name}: {self.name}" if self.parent_id else self.name
 
 
+# What schools call their category for nude or semi-nude images (UKCIS's "Sharing nudes and
+# semi-nudes"; before 2020 "sexting" or "youth produced sexual imagery").
+NUDE_IMAGE_WORDS = ("nude", "sexting", "youth produced sexual imagery")
+
+
+def names_nude_images(name: str) -> bool:
+    """Whether a category's name says it is for nude or semi-nude images: "No images" then."""
+    return any(word in name.lower() for word in NUDE_IMAGE_WORDS)
+
+
 class Incident(SchoolOwned):
     """A concern recorded about a student. Permanent: never edited in place or deleted."""
 
@@ -58,6 +77,9 @@ class Incident(SchoolOwned):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="incidents_reported"
     )
     text = models.TextField("Incident")
+    # Verbatim, as the child said them: kept apart from the account and never tidied.
+    child_words = models.TextField("The child’s own words", blank=True, default="", db_default="")
+    present = models.TextField("Who else was present", blank=True, default="", db_default="")
     occurred_at = models.DateTimeField("Date/Time")
     recorded_at = models.DateTimeField(default=timezone.now)
     categories = models.ManyToManyField(Category, related_name="incidents")
@@ -126,25 +148,76 @@ class Incident(SchoolOwned):
 
     @property
     def marker_list(self) -> list["BodyMapMarker"]:
+        fields = {field.name for field in BodyMapMarker._meta.fields}
         return [
-            BodyMapMarker(incident_id=self.pk, **marker)
+            BodyMapMarker(incident_id=self.pk, **{k: v for k, v in marker.items() if k in fields})
             for marker in self.snapshot.get("markers", [])
         ]
 
+    @property
+    def no_images(self) -> bool:
+        """Whether it was filed under a "No images" category (as recorded: see `snapshot_of`)."""
+        return any(category.get("no_images") for category in self.snapshot.get("categories", []))
 
-def snapshot_of(*, categories=(), agencies=(), markers=()) -> dict:
-    """The snapshot an incident (or an action: agencies only) is recorded with."""
-    return {
+    @property
+    def written_by(self) -> "Author":
+        """Who recorded it, with the job title they had then (see `Author`)."""
+        return Author.of(self.snapshot, self.reporter)
+
+
+class Author:
+    """The author of an incident or action as they were when they wrote it: their name and job
+    title were snapshotted then, so a later change of either does not rewrite old records.
+    Records written before the snapshot held them show the current name, without a role."""
+
+    __slots__ = ("job_title", "name")
+
+    def __init__(self, name: str, job_title: str = ""):
+        self.name, self.job_title = name, job_title
+
+    @classmethod
+    def of(cls, snapshot: dict, user) -> "Author":
+        written = snapshot.get("author")
+        if written:
+            return cls(written.get("name", ""), written.get("job_title", ""))
+        return cls(user.full_name)
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.job_title}" if self.job_title else self.name
+
+
+def author_snapshot(user) -> dict:
+    """The author's name and job title at the moment of writing, for the record's snapshot."""
+    return {"name": user.full_name, "job_title": user.job_title}
+
+
+MARKER_DETAILS = ("site", "size", "shape", "colour", "broken", "swelling")
+
+
+def snapshot_of(*, categories=(), agencies=(), markers=(), author=None) -> dict:
+    """The snapshot an incident (or an action: agencies and author only) is recorded with."""
+    snapshot = {
         "categories": [
             {"id": category.pk, "name": category.name, "label": str(category)}
+            # Only when set: Add Action's Files box warns and refuses pictures without a query.
+            | ({"no_images": True} if category.no_images else {})
             for category in sorted(categories, key=lambda c: (c.position, c.name, c.pk))
         ],
         "agencies": sorted(agency.name for agency in agencies),
         "markers": [
-            {"number": m["number"], "side": m["side"], "x": m["x"], "y": m["y"]}
+            {
+                "number": m["number"],
+                "side": m["side"],
+                "x": m["x"],
+                "y": m["y"],
+                **{detail: m.get(detail, "") for detail in MARKER_DETAILS},
+            }
             for m in sorted(markers, key=lambda marker: marker["number"])
         ],
     }
+    if author is not None:
+        snapshot["author"] = author_snapshot(author)
+    return snapshot
 
 
 class LinkedStudent(models.Model):
@@ -195,6 +268,7 @@ class Action(SchoolOwned):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="actions_added"
     )
     text = models.TextField("Action Taken")
+    child_words = models.TextField("The child’s own words", blank=True, default="", db_default="")
     occurred_at = models.DateTimeField("Date/Time")
     recorded_at = models.DateTimeField(default=timezone.now)
     agencies = models.ManyToManyField(
@@ -220,11 +294,18 @@ class Action(SchoolOwned):
     def agency_names(self) -> list[str]:
         return list(self.snapshot.get("agencies", []))
 
+    @property
+    def written_by(self) -> Author:
+        """Who added it, with the job title they had then (see `Author`)."""
+        return Author.of(self.snapshot, self.author)
+
 
 class BodyMapMarker(models.Model):
     """A numbered mark on the body map; the incident text refers to it by its number."""
 
     SIDES = [("front", "Front"), ("back", "Back")]
+    # Skin broken? Swelling? Blank when not recorded (markers placed before these were asked).
+    OBSERVED = [("yes", "Yes"), ("no", "No"), ("unknown", "Not known")]
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="markers")
     number = models.PositiveSmallIntegerField()
@@ -232,6 +313,16 @@ class BodyMapMarker(models.Model):
     # Where on the figure, as fractions of its width and height (0 to 1).
     x = models.FloatField()
     y = models.FloatField()
+    site = models.CharField("Site", max_length=100, blank=True, default="", db_default="")
+    size = models.CharField("Size", max_length=100, blank=True, default="", db_default="")
+    shape = models.CharField("Shape", max_length=100, blank=True, default="", db_default="")
+    colour = models.CharField("Colour", max_length=100, blank=True, default="", db_default="")
+    broken = models.CharField(
+        "Skin broken", max_length=7, choices=OBSERVED, blank=True, default="", db_default=""
+    )
+    swelling = models.CharField(
+        "Swelling", max_length=7, choices=OBSERVED, blank=True, default="", db_default=""
+    )
 
     class Meta:
         ordering = ["number"]

@@ -9,7 +9,8 @@ from django.utils import timezone
 from kestrel.access.policies import Viewer, check
 from kestrel.alerts.services import alert_colleagues
 from kestrel.audit.services import record, recorded_together
-from kestrel.files.services import attach
+from kestrel.files.checks import NO_IMAGES_MESSAGE
+from kestrel.files.services import attach, discard_pictures, pictures_among
 from kestrel.incidents import drafts
 from kestrel.incidents.models import (
     Action,
@@ -17,6 +18,7 @@ from kestrel.incidents.models import (
     Correction,
     Incident,
     LinkedStudent,
+    author_snapshot,
     snapshot_of,
 )
 from kestrel.incidents.tasks import remove_draft
@@ -36,6 +38,19 @@ def _once(rows, submission_key: str | None, create):
         if found is None:
             raise
         return found
+
+
+def verbatim(words: str) -> str:
+    """The child's own words exactly as typed: nothing trimmed or tidied inside them, and
+    nothing at all when only spaces. Only what typing did not put there goes: NUL characters
+    (which the database cannot keep) and the carriage returns a browser sends with each line."""
+    words = words.replace("\x00", "").replace("\r\n", "\n")
+    return words if words.strip() else ""
+
+
+def discard_refused_pictures(*, actor, ids, request=None) -> int:
+    """The pictures a form in a "No images" category was refused for: deleted, not kept."""
+    return discard_pictures(actor=actor, ids=ids, request=request)
 
 
 def _required_rank(categories) -> int:
@@ -59,11 +74,14 @@ def add_incident(
     file_ids=(),
     markers=(),
     draft: str | None = None,
+    child_words: str = "",
+    present: str = "",
 ) -> Incident:
     """Records an incident with its categories, linked students, agencies and alerts, in one
     transaction with its audit event. `recorded_at` is for imports and the demo; it is now.
     `draft` names the actor's saved draft of this form: no longer offered once the incident is
-    committed, and removed by the worker with the alerts' emails (one task row for both)."""
+    committed, and removed by the worker with the alerts' emails (one task row for both).
+    `child_words` are kept exactly as given (see `verbatim`)."""
     school = actor.school
     recorded_at = recorded_at or timezone.now()
     categories = list(categories)
@@ -78,6 +96,11 @@ def add_incident(
         problems["categories"] = "Choose categories from your school’s list."
     if occurred_at > recorded_at:
         problems["occurred_at"] = "The date and time cannot be in the future."
+    file_ids = list(file_ids)
+    if any(category.no_images for category in categories) and pictures_among(
+        actor=actor, ids=file_ids
+    ):
+        problems["files"] = NO_IMAGES_MESSAGE
     if problems:
         raise ValidationError(problems)
     agencies = [agency for agency in agencies if agency.school_id == school.pk]
@@ -89,6 +112,8 @@ def add_incident(
             school=school,
             student=student,
             text=text,
+            child_words=verbatim(child_words),
+            present=present.replace("\x00", ""),
             categories=categories,
             occurred_at=occurred_at,
             linked_students=list(linked_students),
@@ -97,7 +122,7 @@ def add_incident(
             request=request,
             recorded_at=recorded_at,
             submission_key=submission_key,
-            file_ids=list(file_ids),
+            file_ids=file_ids,
             markers=list(markers),
             draft=draft,
         ),
@@ -110,6 +135,8 @@ def _record(
     school,
     student,
     text,
+    child_words,
+    present,
     categories,
     occurred_at,
     linked_students,
@@ -129,10 +156,14 @@ def _record(
             student=student,
             reporter=actor,
             text=text,
+            child_words=child_words,
+            present=present,
             occurred_at=occurred_at,
             recorded_at=recorded_at,
             required_rank=_required_rank(categories),
-            snapshot=snapshot_of(categories=categories, agencies=agencies, markers=markers),
+            snapshot=snapshot_of(
+                categories=categories, agencies=agencies, markers=markers, author=actor
+            ),
         )
         # Inserted directly: `.set()` would first read what a new incident cannot yet have.
         Incident.categories.through.objects.bulk_create(
@@ -192,6 +223,7 @@ def add_action(
     request=None,
     submission_key: str | None = None,
     file_ids=(),
+    child_words: str = "",
 ) -> Action:
     """Adds an action to an incident the actor may see, and alerts colleagues the same way."""
     check(Viewer.acting(actor, request), "incident", "add_action", incident)
@@ -200,6 +232,12 @@ def add_action(
         problems["text"] = "Describe the action taken."
     if occurred_at > timezone.now():
         problems["occurred_at"] = "The date and time cannot be in the future."
+    file_ids = list(file_ids)
+    # Read only when a picture is among the files: the category may have been marked since.
+    if pictures_among(actor=actor, ids=file_ids) and (
+        incident.no_images or incident.categories.filter(no_images=True).exists()
+    ):
+        problems["files"] = NO_IMAGES_MESSAGE
     if problems:
         raise ValidationError(problems)
     school_id = incident.school_id
@@ -212,11 +250,15 @@ def add_action(
                 incident=incident,
                 author=actor,
                 text=text,
+                child_words=verbatim(child_words),
                 occurred_at=occurred_at,
                 add_to_linked_students=add_to_linked_students,
                 share_documents=share_documents,
                 submission_key=submission_key,
-                snapshot={"agencies": snapshot_of(agencies=agencies)["agencies"]},
+                snapshot={
+                    "agencies": snapshot_of(agencies=agencies)["agencies"],
+                    "author": author_snapshot(actor),
+                },
             )
             if agencies:
                 Action.agencies.through.objects.bulk_create(

@@ -163,6 +163,7 @@ SECTIONS: dict[str, Section] = {
             search_hint="Search by name",
             queryset=lambda qs: qs.select_related("parent", "access_level").order_by(
                 models.functions.Coalesce("parent__position", "position"),
+                Column("No images", lambda c: _yes_no(c.no_images)),
                 models.functions.Coalesce("parent__name", "name"),
                 models.F("parent").asc(nulls_first=True),
                 "position",

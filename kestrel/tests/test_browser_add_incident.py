@@ -174,7 +174,9 @@ def test_an_incident_with_every_field_appears_complete_on_both_chronologies(
     expect(
         page.get_by_role("heading", name="Viewing Incident - Hannah Greenwood (1B)")
     ).to_be_visible()
-    expect(page.get_by_text("Markers: 1 (front), 2 (back)")).to_be_visible()
+    markers = page.get_by_role("list", name="Markers")
+    expect(markers.get_by_text("Marker 1, front")).to_be_visible()
+    expect(markers.get_by_text("Marker 2, back")).to_be_visible()
     expect(page.get_by_role("link", name="minutes.pdf")).to_be_visible()
     expect(page.get_by_text("Matthew Greenwood (5B)")).to_be_visible()
     expect(page.get_by_text("monitored under the same category; documents shared")).to_be_visible()
@@ -246,3 +248,103 @@ def test_a_name_or_job_title_with_markup_shows_as_text_in_the_suggestions(
     expect(page.locator("[role=listbox] a")).to_have_count(0)
     colleague.click()
     expect(page.locator(".kestrel-chip", has_text=f"Mark Upton, {MARKUP}")).to_be_visible()
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+WORDS = "He said “don’t tell mum”  and then:\nI fell off the climbing frame"
+
+
+def test_recording_the_childs_words_who_was_there_described_markers_and_no_pictures(
+    page, site, people, password, school, levels
+):
+    """Issue 21 item 3, at a phone's width and a desktop's: every new part labelled and
+    reachable, axe clean, and the record shown as it was written."""
+    CategoryFactory(
+        school=school,
+        name="Sharing nudes and semi-nudes",
+        access_level=levels.dsl,
+        position=3,
+        no_images=True,
+    )
+    people.dsl.job_title = "Designated Safeguarding Lead"
+    people.dsl.save()
+    sign_in(page, site, people.dsl.email, password)
+    for width in (320, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{site}/incidents/add/")
+        page.get_by_label("Student", exact=True).fill("hannah")
+        page.get_by_role("option", name="Hannah Greenwood (1B)").click()
+        page.get_by_label("Incident", exact=True).fill(
+            "Hannah showed me a bruise on her left forearm (marker 1) at break."
+        )
+        page.get_by_label("The child’s own words").fill(WORDS)
+        page.get_by_label("Who else was present").fill("Mrs Abbott (SENCO) and J.B. (Year 2)")
+
+        # A "No images" category: the Files box warns, and a picture is refused unkept.
+        warning = page.get_by_text("No pictures: a category chosen is for nude or semi-nude")
+        expect(warning).to_be_hidden()
+        page.get_by_label("Sharing nudes and semi-nudes").check()
+        expect(warning).to_be_visible()
+        page.get_by_label("Click to browse or drag a file to upload").set_input_files(
+            [{"name": "screenshot.png", "mimeType": "image/png", "buffer": PNG}]
+        )
+        expect(
+            page.get_by_text("“screenshot.png” is a picture. This category is for nude")
+        ).to_be_visible()
+        expect(page.get_by_role("list", name="Files added").get_by_role("listitem")).to_have_count(
+            0
+        )
+        assert_accessible(page)
+        page.get_by_label("Sharing nudes and semi-nudes").uncheck()
+        expect(warning).to_be_hidden()
+        page.get_by_label("Child Protection", exact=True).check()
+
+        page.get_by_text("Body map").click()
+        front = page.locator("[data-body-map=front]")
+        front.focus()  # by keyboard: the cross to the left forearm, Enter, then Tab to its fields
+        for key in ("ArrowLeft", "ArrowLeft", "ArrowLeft", "ArrowLeft", "ArrowDown", "Enter"):
+            page.keyboard.press(key)
+        marker = page.get_by_role("group", name="Marker 1, front")
+        expect(marker).to_be_visible()
+        marker.get_by_label("Site").fill("left forearm")
+        marker.get_by_label("Size").fill("3 cm by 2 cm")
+        marker.get_by_label("Shape").fill("oval")
+        marker.get_by_label("Colour").fill("purple-blue")
+        broken = marker.get_by_role("group", name="Is the skin broken?")
+        broken.get_by_label("No", exact=True).check()
+        marker.get_by_role("group", name="Is there swelling?").get_by_label(
+            "Yes", exact=True
+        ).check()
+        assert_accessible(page)
+        page.screenshot(
+            path=f"var/test-artifacts/add-incident-recording-{width}.png", full_page=True
+        )
+
+        page.get_by_role("button", name="Add Incident").click()
+        expect(
+            page.get_by_role("heading", name="Viewing Incident - Hannah Greenwood (1B)")
+        ).to_be_visible()
+        expect(page.get_by_text("Chloe Kelan, Designated Safeguarding Lead").first).to_be_visible()
+        expect(page.get_by_text("When it happened")).to_be_visible()
+        expect(page.get_by_text("When it was recorded")).to_be_visible()
+        expect(page.get_by_text("Mrs Abbott (SENCO) and J.B. (Year 2)")).to_be_visible()
+        expect(page.get_by_role("heading", name="The child’s own words")).to_be_visible()
+        quote = page.locator(".kestrel-child-words__quote p")
+        assert quote.inner_text() == f"“{WORDS}”"  # every space and line as typed
+        details = page.get_by_role("list", name="Markers")
+        expect(details.get_by_text("Marker 1, front: left forearm")).to_be_visible()
+        expect(details.get_by_text("purple-blue")).to_be_visible()
+        assert_accessible(page)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(
+            path=f"var/test-artifacts/view-incident-recording-{width}.png", full_page=True
+        )
+
+    incident = Incident.objects.order_by("pk").last()
+    assert incident.child_words == WORDS
+    assert incident.markers.get().site == "left forearm"
+    assert incident.snapshot["author"]["job_title"] == "Designated Safeguarding Lead"

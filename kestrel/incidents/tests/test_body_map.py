@@ -14,9 +14,10 @@ def test_markers_keep_their_numbers_and_sides():
     raw = json.dumps(
         [{"n": 3, "side": "back", "x": 0.5, "y": 0.4}, {"n": 1, "side": "front", "x": 0, "y": 1}]
     )
+    undescribed = dict.fromkeys(("site", "size", "shape", "colour", "broken", "swelling"), "")
     assert parse_markers(raw) == [
-        {"number": 1, "side": "front", "x": 0.0, "y": 1.0},
-        {"number": 3, "side": "back", "x": 0.5, "y": 0.4},
+        {"number": 1, "side": "front", "x": 0.0, "y": 1.0, **undescribed},
+        {"number": 3, "side": "back", "x": 0.5, "y": 0.4, **undescribed},
     ]
     assert parse_markers("") == []
 
@@ -52,7 +53,8 @@ def test_markers_are_saved_with_the_incident_and_drawn_on_its_page(setup, people
     incident = Incident.objects.get()
     assert [(m.number, m.side) for m in incident.markers.all()] == [(1, "front"), (2, "back")]
     page = client.get(response["Location"]).content.decode()
-    assert "Markers: 1 (front), 2 (back)" in page
+    assert "Marker 1, front" in page
+    assert "Marker 2, back" in page
     assert 'transform="translate(60.0 210.0)"' in page  # marker 1 at 30% across, half way down
 
 

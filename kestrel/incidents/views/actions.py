@@ -38,7 +38,7 @@ def add_action(request, pk):
         try:
             _add_action(request, incident, form)
         except ValidationError as error:
-            refused(form, error)
+            refused(form, error, request)
         else:
             notices.success(request, "Your action has been added.")
             return redirect("incidents:view", pk=incident.pk)
@@ -56,6 +56,7 @@ def _add_action(request, incident, form) -> None:
         request=request,
         incident=incident,
         text=data["text"],
+        child_words=data["child_words"],
         occurred_at=data["occurred_at"],
         agencies=data["agencies"],
         add_to_linked_students=data["add_to_linked_students"],

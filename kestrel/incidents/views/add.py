@@ -39,7 +39,7 @@ def add_incident(request):
         try:
             incident = _add_incident(request, form)
         except ValidationError as error:
-            refused(form, error)
+            refused(form, error, request)
         else:
             notices.success(request, _added(request, incident, form))
             return redirect("incidents:view", pk=incident.pk)
@@ -77,6 +77,8 @@ def _add_incident(request, form):
         request=request,
         student=data["student"],
         text=data["text"],
+        child_words=data["child_words"],
+        present=data["present"],
         categories=data["categories"],
         occurred_at=data["occurred_at"],
         linked_students=[

@@ -12,6 +12,7 @@ from kestrel.accounts.selectors import active_colleagues_with_ids
 from kestrel.alerts.selectors import alert_group_memberships
 from kestrel.files.checks import ACCEPTED_LABEL, MAX_LABEL
 from kestrel.ids import is_id
+from kestrel.incidents import services
 from kestrel.incidents.selectors import files_chosen
 
 
@@ -25,10 +26,16 @@ def fresh_initial() -> dict:
     }
 
 
-def refused(form, error: ValidationError) -> None:
-    """Puts a service's refusal next to the fields it is about (or above the form)."""
+def refused(form, error: ValidationError, request=None) -> None:
+    """Puts a service's refusal next to the fields it is about (or above the form). Pictures
+    refused in a "No images" category are shown in the Files box, and are not kept."""
     for field, messages_ in error.message_dict.items():
         form.add_error(field if field in form.fields else None, messages_)
+        if field == "files" and request is not None:
+            form.files_error = messages_[0]
+            services.discard_refused_pictures(
+                actor=request.user, ids=request.POST.getlist("files"), request=request
+            )
 
 
 def colleague(user) -> dict:

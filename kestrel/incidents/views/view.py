@@ -26,6 +26,8 @@ def view_incident(request, pk):
             "incident": incident,
             "label": names.label(incident.student),
             "text": shown(text),
+            "child_words": shown(incident.child_words),
+            "present": shown(incident.present),
             "occurred_at": occurred_at,
             "original_text": shown(incident.text),
             "corrections": [  # the reason may name a child too
@@ -33,7 +35,10 @@ def view_incident(request, pk):
                 for correction in incident.corrections.all()
             ],
             "can_correct": request.user.is_key_holder,
-            "actions": [(action, shown(action.text)) for action in incident.actions.all()],
+            "actions": [
+                (action, shown(action.text), shown(action.child_words))
+                for action in incident.actions.all()
+            ],
             "alert": alerts.alert,
             "keeps_access": key_unlocked(request) or request.user.is_key_holder,
             "receipts": alerts.receipts,

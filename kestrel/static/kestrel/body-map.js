@@ -1,5 +1,6 @@
 // The body map on Add Incident: numbered markers on front and back figures. Click to place,
-// drag to move, remove from the list; by keyboard, a cross moved with the arrow keys and Enter.
+// drag to move, describe or remove each in the list below; by keyboard, a cross moved with the
+// arrow keys and Enter places one, and its fields are reached with Tab.
 const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 200;
 const HEIGHT = 420;
@@ -14,6 +15,7 @@ for (const editor of document.querySelectorAll("[data-body-map-editor]")) {
   let markers = [];
   try {
     markers = JSON.parse(input.value || "[]");
+    if (!Array.isArray(markers)) markers = [];
   } catch {
     markers = [];
   }
@@ -23,7 +25,112 @@ for (const editor of document.querySelectorAll("[data-body-map-editor]")) {
   };
   const nextNumber = () => Math.max(0, ...markers.map((marker) => marker.n)) + 1;
 
-  const draw = () => {
+  // Each marker is described in its own fieldset below the figures: site, size, shape and
+  // colour as text, "Is the skin broken?" and "Is there swelling?" as Yes, No or Not known.
+  const TEXTS = [
+    ["site", "Site", "For example, left forearm", "govuk-!-width-full"],
+    ["size", "Size", "For example, 3 cm by 2 cm", "govuk-input--width-10"],
+    ["shape", "Shape", "For example, round", "govuk-input--width-10"],
+    ["colour", "Colour", "For example, purple-blue", "govuk-input--width-10"],
+  ];
+  const QUESTIONS = [
+    ["broken", "Is the skin broken?"],
+    ["swelling", "Is there swelling?"],
+  ];
+  const ANSWERS = [
+    ["yes", "Yes"],
+    ["no", "No"],
+    ["unknown", "Not known"],
+  ];
+  const status = editor.querySelector("[data-marker-status]");
+
+  const element = (tag, className, text) => {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  };
+
+  const textField = (marker, [key, label, hint, width]) => {
+    const id = `marker-${marker.n}-${key}`;
+    const wide = key === "site" ? " kestrel-marker-field--wide" : "";
+    const group = element("div", `govuk-form-group kestrel-marker-field${wide}`);
+    const labelNode = element("label", "govuk-label", label);
+    labelNode.htmlFor = id;
+    const hintNode = element("div", "govuk-hint", hint);
+    hintNode.id = `${id}-hint`;
+    const input = element("input", `govuk-input ${width}`);
+    Object.assign(input, { id, name: id, type: "text", value: marker[key] || "" });
+    input.maxLength = 100;
+    input.autocomplete = "off";
+    input.setAttribute("aria-describedby", hintNode.id);
+    input.addEventListener("input", () => {
+      marker[key] = input.value;
+      save();
+    });
+    group.append(labelNode, hintNode, input);
+    return group;
+  };
+
+  const question = (marker, [key, legendText]) => {
+    const group = element("div", "govuk-form-group kestrel-marker-field");
+    const fieldset = element("fieldset", "govuk-fieldset");
+    const legend = element("legend", "govuk-fieldset__legend govuk-fieldset__legend--s");
+    legend.textContent = legendText;
+    const radios = element("div", "govuk-radios govuk-radios--small govuk-radios--inline");
+    for (const [value, text] of ANSWERS) {
+      const id = `marker-${marker.n}-${key}-${value}`;
+      const item = element("div", "govuk-radios__item");
+      const input = element("input", "govuk-radios__input");
+      Object.assign(input, { id, type: "radio", name: `marker-${marker.n}-${key}`, value });
+      input.checked = marker[key] === value;
+      input.addEventListener("change", () => {
+        marker[key] = value;
+        save();
+      });
+      const label = element("label", "govuk-label govuk-radios__label", text);
+      label.htmlFor = id;
+      item.append(input, label);
+      radios.append(item);
+    }
+    fieldset.append(legend, radios);
+    group.append(fieldset);
+    return group;
+  };
+
+  const describe = (marker) => {
+    const item = element("li", "kestrel-marker-item");
+    item.dataset.number = String(marker.n);
+    const fieldset = element("fieldset", "govuk-fieldset");
+    const legend = element("legend", "govuk-fieldset__legend govuk-fieldset__legend--m");
+    const badge = element("span", "kestrel-marker-badge", String(marker.n));
+    badge.setAttribute("aria-hidden", "true");
+    legend.append(badge, ` Marker ${marker.n}, ${marker.side}`);
+    const texts = element("div", "kestrel-marker-fields");
+    texts.append(...TEXTS.map((field) => textField(marker, field)));
+    const questions = element("div", "kestrel-marker-fields");
+    questions.append(...QUESTIONS.map((field) => question(marker, field)));
+    const remove = element(
+      "button",
+      "govuk-button govuk-button--secondary govuk-!-margin-bottom-0",
+      `Remove marker ${marker.n}`,
+    );
+    remove.type = "button";
+    remove.addEventListener("click", () => {
+      markers = markers.filter((candidate) => candidate !== marker);
+      save();
+      drawFigures();
+      item.remove();
+      empty.hidden = markers.length > 0;
+      status.textContent = `Marker ${marker.n} removed.`;
+      figures.get(marker.side).focus();
+    });
+    fieldset.append(legend, texts, questions, remove);
+    item.append(fieldset);
+    return item;
+  };
+
+  const drawFigures = () => {
     for (const [side, svg] of figures) {
       const layer = svg.querySelector(".kestrel-figure__markers");
       layer.replaceChildren();
@@ -48,26 +155,11 @@ for (const editor of document.querySelectorAll("[data-body-map-editor]")) {
         layer.append(group);
       }
     }
-    list.replaceChildren(
-      ...markers.map((marker) => {
-        const item = document.createElement("li");
-        item.className = "kestrel-marker-item";
-        const text = document.createElement("span");
-        text.textContent = `Marker ${marker.n}, ${marker.side}`;
-        const remove = document.createElement("button");
-        remove.type = "button";
-        remove.className = "govuk-button govuk-button--secondary govuk-!-margin-bottom-0";
-        remove.textContent = `Remove marker ${marker.n}`;
-        remove.addEventListener("click", () => {
-          markers = markers.filter((candidate) => candidate !== marker);
-          save();
-          draw();
-          figures.get(marker.side).focus();
-        });
-        item.append(text, remove);
-        return item;
-      }),
-    );
+  };
+
+  const draw = () => {
+    drawFigures();
+    list.replaceChildren(...markers.map(describe));
     empty.hidden = markers.length > 0;
   };
 
@@ -83,9 +175,13 @@ for (const editor of document.querySelectorAll("[data-body-map-editor]")) {
   };
 
   const place = (side, where) => {
-    markers.push({ n: nextNumber(), side, x: +where.x.toFixed(4), y: +where.y.toFixed(4) });
+    const marker = { n: nextNumber(), side, x: +where.x.toFixed(4), y: +where.y.toFixed(4) };
+    markers.push(marker);
     save();
-    draw();
+    drawFigures();
+    list.append(describe(marker));
+    empty.hidden = true;
+    status.textContent = `Marker ${marker.n} placed on the ${side}. Describe it below the figures.`;
   };
 
   for (const [side, svg] of figures) {
@@ -102,7 +198,7 @@ for (const editor of document.querySelectorAll("[data-body-map-editor]")) {
       if (!dragging) return;
       Object.assign(dragging, pointAt(svg, event));
       moved = true;
-      draw();
+      drawFigures();
     });
     svg.addEventListener("pointerup", (event) => {
       if (dragging) {

@@ -5,7 +5,22 @@ for (const box of document.querySelectorAll("[data-files]")) {
   const zone = box.querySelector("[data-dropzone]");
   const list = box.querySelector("[data-uploads]");
   const errorLine = box.querySelector("[data-files-error]");
-  const token = box.closest("form").querySelector("input[name=csrfmiddlewaretoken]").value;
+  const form = box.closest("form");
+  const token = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  const warning = box.querySelector("[data-no-images-warning]");
+
+  // A "No images" category (nude or semi-nude images) is chosen: Add Action's incident is in
+  // one (data-no-images on the box), or a category ticked on Add Incident is. Pictures are then
+  // refused by the server before they are kept, and the box says so before anyone tries.
+  const noImages = () =>
+    box.dataset.noImages === "1" || Boolean(form.querySelector("input[data-no-images]:checked"));
+  const showWarning = () => {
+    if (warning) warning.hidden = !noImages();
+  };
+  form.addEventListener("change", (event) => {
+    if (event.target.matches("input[name=categories]")) showWarning();
+  });
+  showWarning();
 
   const removeButton = (label) => {
     const button = document.createElement("button");
@@ -46,6 +61,7 @@ for (const box of document.querySelectorAll("[data-files]")) {
 
     const body = new FormData();
     body.append("file", file);
+    if (noImages()) body.append("no_images", "1");
     const request = new XMLHttpRequest();
     request.open("POST", box.dataset.uploadUrl);
     request.setRequestHeader("X-CSRFToken", token);
