@@ -1,5 +1,6 @@
 from django import forms
 
+from kestrel.casefile.models import RiskLevel, StatusKind
 from kestrel.forms import SchoolModelForm, one_line, style_widgets
 from kestrel.schools.models import AccessLevel, Agency, School
 
@@ -55,3 +56,27 @@ class AgencyForm(SchoolModelForm):
         model = Agency
         fields = ["name", "is_active"]
         labels = {"name": "Agency name"}
+
+
+class StatusKindForm(SchoolModelForm):
+    class Meta:
+        model = StatusKind
+        fields = ["name", "position", "is_active"]
+        labels = {"name": "Status", "position": "Order in the list"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["position"].govuk_width = 3
+        style_widgets(self)
+
+
+class RiskLevelForm(SchoolModelForm):
+    class Meta:
+        model = RiskLevel
+        fields = ["name", "position", "is_active"]
+        labels = {"name": "Risk level", "position": "Order, lowest risk first"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["position"].govuk_width = 3
+        style_widgets(self)

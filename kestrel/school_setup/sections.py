@@ -16,9 +16,15 @@ from kestrel.accounts.forms import StaffForm
 from kestrel.accounts.models import User
 from kestrel.alerts.forms import AlertGroupForm
 from kestrel.alerts.models import AlertGroup
+from kestrel.casefile.models import RiskLevel, StatusKind
 from kestrel.incidents.forms import CategoryForm
 from kestrel.incidents.models import Category
-from kestrel.school_setup.forms import AccessLevelForm, AgencyForm
+from kestrel.school_setup.forms import (
+    AccessLevelForm,
+    AgencyForm,
+    RiskLevelForm,
+    StatusKindForm,
+)
 from kestrel.schools.models import AccessLevel, Agency
 from kestrel.search import matching
 from kestrel.students.forms import StudentForm
@@ -157,13 +163,13 @@ SECTIONS: dict[str, Section] = {
                 Column("Category", lambda c: c.name if not c.parent_id else f"— {c.name}"),
                 Column("Subcategory of", lambda c: c.parent.name if c.parent_id else ""),
                 Column("Access level needed", lambda c: c.access_level),
+                Column("No images", lambda c: _yes_no(c.no_images)),
                 Column("Status", _status),
             ],
             search_fields=("name",),
             search_hint="Search by name",
             queryset=lambda qs: qs.select_related("parent", "access_level").order_by(
                 models.functions.Coalesce("parent__position", "position"),
-                Column("No images", lambda c: _yes_no(c.no_images)),
                 models.functions.Coalesce("parent__name", "name"),
                 models.F("parent").asc(nulls_first=True),
                 "position",
@@ -194,6 +200,35 @@ SECTIONS: dict[str, Section] = {
             form=AgencyForm,
             intro="Outside agencies staff can name under “Agency involved”.",
             columns=[Column("Agency", lambda a: a.name), Column("Status", _status)],
+        ),
+        Section(
+            slug="case-statuses",
+            title="Case statuses",
+            singular="case status",
+            model=StatusKind,
+            form=StatusKindForm,
+            intro="Statuses your school records on a child’s case file besides those every school "
+            "has (Early Help, Child in Need, Child Protection Plan, Looked After, Previously "
+            "Looked After, Open to social care, Channel, Young carer).",
+            columns=[
+                Column("Status", lambda s: s.name),
+                Column("Order", lambda s: s.position),
+                Column("In use", _status),
+            ],
+        ),
+        Section(
+            slug="risk-levels",
+            title="Risk levels",
+            singular="risk level",
+            model=RiskLevel,
+            form=RiskLevelForm,
+            intro="The levels a key holder sets a child’s risk at, lowest first. Until your school "
+            "adds its own, Kestrel offers Low, Medium and High.",
+            columns=[
+                Column("Risk level", lambda r: r.name),
+                Column("Order", lambda r: r.position),
+                Column("In use", _status),
+            ],
         ),
         Section(
             slug="access-levels",

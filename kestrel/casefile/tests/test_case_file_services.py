@@ -247,3 +247,40 @@ def test_a_record_on_an_incident_needs_the_incidents_rank_to_be_seen(
     high = Viewer(user=people.dsl, key_unlocked=True)
     assert selectors.case_events(low, hannah) == []
     assert [event.kind for event in selectors.case_events(high, hannah)] == ["decision"]
+
+
+def test_a_schools_own_risk_levels_replace_the_defaults_in_their_order(school, dsl, hannah):
+    from kestrel.casefile.models import RiskLevel
+
+    assert selectors.risk_levels(school.pk) == ["Low", "Medium", "High"]
+    for position, name in enumerate(["Universal", "Targeted", "Specialist", "Acute"]):
+        RiskLevel.objects.create(school=school, name=name, position=position)
+    RiskLevel.objects.create(school=school, name="Retired", position=9, is_active=False)
+    assert selectors.risk_levels(school.pk) == ["Universal", "Targeted", "Specialist", "Acute"]
+    risk = services.set_risk(
+        actor=dsl, student=hannah, level="Specialist", reason="r", set_on=days_ago(0)
+    )
+    assert risk.position == 2
+
+
+def test_a_school_defined_status_keeps_its_name_as_it_was_when_started(school, dsl, hannah):
+    from kestrel.casefile.models import StatusKind
+
+    order = StatusKind.objects.create(school=school, name="Subject to a court order")
+    status = services.start_status(
+        actor=dsl, student=hannah, kind="school", school_kind=order, started_on=days_ago(2)
+    )
+    order.name = "Court order"
+    order.save()
+    status.refresh_from_db()
+    assert status.label == "Subject to a court order"
+    other = StatusKind.objects.create(school=StudentFactory().school, name="Elsewhere")
+    problems = refused(
+        services.start_status,
+        actor=dsl,
+        student=hannah,
+        kind="school",
+        school_kind=other,
+        started_on=days_ago(2),
+    )
+    assert problems["school_kind"] == ["Choose one of your school’s statuses."]

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from kestrel.audit.models import AuditEvent
+from kestrel.casefile.models import RiskLevel, StatusKind
 from kestrel.school_setup.sections import SECTIONS
 from kestrel.schools.models import Agency
 from kestrel.testing.factories import (
@@ -24,6 +25,8 @@ def _rows(school, people, levels) -> dict:
         "alert-groups": AlertGroupFactory(school=school),
         "agencies": AgencyFactory(school=school),
         "access-levels": levels.dsl,
+        "case-statuses": StatusKind.objects.create(school=school, name="Subject to a court order"),
+        "risk-levels": RiskLevel.objects.create(school=school, name="Critical", position=3),
     }
 
 
@@ -41,7 +44,16 @@ def pages(school, people, levels) -> list[str]:
 
 
 def test_every_section_is_covered_by_these_pages(pages):
-    sections = {"staff", "students", "categories", "alert-groups", "agencies", "access-levels"}
+    sections = {
+        "staff",
+        "students",
+        "categories",
+        "alert-groups",
+        "agencies",
+        "case-statuses",
+        "risk-levels",
+        "access-levels",
+    }
     assert set(SECTIONS) == sections
     assert len(pages) == 2 + 3 * len(SECTIONS)
 
