@@ -36,17 +36,37 @@ class KeyFactsForm(KestrelForm):
 
     def changed_meanwhile(self, changed) -> None:
         """Someone else saved a change first: says so, and makes the form start from their
-        version, so that saving again (having seen it) keeps what was typed."""
+        version. What the editor changed stays as they typed it; a field they left as it was
+        and the other person changed shows the other person's value, so that saving again
+        does not undo their change unseen."""
         self.meanwhile = changed
         self.data = self.data.copy()
         self.data["version"] = str(changed.current.number)
+        typed = self.values()
+        for name in changed.current.FIELDS:
+            if name not in typed or changed.started is None:
+                continue
+            theirs = getattr(changed.current, name)
+            if typed[name] == getattr(changed.started, name) and theirs != typed[name]:
+                self._show(name, theirs)
         at = when(changed.current.changed_at)
         self.add_error(
             None,
             f"{changed.current.changed_by_label} saved a change on {at}, after you opened this "
-            "page. Their change is shown below and nothing you typed has been saved yet. "
-            "Check what you typed against it, then save again to keep yours.",
+            "page. Their change is shown below, and in the form where you had not changed "
+            "the same thing. Nothing you typed has been saved yet: check the form, then save "
+            "again.",
         )
+
+    def _show(self, name: str, value) -> None:
+        """Puts `value` in the form's field `name`, as the browser would have sent it."""
+        if isinstance(value, bool):
+            if value:
+                self.data[name] = "on"
+            else:
+                self.data.pop(name, None)
+        else:
+            self.data[name] = "" if value is None else str(value)
 
 
 class ContactForm(KeyFactsForm):
@@ -99,12 +119,13 @@ class ContactForm(KeyFactsForm):
 
 
 class ChangeContactForm(ContactForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["priority"].required = True
-        self.fields["priority"].help_text = "1 is contacted first."
-        self.fields["priority"].error_messages["required"] = "Enter the order to contact them."
-        style_widgets(self)
+    priority = forms.IntegerField(
+        label="Order to contact",
+        min_value=1,
+        max_value=99,
+        help_text="1 is contacted first.",
+        error_messages={"required": "Enter the order to contact them."},
+    )
 
 
 class ProfessionalForm(KeyFactsForm):

@@ -32,8 +32,8 @@ class ChangedMeanwhile(Exception):
 
 
 def changed_by_label(actor) -> str:
-    """The actor as the history shows them, as they were on the day: "Chloe Kelan, DSL"."""
-    return ", ".join(part for part in (actor.full_name, actor.job_title) if part)
+    """The actor as the history shows them, as they were on the day: "Chloe Kelan (DSL)"."""
+    return f"{actor.full_name} ({actor.job_title})" if actor.job_title else actor.full_name
 
 
 def _stamp(actor, school_id) -> dict:

@@ -96,37 +96,44 @@ def test_do_not_contact_without_a_reason_is_refused_and_keeps_what_was_typed(dsl
 
 
 def test_a_stale_edit_is_refused_shows_their_change_and_keeps_what_was_typed(dsl, hannah, people):
-    first = add_father(people, hannah)
+    first = add_father(people, hannah, address="1 Mill Lane")
     url = f"{base(hannah)}/contacts/{first.contact_id}/change/"
     opened = dsl.get(url)
     assert form_values(opened)["version"] == 1
-    # Meanwhile a colleague changes the phone number.
+    # Meanwhile a colleague changes the phone number and the address.
     values = {f: getattr(first, f) for f in first.FIELDS if f not in ("ended", "end_reason")}
     services.change_contact(
         actor=people.dsl,
         contact=first.contact,
         started_from=1,
-        **{**values, "phone": "07700 900999"},
+        **{**values, "phone": "07700 900999", "address": "9 High Street"},
     )
+    # The editor, from version 1, changes the address only.
     typed = {**FATHER, "address": "2 Mill Lane", "priority": "1", "version": "1"}
     refused = dsl.post(url, typed)
     assert refused.status_code == 200
     assert "saved a change on" in refused.text and "after you opened this page" in refused.text
-    assert "07700 900999" in refused.text  # their change is shown
+    assert refused.context["form"].meanwhile.changes == [
+        ("Phone", "07700 900123", "07700 900999"),
+        ("Address", "1 Mill Lane", "9 High Street"),
+    ]
+    assert "9 High Street" in refused.text  # their change is shown
     kept = form_values(refused)
-    assert (kept["address"], kept["phone"], kept["version"]) == (
+    # What the editor typed stays; what they left alone shows the colleague's value.
+    assert (kept["address"], kept["phone"], kept["name"], kept["version"]) == (
         "2 Mill Lane",
-        "07700 900123",
+        "07700 900999",
+        "Mark Greenwood",
         "2",
     )
     assert ContactVersion.objects.filter(contact=first.contact).count() == 2
-    # Saved again, having seen their change: the typed values win, both versions are kept.
-    saved = dsl.post(url, {**typed, "version": kept["version"]})
+    # Saved again, having seen their change: both changes are in the third version.
+    saved = dsl.post(url, {**typed, "phone": kept["phone"], "version": kept["version"]})
     assert saved.status_code == 302
-    assert [v.phone for v in ContactVersion.objects.order_by("number")] == [
-        "07700 900123",
-        "07700 900999",
-        "07700 900123",
+    assert [(v.phone, v.address) for v in ContactVersion.objects.order_by("number")] == [
+        ("07700 900123", "1 Mill Lane"),
+        ("07700 900999", "9 High Street"),
+        ("07700 900999", "2 Mill Lane"),
     ]
 
 

@@ -58,7 +58,7 @@ def test_a_change_to_a_contact_is_a_new_version_and_the_old_one_is_kept(people, 
     versions = list(ContactVersion.objects.filter(contact=first.contact).order_by("number"))
     assert [v.phone for v in versions] == ["07700 900123", "07700 900456"]
     assert versions[1].changed_by == people.dsl
-    assert versions[1].changed_by_label == "Chloe Kelan, Designated Safeguarding Lead"
+    assert versions[1].changed_by_label == "Chloe Kelan (Designated Safeguarding Lead)"
     assert [c.phone for c in selectors.current_contacts(hannah)] == ["07700 900456"]
 
 
@@ -73,7 +73,7 @@ def test_the_history_shows_the_old_and_new_values_side_by_side(people, hannah):
     newest, added = selectors.history(hannah)
     assert (newest.what, newest.subject) == ("Changed", "Contact: Mark Greenwood")
     assert newest.changes == [("Phone", "07700 900123", "07700 900456")]
-    assert newest.changed_by == "Chloe Kelan, Designated Safeguarding Lead"
+    assert newest.changed_by == "Chloe Kelan (Designated Safeguarding Lead)"
     assert added.what == "Added"
     assert ("Has parental responsibility", "", "Yes") in added.changes
 
