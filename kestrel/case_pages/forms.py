@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from kestrel.casefile.models import (
     CASE_OUTCOMES,
+    CHILD_PROTECTION_PLAN,
     DECISIONS,
     PLAN_CATEGORIES,
     REFERRAL_TARGETS,
@@ -71,6 +72,13 @@ class StartStatusForm(KestrelForm):
         self.fields["kind"].choices = [("", "Choose a status"), *built_in, *own]
         self.school_kinds = {f"school:{kind.pk}": kind for kind in school_kinds}
 
+    def clean(self):
+        data = super().clean()
+        # Said with the form's other problems rather than after them (the service says it too).
+        if data.get("kind") == CHILD_PROTECTION_PLAN and not data.get("plan_category"):
+            self.add_error("plan_category", "Choose the category of the plan.")
+        return data
+
     def status(self) -> dict:
         """The service's arguments for the chosen status."""
         chosen = self.cleaned_data["kind"]
@@ -108,7 +116,7 @@ class ReferralForm(KestrelForm):
         label="Reference",
         max_length=80,
         required=False,
-        help_text="The agency's reference, if they gave one.",
+        help_text="The agency’s reference, if they gave one.",
     )
     made_by = forms.ChoiceField(label="Made by", choices=())
     reason = _text("What was referred and why")

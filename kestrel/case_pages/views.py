@@ -123,7 +123,7 @@ def start_status(request, pk):
         "chronology.",
         button="Start status",
         save=save,
-        initial={"kind": request.GET.get("kind", "")},
+        initial={"kind": request.GET.get("kind", ""), "started_on": _today()},
         form_options={"school_kinds": kinds},
     )
 
@@ -152,6 +152,7 @@ def end_status(request, pk, status):
         intro=f"Started on {found.started_on:%-d %B %Y}. The start and end dates are both kept.",
         button="End status",
         save=save,
+        initial={"ended_on": _today()},
     )
 
 

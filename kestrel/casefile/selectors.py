@@ -74,6 +74,10 @@ class CaseFile:
         )
 
     @property
+    def overdue_referrals(self) -> int:
+        return sum(1 for referral in self.open_referrals if referral.feedback_due_on < self.today)
+
+    @property
     def warnings(self) -> list[str]:
         """What the DSL should put right: a child in care with no virtual school head."""
         return [
