@@ -83,11 +83,14 @@ def write_plain(events: Sequence[dict]) -> None:
         return
     postgres = connection.vendor == "postgresql"
     rows = []
+    moment = at = None  # events made together often share their moment: converted once
     for fields in events:
         fields = {**fields, "chain": chain.chain_for(fields["school_id"])}
         nonce = secrets.token_hex(16)
         mac = chain.content_mac(nonce, **fields)
-        at = fields["at"] if postgres else connection.ops.adapt_datetimefield_value(fields["at"])
+        if fields["at"] is not moment:
+            moment = fields["at"]
+            at = moment if postgres else connection.ops.adapt_datetimefield_value(moment)
         rows.append(
             (
                 fields["school_id"],

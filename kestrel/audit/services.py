@@ -2,6 +2,7 @@
 that only shows records calls it outside any transaction, and its event costs one INSERT (the
 worker's sealer links it into its chain afterwards: `kestrel.audit.sealing`)."""
 
+import datetime
 import hashlib
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -108,9 +109,11 @@ def plain_event(
     object_label: str = "",
     student_id: int | None = None,
     detail: dict | None = None,
+    at: datetime.datetime | None = None,
 ) -> dict:
     """An event as `event` makes it, for a task (no request), as its fields rather than a
-    model instance, for `record_plain`: the record given as its model, id and label."""
+    model instance, for `record_plain`: the record given as its model, id and label; `at` the
+    moment of the change (now if not given: the events of one transaction may share it)."""
     return {
         "school_id": school_id,
         "actor_id": actor.pk if actor else None,
@@ -123,7 +126,7 @@ def plain_event(
         "detail": detail or {},
         "ip_address": None,
         "session_hash": "",
-        "at": timezone.now(),
+        "at": at or timezone.now(),
     }
 
 

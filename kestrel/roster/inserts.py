@@ -38,6 +38,19 @@ def insert_rows(model: type[Model], columns: Sequence[str], rows: list[tuple]) -
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
 
 
+def without_waiting_for_disk() -> None:
+    """On PostgreSQL, the current transaction's commit does not wait for the disk
+    (synchronous_commit off, for this transaction only): the import's chunks are written without
+    an fsync each. A crash of the database server may lose such a transaction, always whole,
+    with those after it; never one that a later waiting commit followed, since a commit that
+    waits writes everything before it. What an import loses that way it does again: its chunks
+    are redone from the rows not marked applied (in the same transaction), and its end (the
+    preview ready, the import done) waits as every commit does."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+
+
 def new_ids(model: type[Model], count: int) -> range | list[int]:
     """`count` ids for rows of `model` about to be written with them, as the database would give
     them: from its sequence on PostgreSQL (safe beside other writers); on SQLite after the

@@ -33,7 +33,13 @@ from django.utils import timezone
 from kestrel.audit.services import plain_event, record, record_plain
 from kestrel.faults import pause_point
 from kestrel.roster import values as parse
-from kestrel.roster.inserts import date_text, insert_rows, new_ids, now_text
+from kestrel.roster.inserts import (
+    date_text,
+    insert_rows,
+    new_ids,
+    now_text,
+    without_waiting_for_disk,
+)
 from kestrel.roster.models import Decision, Outcome, RosterImport, RosterRow, State
 from kestrel.roster.previews import Incoming as RowValues
 from kestrel.roster.previews import PreviewRows, Refusal, chunks
@@ -81,35 +87,72 @@ def _label(name: str) -> str:
     return str(Student._meta.get_field(name).verbose_name)
 
 
+class StudentValues:
+    """A student as an import reads and writes them: their fields as plain values (`id` and
+    FIELDS), with Student's own name and label, without a model instance (tens of thousands of
+    those cost more than the queries that read them)."""
+
+    first_name = Student.first_name
+    last_name = Student.last_name
+    name = Student.name
+    label = Student.label
+
+    def __init__(self, values: dict):
+        self.__dict__.update(values)
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def __str__(self) -> str:
+        return self.label
+
+
+# What matching reads of a student: the fields an import compares, and their id.
+MATCHED_COLUMNS = ("id", *FIELDS)
+
+
+def _former_upns(text: str) -> str:
+    return " ".join(parse.parse_upns(text))
+
+
+def _flag(text: str) -> bool:
+    return bool(parse.parse_bool(text))
+
+
+# How each column the file may have is read, in this order (its problems are listed in it). One
+# loop over a table rather than a call per field: this runs for every row of the file.
+PARSERS = (
+    ("legal_first_name", str.strip),
+    ("legal_last_name", str.strip),
+    ("preferred_first_name", str.strip),
+    ("preferred_last_name", str.strip),
+    ("tutor_group", str.strip),
+    ("mis_id", str.strip),
+    ("previous_school", str.strip),
+    ("upn", parse.parse_upn),
+    ("former_upns", _former_upns),
+    ("date_of_birth", parse.parse_date),
+    ("admission_date", parse.parse_date),
+    ("left_on", parse.parse_date),
+    ("year_group", parse.parse_year_group),
+    ("gender", parse.parse_gender),
+    ("sen_status", parse.parse_sen),
+    *((name, _flag) for name in FIELDS if name in FLAGS),
+)
+
+
 def clean(row: int, raw: dict[str, str], today: datetime.date) -> Incoming:
     """The row's values as Kestrel keeps them, or Refusal naming every problem in it."""
     values: dict[str, object] = {}
     problems: list[str] = []
-
-    def take(name: str, parser) -> None:
+    for name, parser in PARSERS:
         if name not in raw:
-            return
+            continue
         try:
             values[name] = parser(raw[name])
         except ValueError as error:
             problems.append(f"{_label(name)}: {error}")
-
-    for name in ("legal_first_name", "legal_last_name", "preferred_first_name"):
-        take(name, str.strip)
-    take("preferred_last_name", str.strip)
-    take("tutor_group", str.strip)
-    take("mis_id", str.strip)
-    take("previous_school", str.strip)
-    take("upn", parse.parse_upn)
-    take("former_upns", lambda text: " ".join(parse.parse_upns(text)))
-    take("date_of_birth", parse.parse_date)
-    take("admission_date", parse.parse_date)
-    take("left_on", parse.parse_date)
-    take("year_group", parse.parse_year_group)
-    take("gender", parse.parse_gender)
-    take("sen_status", parse.parse_sen)
-    for name in FLAGS:
-        take(name, lambda text: bool(parse.parse_bool(text)))
 
     for name in ("legal_first_name", "legal_last_name"):
         if not values.get(name) and not _said(problems, name):
@@ -167,7 +210,7 @@ def _unjson(name: str, value):
     return value
 
 
-def differences(student: Student, incoming: Incoming) -> dict[str, list]:
+def differences(student: "Student | StudentValues", incoming: Incoming) -> dict[str, list]:
     """Field -> [old, new] (as JSON) for what the row would change about `student`."""
     changes = {}
     for name, new in incoming.values.items():
@@ -225,6 +268,7 @@ def preview(
             incoming.append(cleaned)
         _match_chunk(state, incoming, formers)
         with transaction.atomic():
+            without_waiting_for_disk()
             state.flush()
         done += len(chunk)
         progress(done)
@@ -286,10 +330,12 @@ def _match_chunk(state: Preview, chunk: list[Incoming], formers: dict[str, int])
     upns = {u for i in chunk for u in (i.upn, *i.former) if u}
     upn_ids = {formers[u] for i in chunk if (u := i.upn) in formers}
     mis = {i.mis_id for i in chunk if i.mis_id}
-    students = Student.objects.filter(
-        Q(upn__in=upns) | Q(mis_id__in=mis) | Q(pk__in=upn_ids)
-    ).order_by()
-    by_id = {s.pk: s for s in students}
+    students = (
+        Student.objects.filter(Q(upn__in=upns) | Q(mis_id__in=mis) | Q(pk__in=upn_ids))
+        .order_by()
+        .values(*MATCHED_COLUMNS)
+    )
+    by_id = {s.pk: s for s in map(StudentValues, students)}
     by_upn = {s.upn: s for s in by_id.values() if s.upn}
     by_mis = defaultdict(list)
     for student in by_id.values():
@@ -334,7 +380,7 @@ def _duplicate(state: Preview, incoming: Incoming) -> bool:
     return False
 
 
-def _identified(incoming, by_upn, by_mis, by_id, formers) -> Student | None:
+def _identified(incoming, by_upn, by_mis, by_id, formers) -> StudentValues | None:
     """The student the row's identifiers name, by UPN, then former UPN, then MIS id; Refusal
     when they name two different students."""
     found = None
@@ -364,7 +410,7 @@ def _identified(incoming, by_upn, by_mis, by_id, formers) -> Student | None:
     return found
 
 
-def _compare(state: Preview, student: Student, incoming: Incoming) -> None:
+def _compare(state: Preview, student: StudentValues, incoming: Incoming) -> None:
     earlier = state.matched.get(student.pk)
     if earlier is not None:
         raise Refusal(f"It is the same student as row {earlier} ({student.name}).")
@@ -390,12 +436,17 @@ def _by_name_and_birth(state: Preview, chunk: list[Incoming]) -> None:
         return
     births = {i.values["date_of_birth"] for i in chunk}
     candidates = defaultdict(list)
-    for student in Student.objects.filter(date_of_birth__in=births).order_by("pk"):
+    born_on = set()
+    born = Student.objects.filter(date_of_birth__in=births).order_by("pk")
+    for student in map(StudentValues, born.values(*MATCHED_COLUMNS)):
+        born_on.add(student.date_of_birth)
         for key in _name_keys(student.__dict__, student.date_of_birth):
             candidates[key].append(student)
     for incoming in chunk:
         seen = []
-        for key in _name_keys(incoming.values, incoming.values["date_of_birth"]):
+        born = incoming.values["date_of_birth"]
+        # No student was born that day (every row of a first import): no name to compare.
+        for key in _name_keys(incoming.values, born) if born in born_on else ():
             seen.extend(s for s in candidates.get(key, []) if s not in seen)
         seen = [s for s in seen if s.pk not in state.matched]
         if not seen:
@@ -549,7 +600,9 @@ def _apply_chunk(roster_import: RosterImport, chunk: list[Applying], actor) -> N
 
 
 def _write(roster_import: RosterImport, chunk: list[Applying], actor) -> None:
+    without_waiting_for_disk()  # a chunk lost with the server is applied again
     new, updated, fields, events = [], [], set(), []
+    now = timezone.now()  # the moment of the chunk's changes, in their audit events
     # The students as they are now, read and locked inside this transaction: a change made
     # since the preview is seen, and a chunk retried row by row starts from the database.
     students = Student.objects.select_for_update().in_bulk(
@@ -592,10 +645,11 @@ def _write(roster_import: RosterImport, chunk: list[Applying], actor) -> None:
                 object_label=str(student),
                 student_id=student.pk,
                 detail={"fields": sorted(row.changes), "import": roster_import.pk},
+                at=now,
             )
         )
     if new:
-        events += _add_students(roster_import, new, actor)
+        events += _add_students(roster_import, new, actor, now)
     if updated:
         # bulk_update writes one CASE over every row it updates: its cost grows with the square
         # of a batch, so a chunk's changes go a hundred at a time.
@@ -610,23 +664,11 @@ NEW_COLUMNS = ("id", "school_id", *FIELDS, "created_at", "search_text")
 FIELD_DEFAULTS = {name: Student._meta.get_field(name).get_default() for name in FIELDS}
 
 
-class _Named:
-    """A new student's values with Student's own name and label, without a model instance."""
-
-    first_name = Student.first_name
-    last_name = Student.last_name
-    name = Student.name
-    label = Student.label
-
-    def __init__(self, values: dict):
-        self.__dict__.update(values)
-
-
-def _add_students(roster_import: RosterImport, new: list[dict], actor) -> list[dict]:
+def _add_students(roster_import: RosterImport, new: list[dict], actor, now) -> list[dict]:
     """Writes the new students (their rows' values, as JSON) in one plain write, with the
     search text Student's bulk writes keep (kestrel.search); returns their audit events."""
     ids = new_ids(Student, len(new))
-    created_at = now_text(timezone.now())
+    created_at = now_text(now)
     rows, events = [], []
     for pk, values in zip(ids, new, strict=True):
         student = {**FIELD_DEFAULTS, **values}
@@ -634,7 +676,7 @@ def _add_students(roster_import: RosterImport, new: list[dict], actor) -> list[d
             student["previous_school"] = roster_import.source_school
         for name in DATES:
             student[name] = date_text(student[name])
-        named = _Named(student)
+        named = StudentValues(student)
         rows.append(
             (
                 pk,
@@ -654,6 +696,7 @@ def _add_students(roster_import: RosterImport, new: list[dict], actor) -> list[d
                 object_label=named.label,
                 student_id=pk,
                 detail={"import": roster_import.pk},
+                at=now,
             )
         )
     insert_rows(Student, NEW_COLUMNS, rows)
