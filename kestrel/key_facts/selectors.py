@@ -84,14 +84,31 @@ class FrontSheet:
         return self.notes.number if self.notes else 0
 
 
-def front_sheet(student) -> FrontSheet:
-    """The child's key facts as the case file's front sheet shows them (three queries)."""
-    return FrontSheet(
+def front_sheet(student, *, names=None) -> FrontSheet:
+    """The child's key facts as the case file's front sheet shows them (three queries). With
+    `names` (the request's `NamesShown`) under Hide Names, students' names in the facts are
+    starred (the father "Mark Greenwood" of Hannah Greenwood shows as "Mark *****")."""
+    sheet = FrontSheet(
         student=student,
         contacts=list(current_contacts(student)),
         professionals=list(current_professionals(student)),
         notes=current_notes(student),
     )
+    if names is not None and names.hidden:
+        shown = names.texts_about([student])
+        for version in [*sheet.contacts, *sheet.professionals, *filter(None, [sheet.notes])]:
+            _mask(version, shown)
+    return sheet
+
+
+# The fields that may hold a student's name. The versions masked are only shown, never saved.
+MASKED = ("name", "relationship", "address", "email", "do_not_contact_reason", "other_role", "text")
+
+
+def _mask(version: Change, shown) -> None:
+    for name in MASKED:
+        if name in version.FIELDS:
+            setattr(version, name, shown(getattr(version, name)))
 
 
 @dataclass
@@ -144,8 +161,9 @@ def _entries(kind: str, versions, owner: str, subject) -> list[HistoryEntry]:
     return entries
 
 
-def history(student) -> list[HistoryEntry]:
-    """Every change to the child's key facts, newest first (three queries)."""
+def history(student, *, names=None) -> list[HistoryEntry]:
+    """Every change to the child's key facts, newest first (three queries). With `names` under
+    Hide Names, students' names in it are starred."""
     contacts = ContactVersion.objects.filter(contact__student=student).order_by(
         "contact_id", "number"
     )
@@ -164,4 +182,9 @@ def history(student) -> list[HistoryEntry]:
         *_entries("notes", notes, "student_id", lambda v: "Notes"),
     ]
     entries.sort(key=lambda entry: (entry.changed_at, entry.version.pk), reverse=True)
+    if names is not None and names.hidden:
+        shown = names.texts_about([student])
+        for entry in entries:
+            entry.subject = shown(entry.subject)
+            entry.changes = [(label, shown(old), shown(new)) for label, old, new in entry.changes]
     return entries

@@ -84,11 +84,16 @@ def _initial(version) -> dict:
 def history(request, pk):
     """Key facts history: the current key facts, then every change, newest first."""
     student = _student(request, pk)
+    names = NamesShown.of(request)
     return _page(
         request,
         student,
         "key_facts/history.html",
-        {"key_facts": selectors.front_sheet(student), "entries": selectors.history(student)},
+        {
+            "key_facts": selectors.front_sheet(student, names=names),
+            "entries": selectors.history(student, names=names),
+            "on_history": True,
+        },
     )
 
 

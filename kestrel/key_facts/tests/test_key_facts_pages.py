@@ -215,6 +215,21 @@ def test_each_page_records_that_the_key_facts_were_viewed(dsl, hannah, people):
     assert all(e.actor_id == people.dsl.pk for e in events)
 
 
+def test_under_hide_names_the_history_stars_out_the_childs_name_in_the_key_facts(
+    dsl, hannah, people
+):
+    add_father(people, hannah, address="Greenwood Farm")
+    services.save_notes(
+        actor=people.dsl, student=hannah, started_from=0, text="Hannah lives with dad."
+    )
+    dsl.post("/hide-names/", {"next": "/dashboard/"})
+    page = dsl.get(f"{base(hannah)}/history/").text
+    assert "Greenwood" not in page and "Hannah" not in page
+    assert "Mark *****" in page and "***** lives with dad." in page
+    dsl.post("/hide-names/", {"next": "/dashboard/"})
+    assert "Mark Greenwood" in dsl.get(f"{base(hannah)}/history/").text
+
+
 def test_a_teacher_is_refused_the_key_facts(signed_in, people, hannah):
     teacher = signed_in(people.teacher)
     assert teacher.get(f"{base(hannah)}/history/").status_code == 403
