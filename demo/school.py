@@ -52,7 +52,10 @@ CATEGORIES = [
     ("Sharing nudes and semi-nudes", "DSL team", []),
 ]
 # Flags of the categories that have them (Category fields).
-CATEGORY_FLAGS = {"Sharing nudes and semi-nudes": {"no_images": True}}
+CATEGORY_FLAGS = {
+    "Prevent": {"is_prevent": True},
+    "Sharing nudes and semi-nudes": {"no_images": True},
+}
 
 AGENCIES = [
     "Children's Social Care",

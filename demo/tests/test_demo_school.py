@@ -267,6 +267,12 @@ def test_the_category_for_nude_and_semi_nude_images_refuses_pictures_and_no_othe
     assert list(no_images.values_list("name", flat=True)) == [NUDE_IMAGES]
 
 
+def test_the_prevent_category_asks_for_the_prevent_facts_and_no_other_does(demo):
+    prevent = Category.objects.filter(school=demo, is_prevent=True)
+
+    assert list(prevent.values_list("name", flat=True)) == ["Prevent"]
+
+
 def test_child_protection_has_the_guides_subcategories_in_order(demo):
     child_protection = Category.objects.get(school=demo, name="Child Protection", parent=None)
 

@@ -99,15 +99,15 @@ def mark_as_read(*, actor, alert: Alert, request=None) -> Alert:
     return alert
 
 
-def record_dashboard_viewed(*, request, page: int, alerts, overdue, history) -> None:
-    """The Dashboard showed children: the alerts, overdue alerts and history entries (ids)."""
-    record(
-        action="dashboard.viewed",
-        request=request,
-        detail={
-            "page": page,
-            "alerts": [alert.pk for alert in alerts],
-            "overdue": [alert.pk for alert, _ in overdue],
-            "history": [[kind, incident.pk] for kind, _, incident in history],
-        },
-    )
+def record_dashboard_viewed(*, request, page: int, alerts, overdue, history, encompass=()) -> None:
+    """The Dashboard showed children: the alerts, overdue alerts and history entries (ids), and
+    the incidents of late Operation Encompass notifications."""
+    detail = {
+        "page": page,
+        "alerts": [alert.pk for alert in alerts],
+        "overdue": [alert.pk for alert, _ in overdue],
+        "history": [[kind, incident.pk] for kind, _, incident in history],
+    }
+    if encompass:
+        detail["encompass"] = list(encompass)
+    record(action="dashboard.viewed", request=request, detail=detail)

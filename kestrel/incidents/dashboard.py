@@ -10,7 +10,7 @@ from django.utils import timezone
 from kestrel.accounts.models import User
 from kestrel.alerts.models import Alert
 from kestrel.alerts.selectors import PEOPLE_NAME_COLUMNS
-from kestrel.incidents.models import Action, Incident
+from kestrel.incidents.models import Action, EncompassNotification, Incident
 from kestrel.incidents.policies import MY_HISTORY_DAYS
 from kestrel.paths import path_to
 from kestrel.students.models import Student
@@ -117,3 +117,50 @@ def my_history(user, limit: int = 25) -> tuple[list, bool]:
     )
     history = [(kind, at, incidents_by_pk[incident_pk]) for kind, at, incident_pk, _ in shown]
     return history, len(entries) > limit
+
+
+@dataclass(frozen=True, slots=True)
+class LateEncompass:
+    """An Operation Encompass notification not acknowledged before the next school day, as the
+    DSL team's Dashboard lists it: whose, when received, and whether the viewer's key opens it."""
+
+    incident_id: int
+    received_at: datetime.datetime
+    due_at: datetime.datetime
+    required_rank: int
+    student: Student  # the label's fields only
+
+    @property
+    def url(self) -> str:
+        return path_to("incidents:view", self.incident_id)
+
+
+def late_encompass(school, *, limit: int) -> tuple[list[LateEncompass], bool]:
+    """The school's oldest `limit` Operation Encompass notifications not acknowledged before
+    the start of the next school day after they came, and whether there are more: one query,
+    through the index of those waiting (`encompass_waiting`)."""
+    rows = list(
+        EncompassNotification.objects.filter(
+            school=school, acknowledged_at__isnull=True, due_at__lte=timezone.now()
+        )
+        .order_by("due_at", "pk")
+        .values_list(
+            "incident_id",
+            "received_at",
+            "due_at",
+            "incident__required_rank",
+            "incident__student_id",
+            *(f"incident__student__{field}" for field in LABEL_FIELDS),
+        )[: limit + 1]
+    )
+    late = [
+        LateEncompass(
+            incident_id=incident_id,
+            received_at=received_at,
+            due_at=due_at,
+            required_rank=rank,
+            student=Student.from_label(student_id, label),
+        )
+        for incident_id, received_at, due_at, rank, student_id, *label in rows[:limit]
+    ]
+    return late, len(rows) > limit

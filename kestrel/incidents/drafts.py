@@ -20,6 +20,24 @@ FIELDS = {
     "occurred_on_1",
     "occurred_on_2",
     "occurred_time",
+    "encompass",
+    "encompass_reference",
+    "encompass_abuse_on_0",
+    "encompass_abuse_on_1",
+    "encompass_abuse_on_2",
+    "encompass_abuse_time",
+    "encompass_received_on_0",
+    "encompass_received_on_1",
+    "encompass_received_on_2",
+    "encompass_received_time",
+    "encompass_child_present",
+    "encompass_support",
+    "prevent_said_or_done",
+    "prevent_where_and_when",
+    "prevent_ideology",
+    "prevent_online_activity",
+    "prevent_immediate_risk",
+    "prevent_who_else_knows",
     "alert_staff",
     "alert_groups",
     "agencies",
@@ -38,6 +56,8 @@ LISTS = {
     "link_share",
 }
 MAX_TEXT = 100_000
+# The form's dates, each sent as three fields (<name>_0, _1 and _2: day, month and year).
+DATES = ("occurred_on", "encompass_abuse_on", "encompass_received_on")
 
 
 def save_draft(*, actor, post) -> Draft | None:

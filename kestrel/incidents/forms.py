@@ -10,7 +10,13 @@ from kestrel.accounts.models import User
 from kestrel.alerts.models import AlertGroup
 from kestrel.forms import DateField, IdsChoiceField, SchoolModelForm, one_line, style_widgets
 from kestrel.incidents.body_map import parse_markers
-from kestrel.incidents.models import SUBMISSION_LENGTH, Category, names_nude_images
+from kestrel.incidents.models import (
+    PREVENT_FACTS,
+    SUBMISSION_LENGTH,
+    Category,
+    EncompassNotification,
+    names_nude_images,
+)
 from kestrel.schools.models import Agency
 from kestrel.students.models import Student
 
@@ -18,7 +24,15 @@ from kestrel.students.models import Student
 class CategoryForm(SchoolModelForm):
     class Meta:
         model = Category
-        fields = ["name", "parent", "access_level", "position", "no_images", "is_active"]
+        fields = [
+            "name",
+            "parent",
+            "access_level",
+            "position",
+            "no_images",
+            "is_prevent",
+            "is_active",
+        ]
         labels = {"name": "Category name", "position": "Order in lists"}
         help_texts = {
             "parent": "Leave empty for a main category. Subcategories appear when their main "
@@ -65,10 +79,10 @@ class CategoryForm(SchoolModelForm):
         return cleaned
 
 
-def time_field(example: str) -> forms.TimeField:
+def time_field(example: str, label: str = "Time") -> forms.TimeField:
     """The time of day as staff type it: 24-hour hours and minutes."""
     return forms.TimeField(
-        label="Time",
+        label=label,
         input_formats=["%H:%M", "%H.%M", "%H%M"],
         help_text=f"24-hour clock, for example {example}",
         error_messages={
@@ -204,6 +218,81 @@ class AddIncidentForm(SubmissionKey):
         label="Agency involved",
         widget=forms.CheckboxSelectMultiple,
     )
+    # Operation Encompass: the police's notification of a domestic abuse incident.
+    encompass = forms.BooleanField(
+        label="This is an Operation Encompass notification from the police", required=False
+    )
+    encompass_reference = forms.CharField(label="Police reference", required=False, max_length=60)
+    encompass_abuse_on = DateField(
+        label="Date of the domestic abuse incident", required=False, latest=timezone.localdate
+    )
+    encompass_abuse_time = time_field("22:30", label="Time of the domestic abuse incident")
+    encompass_received_on = DateField(
+        label="Date the notification was received", required=False, latest=timezone.localdate
+    )
+    encompass_received_time = time_field("07:45", label="Time the notification was received")
+    encompass_child_present = forms.ChoiceField(
+        label="Was the child present?",
+        choices=EncompassNotification.PRESENT,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    encompass_support = forms.CharField(
+        label="Support offered",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What the school has offered or arranged for the child, for example a quiet "
+        "check-in with their key adult at the start of the day.",
+        max_length=5_000,
+    )
+
+    # Prevent: asked when a Prevent category is chosen (Category.is_prevent).
+    prevent_said_or_done = forms.CharField(
+        label="What was said or done",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The words used or the behaviour seen, as exactly as you can.",
+        max_length=20_000,
+    )
+    prevent_where_and_when = forms.CharField(
+        label="Where and when",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example, in the Year 6 classroom during wet play, and whether it has "
+        "happened before.",
+        max_length=5_000,
+    )
+    prevent_ideology = forms.CharField(
+        label="The ideology or concern, if known",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example, extreme right-wing, Islamist, a fixation on violence or school "
+        "shootings, or unclear. Leave empty if you do not know.",
+        max_length=5_000,
+    )
+    prevent_online_activity = forms.CharField(
+        label="Online activity",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Sites, apps, games or groups mentioned, and any material seen or shared. Do "
+        "not copy or forward the material.",
+        max_length=5_000,
+    )
+    prevent_immediate_risk = forms.CharField(
+        label="Any immediate risk to the child or others",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="If there is an immediate risk, call the police on 999 now. Write “None "
+        "known” if there is none.",
+        max_length=5_000,
+    )
+    prevent_who_else_knows = forms.CharField(
+        label="Who else knows",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Staff, parents or carers, other agencies.",
+        max_length=5_000,
+    )
 
     def __init__(self, *args, school, hide_names=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -221,6 +310,10 @@ class AddIncidentForm(SubmissionKey):
             school=school, is_active=True
         ).order_by("name")
         self.fields["occurred_time"].govuk_width = 5
+        for name in ("encompass_abuse_time", "encompass_received_time"):
+            self.fields[name].required = False
+            self.fields[name].govuk_width = 5
+        self.fields["encompass_reference"].govuk_width = 20
         style_widgets(self)
 
     def full_clean(self):
@@ -246,7 +339,61 @@ class AddIncidentForm(SubmissionKey):
         cleaned["linked_students"] = [
             linked for linked in cleaned.get("linked_students") or [] if linked != student
         ]
+        cleaned["encompass_details"] = (
+            self._encompass(cleaned) if cleaned.get("encompass") else None
+        )
+        prevent = any(category.is_prevent for category in chosen)
+        cleaned["prevent_facts"] = self._prevent(cleaned) if prevent else None
         return cleaned
+
+    def _prevent(self, cleaned: dict) -> dict:
+        """The Prevent facts; what was said or done, and the risk, are needed for a referral."""
+        for name, message in {
+            "prevent_said_or_done": "Say what was said or done.",
+            "prevent_immediate_risk": "Say whether there is any immediate risk (or “None known”).",
+        }.items():
+            if not cleaned.get(name, "").strip() and name not in self.errors:
+                self.add_error(name, message)
+        return {fact: cleaned.get(f"prevent_{fact}", "") for fact in PREVENT_FACTS}
+
+    def _encompass(self, cleaned: dict) -> dict | None:
+        """The Operation Encompass notification's details, each required once it is ticked."""
+        missing = {
+            "encompass_reference": "Enter the police reference.",
+            "encompass_abuse_on": "Enter the date of the domestic abuse incident.",
+            "encompass_abuse_time": "Enter the time of the domestic abuse incident.",
+            "encompass_received_on": "Enter the date the notification was received.",
+            "encompass_received_time": "Enter the time the notification was received.",
+            "encompass_child_present": "Say whether the child was present.",
+        }
+        for name, message in missing.items():
+            if not cleaned.get(name) and name not in self.errors:
+                self.add_error(name, message)
+        if any(name in self.errors for name in missing):
+            return None
+        zone = ZoneInfo(self.school.time_zone)
+
+        def moment(day, time):
+            return datetime.datetime.combine(day, time).replace(tzinfo=zone, fold=0)
+
+        abuse = moment(cleaned["encompass_abuse_on"], cleaned["encompass_abuse_time"])
+        received = moment(cleaned["encompass_received_on"], cleaned["encompass_received_time"])
+        if received > timezone.now():
+            self.add_error("encompass_received_time", "The time received cannot be in the future.")
+            return None
+        if abuse > received:
+            self.add_error(
+                "encompass_abuse_time",
+                "The domestic abuse incident must be before the notification was received.",
+            )
+            return None
+        return {
+            "police_reference": cleaned["encompass_reference"].strip(),
+            "abuse_occurred_at": abuse,
+            "received_at": received,
+            "child_present": cleaned["encompass_child_present"],
+            "support_offered": cleaned.get("encompass_support", ""),
+        }
 
     def recipients(self) -> list:
         """Everyone alerted: the colleagues chosen one by one and every member of each group."""

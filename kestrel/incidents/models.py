@@ -37,6 +37,14 @@ class Category(SchoolOwned, Retirable):
         help_text="For nude or semi-nude images: pictures cannot be attached to incidents in "
         "this category, or to their actions. Staff describe the image instead.",
     )
+    # The Prevent duty: Add Incident asks for the facts a Channel (Prevent) referral needs.
+    is_prevent = models.BooleanField(
+        "Prevent",
+        default=False,
+        db_default=False,
+        help_text="For concerns about radicalisation: Add Incident asks for the facts a Prevent "
+        "or Channel referral needs.",
+    )
 
     class Meta:
         ordering = ["school", "position", "name"]
@@ -386,3 +394,76 @@ class Correction(models.Model):
 
     def __str__(self) -> str:
         return f"Correction {self.pk} to incident {self.incident_id}"
+
+
+class EncompassNotification(SchoolOwned):
+    """An Operation Encompass notification: the police telling the school, before the next
+    school day, that a child was involved in (or present at) a domestic abuse incident, so that
+    a key adult can support them. Recorded with its incident (one to one); the DSL team
+    acknowledges it, and one not acknowledged by `due_at` is flagged on their Dashboard."""
+
+    PRESENT = [("yes", "Yes"), ("no", "No"), ("unknown", "Not known")]
+
+    incident = models.OneToOneField(Incident, on_delete=models.PROTECT, related_name="encompass")
+    police_reference = models.CharField("Police reference", max_length=60)
+    abuse_occurred_at = models.DateTimeField("Date and time of the domestic abuse incident")
+    received_at = models.DateTimeField("Date and time the notification was received")
+    child_present = models.CharField(
+        "Was the child present?", max_length=7, choices=PRESENT, default="unknown"
+    )
+    support_offered = models.TextField("Support offered", blank=True, default="")
+    # The start of the next school day after it was received (`services.encompass_due`).
+    due_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        indexes = [
+            # The Dashboard's "not acknowledged in time": the school's few waiting, by due time.
+            models.Index(
+                fields=["school", "due_at"],
+                condition=models.Q(acknowledged_at__isnull=True),
+                name="encompass_waiting",
+            )
+        ]
+
+    def __str__(self) -> str:
+        # Never the police reference or the child: this label goes into the audit trail.
+        return f"Operation Encompass notification {self.pk}"
+
+    @property
+    def overdue(self) -> bool:
+        return self.acknowledged_at is None and self.due_at <= timezone.now()
+
+
+class PreventConcern(models.Model):
+    """The facts a Prevent (Channel) referral needs, asked for when an incident is filed under
+    the school's Prevent category and recorded with it (one to one), permanent like it."""
+
+    incident = models.OneToOneField(Incident, on_delete=models.PROTECT, related_name="prevent")
+    said_or_done = models.TextField("What was said or done")
+    where_and_when = models.TextField("Where and when", blank=True, default="")
+    ideology = models.TextField("The ideology or concern, if known", blank=True, default="")
+    online_activity = models.TextField("Online activity", blank=True, default="")
+    immediate_risk = models.TextField("Any immediate risk to the child or others")
+    who_else_knows = models.TextField("Who else knows", blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"Prevent facts of incident {self.incident_id}"
+
+
+# The facts, in the order the form asks and the page shows them.
+PREVENT_FACTS = (
+    "said_or_done",
+    "where_and_when",
+    "ideology",
+    "online_activity",
+    "immediate_risk",
+    "who_else_knows",
+)

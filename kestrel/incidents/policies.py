@@ -58,11 +58,12 @@ class IncidentPolicy(Policy):
     their access level (`required_rank`, fixed when the incident was recorded); anyone alerted,
     until they mark the alert as read; whoever recorded it, for 7 days. A school administrator
     gets nothing from being an administrator. Correcting is for key holders with their key
-    unlocked who may open it; the alerts' receipts are theirs too."""
+    unlocked who may open it; the alerts' receipts are theirs too, and so is acknowledging an
+    Operation Encompass notification."""
 
     kind = "incident"
     model = Incident
-    actions = frozenset({"open", "add_action", "correct", "see_receipts"})
+    actions = frozenset({"open", "add_action", "correct", "see_receipts", "acknowledge_encompass"})
     # A key holder refused these with their key locked is sent to unlock it (Add Action and the
     # files answer 404 as before: they are reached from a page already open).
     UNLOCKS = frozenset({"open", "correct"})
@@ -102,6 +103,9 @@ class IncidentPolicy(Policy):
         unlocked = viewer.key_unlocked and viewer.user.is_key_holder
         return unlocked and self._can_open(viewer, incident)
 
+    # The DSL team acknowledges an Operation Encompass notification: as for correcting.
+    _can_acknowledge_encompass = _can_correct
+
     def _can_see_receipts(self, viewer: Viewer, incident) -> bool:
         return viewer.key_unlocked and viewer.user.is_key_holder
 
@@ -119,7 +123,8 @@ class IncidentPolicy(Policy):
                     )
                 )
             )
-        return who & Q(is_key_holder=True) if action == "correct" else who
+        key_holders_only = action in {"correct", "acknowledge_encompass"}
+        return who & Q(is_key_holder=True) if key_holders_only else who
 
     def sends_to_unlock(self, viewer: Viewer, action: str) -> bool:
         return action in self.UNLOCKS and viewer.key_holder_locked

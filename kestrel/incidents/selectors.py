@@ -49,6 +49,10 @@ RELATED = {
 }
 
 
+# What an incident's page shows that it has at most one of, joined to the incident's own row.
+ONE_TO_ONE = ("encompass__acknowledged_by", "prevent")
+
+
 def related_rows(relation: str) -> QuerySet:
     """The rows of one of RELATED's relations, made when asked: a school-owned queryset takes
     the school scope it is made in (kestrel.schools.scope), so none is kept from import."""
@@ -137,10 +141,11 @@ def _cached(model, rows: list) -> QuerySet:
 
 def incident_for_page(viewer: Viewer, pk: int, relations=tuple(RELATED)) -> Incident | None:
     """The incident with its student, reporter and the `relations` it shows (all of them unless
-    told), or None if the viewer may not open it."""
+    told), or None if the viewer may not open it. Its Operation Encompass notification, if any,
+    comes in the same query (a join, not a query more)."""
     incident = (
         with_presence(visible_incidents(viewer).filter(pk=pk), relations)
-        .select_related("student", "reporter__access_level")
+        .select_related("student", "reporter__access_level", *ONE_TO_ONE)
         .first()
     )
     if incident is not None:

@@ -1,6 +1,7 @@
 """Recording incidents. An incident, once added, is permanent: there is no edit and no delete."""
 
 import datetime
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -13,15 +14,19 @@ from kestrel.files.checks import NO_IMAGES_MESSAGE
 from kestrel.files.services import attach, discard_pictures, pictures_among
 from kestrel.incidents import drafts
 from kestrel.incidents.models import (
+    PREVENT_FACTS,
     Action,
     BodyMapMarker,
     Correction,
+    EncompassNotification,
     Incident,
     LinkedStudent,
+    PreventConcern,
     author_snapshot,
     snapshot_of,
 )
 from kestrel.incidents.tasks import remove_draft
+from kestrel.school_days import next_school_day
 
 
 def _once(rows, submission_key: str | None, create):
@@ -46,6 +51,53 @@ def verbatim(words: str) -> str:
     (which the database cannot keep) and the carriage returns a browser sends with each line."""
     words = words.replace("\x00", "").replace("\r\n", "\n")
     return words if words.strip() else ""
+
+
+def _encompass_problems(encompass: dict, now: datetime.datetime) -> dict:
+    problems = {}
+    if not encompass.get("police_reference", "").strip():
+        problems["encompass_reference"] = "Enter the police reference."
+    if encompass["received_at"] > now:
+        problems["encompass_received_time"] = "The time received cannot be in the future."
+    elif encompass["abuse_occurred_at"] > encompass["received_at"]:
+        problems["encompass_abuse_time"] = (
+            "The domestic abuse incident must be before the notification was received."
+        )
+    return problems
+
+
+def encompass_due(received_at: datetime.datetime, school) -> datetime.datetime:
+    """When an Operation Encompass notification is flagged if not acknowledged: the start of the
+    next school day after it was received, in the school's time (midnight: term times and the
+    school day's hours are not yet school settings, so the flag errs early, never late)."""
+    zone = ZoneInfo(school.time_zone)
+    day = next_school_day(received_at.astimezone(zone).date())
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=zone)
+
+
+def acknowledge_encompass(*, actor, incident: Incident, request=None) -> EncompassNotification:
+    """The DSL team acknowledges the incident's Operation Encompass notification: who and when
+    are kept, once (a second acknowledgement changes nothing and is not recorded again)."""
+    check(Viewer.acting(actor, request), "incident", "acknowledge_encompass", incident)
+    notification = EncompassNotification.objects.filter(incident=incident).first()
+    if notification is None:
+        raise ValidationError("This incident has no Operation Encompass notification.")
+    with transaction.atomic():
+        now = timezone.now()
+        claimed = EncompassNotification.objects.filter(
+            pk=notification.pk, acknowledged_at__isnull=True
+        ).update(acknowledged_at=now, acknowledged_by=actor)
+        if claimed:
+            record(
+                action="encompass.acknowledged",
+                actor=actor,
+                request=request,
+                obj=incident,
+                student=incident.student,
+                detail={"notification": notification.pk, "late": notification.due_at <= now},
+            )
+    notification.refresh_from_db()
+    return notification
 
 
 def discard_refused_pictures(*, actor, ids, request=None) -> int:
@@ -76,12 +128,17 @@ def add_incident(
     draft: str | None = None,
     child_words: str = "",
     present: str = "",
+    encompass: dict | None = None,
+    prevent: dict | None = None,
 ) -> Incident:
     """Records an incident with its categories, linked students, agencies and alerts, in one
     transaction with its audit event. `recorded_at` is for imports and the demo; it is now.
     `draft` names the actor's saved draft of this form: no longer offered once the incident is
     committed, and removed by the worker with the alerts' emails (one task row for both).
-    `child_words` are kept exactly as given (see `verbatim`)."""
+    `child_words` are kept exactly as given (see `verbatim`). `encompass` holds an Operation
+    Encompass notification's details (`EncompassNotification`'s fields), recorded with it;
+    `prevent` the facts a Prevent referral needs (`PreventConcern`'s), asked for and kept when
+    a category is the school's Prevent category."""
     school = actor.school
     recorded_at = recorded_at or timezone.now()
     categories = list(categories)
@@ -96,6 +153,18 @@ def add_incident(
         problems["categories"] = "Choose categories from your school’s list."
     if occurred_at > recorded_at:
         problems["occurred_at"] = "The date and time cannot be in the future."
+    if encompass is not None:
+        problems.update(_encompass_problems(encompass, recorded_at))
+    if any(category.is_prevent for category in categories):
+        prevent = prevent or {}
+        if not prevent.get("said_or_done", "").strip():
+            problems["prevent_said_or_done"] = "Say what was said or done."
+        if not prevent.get("immediate_risk", "").strip():
+            problems["prevent_immediate_risk"] = (
+                "Say whether there is any immediate risk (or “None known”)."
+            )
+    else:
+        prevent = None
     file_ids = list(file_ids)
     if any(category.no_images for category in categories) and pictures_among(
         actor=actor, ids=file_ids
@@ -125,6 +194,8 @@ def add_incident(
             file_ids=file_ids,
             markers=list(markers),
             draft=draft,
+            encompass=encompass,
+            prevent=prevent,
         ),
     )
 
@@ -148,6 +219,8 @@ def _record(
     file_ids,
     markers,
     draft,
+    encompass,
+    prevent,
 ) -> Incident:
     with transaction.atomic():
         incident = Incident.objects.create(
@@ -188,6 +261,18 @@ def _record(
         BodyMapMarker.objects.bulk_create(
             BodyMapMarker(incident=incident, **marker) for marker in markers
         )
+        if encompass is not None:
+            EncompassNotification.objects.create(
+                school=school,
+                incident=incident,
+                due_at=encompass_due(encompass["received_at"], school),
+                **encompass,
+            )
+        if prevent is not None:
+            PreventConcern.objects.create(
+                incident=incident,
+                **{fact: prevent.get(fact, "").replace("\x00", "") for fact in PREVENT_FACTS},
+            )
         with recorded_together():  # the alerts' events and the incident's: one write
             alerts = alert_colleagues(
                 actor=actor,
@@ -204,7 +289,12 @@ def _record(
                 request=request,
                 obj=incident,
                 student=student,
-                detail={"alerted": len(alerts), "linked": len(linked_students)},
+                detail={
+                    "alerted": len(alerts),
+                    "linked": len(linked_students),
+                    **({"encompass": True} if encompass is not None else {}),
+                    **({"prevent": True} if prevent is not None else {}),
+                },
             )
     incident.alerted = len(alerts)  # for the page that says how many were alerted
     return incident

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kestrel.incidents.views import actions, add, correct, view
+from kestrel.incidents.views import actions, add, correct, encompass, view
 
 app_name = "incidents"
 urlpatterns = [
@@ -10,4 +10,9 @@ urlpatterns = [
     path("<int:pk>/", view.view_incident, name="view"),
     path("<int:pk>/actions/add/", actions.add_action, name="add_action"),
     path("<int:pk>/correct/", correct.correct_incident, name="correct"),
+    path(
+        "<int:pk>/encompass/acknowledge/",
+        encompass.acknowledge,
+        name="encompass_acknowledge",
+    ),
 ]

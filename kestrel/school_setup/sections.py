@@ -164,6 +164,7 @@ SECTIONS: dict[str, Section] = {
                 Column("Subcategory of", lambda c: c.parent.name if c.parent_id else ""),
                 Column("Access level needed", lambda c: c.access_level),
                 Column("No images", lambda c: _yes_no(c.no_images)),
+                Column("Prevent", lambda c: _yes_no(c.is_prevent)),
                 Column("Status", _status),
             ],
             search_fields=("name",),

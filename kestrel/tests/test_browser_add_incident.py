@@ -1,5 +1,7 @@
 """Add Incident in a real browser, as the guide walks through it."""
 
+import datetime
+
 import pytest
 from playwright.sync_api import expect
 
@@ -348,3 +350,77 @@ def test_recording_the_childs_words_who_was_there_described_markers_and_no_pictu
     assert incident.child_words == WORDS
     assert incident.markers.get().site == "left forearm"
     assert incident.snapshot["author"]["job_title"] == "Designated Safeguarding Lead"
+
+
+def test_an_operation_encompass_notification_and_a_prevent_concern_are_recorded_and_shown(
+    page, site, people, password, school, levels
+):
+    """Issue 21 item 3: the police's notification recorded on Add Incident and acknowledged by
+    the DSL on Viewing Incident; the Prevent questions asked while Prevent is ticked."""
+    from kestrel.incidents.models import EncompassNotification, PreventConcern
+    from kestrel.testing.auth import authenticator_for, next_unused_code
+
+    CategoryFactory(
+        school=school, name="Prevent", access_level=levels.dsl, position=4, is_prevent=True
+    )
+    sign_in(page, site, people.dsl.email, password)
+    page.get_by_role("link", name="Unlock key").click()
+    page.get_by_label("Code from your authenticator app").fill(
+        next_unused_code(authenticator_for(people.dsl))
+    )
+    page.get_by_role("button", name="Unlock").click()
+    for width in (320, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{site}/incidents/add/")
+        page.get_by_label("Student", exact=True).fill("hannah")
+        page.get_by_role("option", name="Hannah Greenwood (1B)").click()
+        page.get_by_label("Incident", exact=True).fill(
+            "Police notification by phone; Hannah also repeated things she had heard online."
+        )
+        questions = page.get_by_role("group", name="Prevent: the facts a referral needs")
+        expect(questions).to_be_hidden()
+        page.get_by_label("Prevent", exact=True).check()
+        expect(questions).to_be_visible()
+        questions.get_by_label("What was said or done").fill("Repeated a video's slogans.")
+        questions.get_by_label("Online activity").fill("A video app; a chat group.")
+        questions.get_by_label("Any immediate risk to the child or others").fill("None known.")
+
+        reference = page.get_by_label("Police reference")
+        expect(reference).to_be_hidden()
+        page.get_by_label("This is an Operation Encompass notification from the police").check()
+        reference.fill("KE/12345/26")
+        abuse = page.get_by_role("group", name="Date of the domestic abuse incident")
+        yesterday = datetime.date.today() - datetime.timedelta(days=1)
+        abuse.get_by_label("Day").fill(str(yesterday.day))
+        abuse.get_by_label("Month").fill(str(yesterday.month))
+        abuse.get_by_label("Year").fill(str(yesterday.year))
+        page.get_by_label("Time of the domestic abuse incident").fill("22:30")
+        page.get_by_role("group", name="Was the child present?").get_by_label(
+            "No", exact=True
+        ).check()
+        page.get_by_label("Support offered").fill("A check-in with her key adult at 8:45.")
+        assert_accessible(page)
+        page.screenshot(
+            path=f"var/test-artifacts/add-incident-encompass-{width}.png", full_page=True
+        )
+
+        page.get_by_role("button", name="Add Incident").click()
+        expect(page.get_by_role("heading", name="Operation Encompass notification")).to_be_visible()
+        expect(
+            page.get_by_role("heading", name="Prevent: the facts for a referral")
+        ).to_be_visible()
+        expect(page.get_by_text("A video app; a chat group.")).to_be_visible()
+        assert_accessible(page)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(
+            path=f"var/test-artifacts/view-incident-encompass-{width}.png", full_page=True
+        )
+        page.get_by_role("button", name="Acknowledge notification").click()
+        expect(
+            page.get_by_text("The Operation Encompass notification has been acknowledged.")
+        ).to_be_visible()
+        expect(page.get_by_text("Acknowledged", exact=True)).to_be_visible()
+        assert_accessible(page)
+
+    assert EncompassNotification.objects.filter(acknowledged_by=people.dsl).count() == 2
+    assert PreventConcern.objects.count() == 2

@@ -117,6 +117,40 @@ def test_dashboard_for_a_teacher_and_for_the_dsl_team(world, people, school, sig
     assert statements(dsl, "get", "/dashboard/") <= READ_LIMIT
 
 
+def test_the_dsl_teams_late_encompass_notifications_cost_one_query_however_many(
+    world, people, school, signed_in
+):
+    """The Dashboard's list of Operation Encompass notifications not acknowledged in time is
+    one query for key holders, whether there are none or many, and none for anyone else."""
+    from kestrel.incidents.models import EncompassNotification
+
+    AlertFactory(incident=incident_about(world, people), recipient=people.dsl)
+    dsl = signed_in(people.dsl)
+
+    def encompass_queries(client) -> tuple[int, int]:
+        client.get("/dashboard/")
+        with CaptureQueriesContext(connection) as context:
+            assert client.get("/dashboard/").status_code == 200
+        queries = data_queries(context)
+        return len(queries), sum("encompassnotification" in sql.lower() for sql in queries)
+
+    none, read = encompass_queries(dsl)
+    assert read == 1
+    past = timezone.now() - datetime.timedelta(days=3)
+    for n in range(15):
+        EncompassNotification.objects.create(
+            school=school,
+            incident=incident_about(world, people),
+            police_reference=f"REF{n}",
+            abuse_occurred_at=past,
+            received_at=past,
+            due_at=past if n < 12 else timezone.now() + datetime.timedelta(days=1),
+        )
+    assert encompass_queries(dsl) == (none, 1)
+    assert none <= READ_LIMIT
+    assert encompass_queries(signed_in(people.teacher))[1] == 0
+
+
 def test_viewing_incident_as_the_dsl_and_as_an_alerted_teacher(world, people, school, signed_in):
     # Linked students, corrections, actions and files are read only when an incident has any:
     # one of each costs what fifteen of each cost, and a bare incident no more.

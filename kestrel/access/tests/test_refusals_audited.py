@@ -36,6 +36,7 @@ RECORD_FOR = {
     "incidents:view": "incident",
     "incidents:add_action": "incident",
     "incidents:correct": "incident",
+    "incidents:encompass_acknowledge": "incident",
     "alerts:read": "alert",
     "students:chronology": "student",
     "audit:student": "student",
@@ -88,7 +89,8 @@ RECORD_FOR = {
 }
 PERSONAS = ["teacher", "admin", "dsl_locked", "other_teacher", "other_admin", "other_dsl"]
 OTHER_SCHOOL = {"other_teacher", "other_admin", "other_dsl"}
-CONTENT_FREE = {"kind", "id", "reason", "path", "permission"}
+# "action": the policy's action refused on a record the viewer may see ("acknowledge_encompass").
+CONTENT_FREE = {"kind", "id", "reason", "path", "permission", "action"}
 
 
 def id_urls():

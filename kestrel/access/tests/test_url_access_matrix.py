@@ -171,6 +171,8 @@ EXPECTED = {
         other_dsl="missing",
     ),
     "incidents:correct": expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing"),
+    # The DSL team's button on Viewing Incident: POST only, for key holders with the key unlocked.
+    "incidents:encompass_acknowledge": expect(**NOT_KEY_HOLDERS, full="method"),
     "files:upload": POST_ONLY,
     "incidents:draft_save": POST_ONLY,
     "incidents:draft_discard": POST_ONLY,
@@ -260,7 +262,12 @@ def _concrete(
         pk = roster[0]
     elif name in {"audit:staff", "schools:staff_reset_second_factor"}:
         pk = staff_pk
-    elif name in {"incidents:view", "incidents:add_action", "incidents:correct"}:
+    elif name in {
+        "incidents:view",
+        "incidents:add_action",
+        "incidents:correct",
+        "incidents:encompass_acknowledge",
+    }:
         pk = incident_pk
     elif name.startswith("library:"):
         pk = document_pk

@@ -56,6 +56,9 @@ def add_incident(request):
 def _initial(request) -> tuple[dict, Draft | None]:
     """A fresh form's first values, or those of the unfinished incident asked for (`draft`)."""
     initial = fresh_initial()
+    # An Operation Encompass notification is usually recorded as it comes in.
+    initial["encompass_received_on"] = initial["occurred_on"]
+    initial["encompass_received_time"] = initial["occurred_time"]
     if request.method != "GET" or not request.GET.get("draft"):
         return initial, None
     asked = request.GET["draft"][:64].replace("\x00", "")
@@ -95,6 +98,8 @@ def _add_incident(request, form):
         file_ids=request.POST.getlist("files"),
         markers=data["markers"],
         draft=data["submission"],
+        encompass=data["encompass_details"],
+        prevent=data["prevent_facts"],
     )
 
 
@@ -117,12 +122,13 @@ def _initial_from_draft(draft) -> dict:
     data = draft.data
     initial = {key: data[key] for key in drafts.FIELDS & data.keys()}
     initial["submission"] = draft.submission
-    try:
-        initial["occurred_on"] = datetime.date(
-            int(data["occurred_on_2"]), int(data["occurred_on_1"]), int(data["occurred_on_0"])
-        )
-    except (KeyError, ValueError):
-        initial.pop("occurred_on", None)
+    for name in drafts.DATES:
+        try:
+            initial[name] = datetime.date(
+                int(data[f"{name}_2"]), int(data[f"{name}_1"]), int(data[f"{name}_0"])
+            )
+        except (KeyError, ValueError):
+            initial.pop(name, None)
     return initial
 
 
@@ -155,6 +161,8 @@ def add_incident_context(request, form, draft_files=()) -> dict:
         **files_context(request, extra_ids=draft_files),
         "form": form,
         "main_categories": _categories(form),
+        "prevent_offered": form.prevent_offered,
+        "prevent_chosen": form.prevent_chosen,
         "chooser": {
             **staff_chooser(request, form),
             "searchUrl": reverse("students:search"),
@@ -177,6 +185,10 @@ def _categories(form) -> list[dict]:
     """The main categories, each with its subcategories, ticked as the form holds them."""
     categories = list(form.fields["categories"].queryset.order_by("position", "name"))
     chosen_ids = {str(value) for value in form["categories"].value() or []}
+    # The Prevent questions are on the page when the school has a Prevent category, shown
+    # while one is ticked.
+    form.prevent_offered = any(category.is_prevent for category in categories)
+    form.prevent_chosen = any(c.is_prevent and str(c.pk) in chosen_ids for c in categories)
     return [
         {
             "category": category,

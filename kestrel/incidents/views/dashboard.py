@@ -6,7 +6,7 @@ from kestrel.access.decorators import requires
 from kestrel.access.policies import Viewer
 from kestrel.alerts import services
 from kestrel.alerts.selectors import overdue_dsl_alerts, unread_alerts
-from kestrel.incidents.dashboard import dashboard_rows, my_history
+from kestrel.incidents.dashboard import dashboard_rows, late_encompass, my_history
 from kestrel.paging import page_number
 
 # Rows per list: a page of unread alerts at a time (older ones a link away), the oldest overdue
@@ -14,6 +14,7 @@ from kestrel.paging import page_number
 ALERTS_PER_PAGE = 25
 OVERDUE_SHOWN = 10
 HISTORY_SHOWN = 25
+ENCOMPASS_SHOWN = 10
 
 
 @requires("signed_in")
@@ -26,10 +27,16 @@ def dashboard(request):
         number = 1
         alerts, more_alerts = dashboard_rows(unread, limit=ALERTS_PER_PAGE)
     overdue, more_overdue = _overdue(request)
+    encompass, more_encompass = _late_encompass(request)
     history, more_history = my_history(request.user, limit=HISTORY_SHOWN)
-    if alerts or overdue or history:  # children's names and concerns were shown
+    if alerts or overdue or history or encompass:  # children's names and concerns were shown
         services.record_dashboard_viewed(
-            request=request, page=number, alerts=alerts, overdue=overdue, history=history
+            request=request,
+            page=number,
+            alerts=alerts,
+            overdue=overdue,
+            history=history,
+            encompass=[late.incident_id for late, _ in encompass],
         )
     return render(
         request,
@@ -42,6 +49,8 @@ def dashboard(request):
             "more_history": more_history,
             "overdue": overdue,
             "more_overdue": more_overdue,
+            "encompass": encompass,
+            "more_encompass": more_encompass,
         },
     )
 
@@ -57,4 +66,16 @@ def _overdue(request) -> tuple[list, bool]:
     return [
         (alert, alert.recipient_id == request.user.pk or viewer.key_opens(alert.required_rank))
         for alert in overdue
+    ], more
+
+
+def _late_encompass(request) -> tuple[list, bool]:
+    """For the DSL team (key holders): Operation Encompass notifications not acknowledged
+    before the next school day, each with whether the viewer's key opens its incident."""
+    if not request.user.is_key_holder:
+        return [], False
+    late, more = late_encompass(request.school, limit=ENCOMPASS_SHOWN)
+    viewer = Viewer.of(request)
+    return [
+        (notification, viewer.key_opens(notification.required_rank)) for notification in late
     ], more

@@ -7,7 +7,35 @@ from kestrel.access.keys import key_unlocked
 from kestrel.access.policies import Viewer
 from kestrel.incidents import selectors, services
 from kestrel.incidents.doors import get_incident_for_user
+from kestrel.incidents.models import PREVENT_FACTS, EncompassNotification, PreventConcern
+from kestrel.incidents.policies import INCIDENTS
 from kestrel.students.names import NamesShown
+
+
+def _encompass(request, incident, shown) -> dict | None:
+    """The incident's Operation Encompass notification, if it has one (read with it), and
+    whether the viewer may acknowledge it (the DSL team, key unlocked)."""
+    try:
+        notification = incident.encompass
+    except EncompassNotification.DoesNotExist:
+        return None
+    return {
+        "notification": notification,
+        "support": shown(notification.support_offered),
+        "can_acknowledge": INCIDENTS.can(Viewer.of(request), "acknowledge_encompass", incident),
+    }
+
+
+def _prevent(incident, shown) -> list[tuple[str, str]] | None:
+    """The Prevent facts recorded with the incident, if any, as (question, answer)."""
+    try:
+        concern = incident.prevent
+    except PreventConcern.DoesNotExist:
+        return None
+    return [
+        (PreventConcern._meta.get_field(fact).verbose_name, shown(getattr(concern, fact)))
+        for fact in PREVENT_FACTS
+    ]
 
 
 @requires("signed_in")
@@ -46,5 +74,7 @@ def view_incident(request, pk):
             "receipts_locked": request.user.is_key_holder and not alerts.receipts_shown,
             "files": [(file, shown(file.original_name)) for file in incident.attachments.all()],
             "markers": incident.marker_list,
+            "encompass": _encompass(request, incident, shown),
+            "prevent": _prevent(incident, shown),
         },
     )

@@ -257,3 +257,15 @@ for (const input of staffBox.querySelectorAll("[data-initial-staff]")) {
 }
 for (const box of form.querySelectorAll("input[name=categories]")) box.addEventListener("change", highlight);
 highlight();
+
+// Prevent: the facts a Channel referral needs are asked for while a Prevent category is ticked.
+const preventFacts = form.querySelector("[data-prevent-facts]");
+if (preventFacts) {
+  const showPrevent = () => {
+    preventFacts.hidden = !form.querySelector("input[data-prevent]:checked");
+  };
+  form.addEventListener("change", (event) => {
+    if (event.target.matches("input[name=categories]")) showPrevent();
+  });
+  showPrevent();
+}
