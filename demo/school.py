@@ -14,6 +14,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from demo.casefile import seed_case_files
 from kestrel.accounts.models import User
 from kestrel.alerts.models import AlertGroup
 from kestrel.audit.services import record
@@ -432,6 +433,7 @@ def seed_demo_school(*, today: datetime.date | None = None) -> School:
 
     _seed_students(school, rng, today)
     _seed_guide_incidents(school, groups)
+    seed_case_files(school, today)
     record(action="demo.seeded", school=school, obj=school)
     return school
 

@@ -42,7 +42,7 @@ def student(request, pk):
         "student": child,
         "label": names.label(child),
         "file": selectors.case_file(viewer, child),
-        "key_facts": front_sheet(child),
+        "key_facts": front_sheet(child, names=names),
         "entries": entries,
         "more_entries": bool(page.older),
     }
