@@ -65,7 +65,8 @@ def test_seed_makes_the_schools_staff_and_students_asked_for(seeded):
             "access_level__name", flat=True
         )) == {"Staff"}  # fmt: skip
         assert AlertGroup.objects.get(school=school, name="DSL team").members.count() == 1
-        assert Category.objects.filter(school=school).count() == 13
+        # The demo school's categories: 9 main ones and 5 subcategories.
+        assert Category.objects.filter(school=school).count() == 14
         assert Agency.objects.filter(school=school).count() == 10
         upns = list(Student.objects.filter(school=school).values_list("upn", flat=True))
         assert len(set(upns)) == len(upns) == 150
