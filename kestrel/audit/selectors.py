@@ -69,6 +69,7 @@ ACTION_LABELS = {
     "case.information_not_shared": "Recorded information not shared",
     "case.reviewed": "Signed off a case review",
     "case.closed": "Closed a case with its outcome",
+    "case.corrected": "Corrected a case-file record (what it said before is kept)",
     "key_facts.viewed": "Opened a student’s key facts",
     "key_facts.contact_added": "Added a contact to a student’s key facts",
     "key_facts.contact_changed": "Changed a contact in a student’s key facts",

@@ -3,6 +3,7 @@ rest (a reason for "No further action", an end after the start) and their refusa
 to the fields, with everything typed kept."""
 
 from django import forms
+from django.db import models
 from django.utils import timezone
 
 from kestrel.casefile.models import (
@@ -263,3 +264,34 @@ class CaseloadForm(KestrelForm):
             awaiting_feedback=data["awaiting_feedback"],
             sort=data["sort"] or "review",
         )
+
+
+def correction_form(record, fields: list[str]) -> type[KestrelForm]:
+    """A form for correcting `fields` of a case-file record, each as its model field asks (a
+    date, a choice, a text), and the reason for the correction."""
+    form_fields = {}
+    for name in fields:
+        model_field = record._meta.get_field(name)
+        label = str(model_field.verbose_name)
+        label = label[0].upper() + label[1:]
+        if isinstance(model_field, models.DateField):
+            form_fields[name] = _date(label, past=False, required=not model_field.null)
+        elif model_field.choices:
+            form_fields[name] = forms.ChoiceField(
+                label=label,
+                choices=[("", "Choose"), *model_field.choices],
+                required=not model_field.blank,
+            )
+        elif isinstance(model_field, models.TextField):
+            form_fields[name] = _text(label, rows=4, required=False)
+        else:
+            form_fields[name] = forms.CharField(
+                label=label, max_length=model_field.max_length, required=False
+            )
+    # Not "reason": a referral, a decision and a risk level have a field of that name.
+    form_fields["correction_reason"] = forms.CharField(
+        label="Reason for the correction",
+        max_length=500,
+        help_text="What the record said before is kept, with your name, the time and this reason.",
+    )
+    return type("CorrectionForm", (KestrelForm,), form_fields)

@@ -19,6 +19,11 @@ urlpatterns = [
     ),
     path("students/<int:pk>/file/decisions/add/", views.add_decision, name="add_decision"),
     path("students/<int:pk>/file/sharing/add/", views.add_sharing, name="add_sharing"),
+    path(
+        "students/<int:pk>/file/<slug:record_type>/<int:record>/correct/",
+        views.correct,
+        name="correct",
+    ),
     path("caseload/", views.caseload, name="caseload"),
     path("caseload/awaiting-feedback/", views.awaiting_feedback, name="awaiting_feedback"),
 ]

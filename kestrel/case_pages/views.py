@@ -385,6 +385,38 @@ def close_case(request, pk):
     )
 
 
+@requires("keep_case_file")
+def correct(request, pk, record_type, record):
+    """A key holder corrects a case-file record; what it said before is kept, with why."""
+    child = get_student_for_user(request, pk, "case_file")
+    found = selectors.record_for(Viewer.of(request), child, record_type, record)
+    if found is None:
+        raise Http404("No such record")
+    fields = services.correctable_fields(found)
+
+    def save(form, child, incident):
+        services.correct_record(
+            **_acting(request),
+            target=found,
+            values={field: form.cleaned_data[field] for field in fields},
+            reason=form.cleaned_data["correction_reason"],
+        )
+        return "Your correction has been added. What the record said before is kept."
+
+    return _record_page(
+        request,
+        pk,
+        form_class=forms.correction_form(found, fields),
+        title=f"Correct {services.RECORD_NAMES[record_type]}",
+        intro="A record is never changed unseen: your correction is added to it, and what it "
+        "said before stays in its history and on the chronology, with your name, the time and "
+        "your reason.",
+        button="Add correction",
+        save=save,
+        initial={field: getattr(found, field) for field in fields},
+    )
+
+
 def _today():
     return timezone.localdate()
 

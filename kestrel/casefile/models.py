@@ -128,6 +128,8 @@ class Written(SchoolOwned):
     author_role = models.CharField(max_length=120, blank=True)
     recorded_at = models.DateTimeField(default=timezone.now)
     required_rank = models.PositiveSmallIntegerField(default=0)
+    # When it was last corrected (`Correction` keeps each correction's values before and after).
+    corrected_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         abstract = True
@@ -329,3 +331,50 @@ class CaseEvent(Written):
 
     def __str__(self) -> str:
         return f"Case event {self.pk}"
+
+
+# What a correction may change of each kind of record (by `CaseEvent.record_type`). The kind of
+# record itself (which status, which decision, the risk level) is not corrected: a new record is
+# made instead, and the earlier one ends or stays in the history.
+CORRECTABLE = {
+    "case": ("opened_on", "outcome_text"),
+    "status": (
+        "started_on",
+        "plan_category",
+        "legal_status",
+        "virtual_school_head",
+        "start_note",
+        "ended_on",
+        "end_note",
+    ),
+    "riskassessment": ("set_on", "reason"),
+    "referral": (
+        "made_on",
+        "reference",
+        "reason",
+        "feedback_due_on",
+        "outcome_on",
+        "outcome",
+    ),
+    "decision": ("decided_on", "what", "reason"),
+    "sharing": ("on", "what", "with_whom", "why", "basis"),
+    "review": ("reviewed_on", "note", "next_review_on"),
+}
+
+
+class Correction(Written):
+    """A key holder's correction to a case-file record: each field it changed with its value
+    before and after (as text), and why. The record shows the corrected values; what it said
+    before stays here, and the correction is itself on the chronology."""
+
+    record_type = models.CharField(max_length=20)
+    record_id = models.BigIntegerField()
+    changes = models.JSONField(default=dict)  # {field: [before, after]}
+    reason = models.CharField("Reason for the correction", max_length=500)
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        indexes = [models.Index(fields=["record_type", "record_id"])]
+
+    def __str__(self) -> str:
+        return f"Correction {self.pk}"

@@ -15,14 +15,21 @@ from kestrel.casefile.models import (
     DEFAULT_RISK_LEVELS,
     Case,
     CaseEvent,
+    Decision,
     Referral,
     Review,
     RiskAssessment,
     RiskLevel,
+    Sharing,
     Status,
     StatusKind,
 )
 from kestrel.schools.models import Agency
+
+RECORD_MODELS = {
+    model._meta.model_name: model
+    for model in (Case, Status, RiskAssessment, Referral, Decision, Sharing, Review)
+}
 
 
 def risk_levels(school_id: int) -> list[str]:
@@ -119,6 +126,15 @@ def case_file(viewer: Viewer, student) -> CaseFile:
 
 def status_for(viewer: Viewer, student, pk) -> Status | None:
     return _seen(Status.objects.filter(student=student, pk=pk), viewer).first()
+
+
+def record_for(viewer: Viewer, student, record_type: str, pk) -> object | None:
+    """One of the student's case-file records by its kind's name ("status", "referral", ...),
+    if the viewer may see it."""
+    model = RECORD_MODELS.get(record_type)
+    if model is None:
+        return None
+    return _seen(model.objects.filter(student=student, pk=pk), viewer).first()
 
 
 def referral_for(viewer: Viewer, student, pk) -> Referral | None:

@@ -14,11 +14,13 @@ from kestrel.audit.services import record
 from kestrel.casefile.models import (
     CARE_STATUSES,
     CHILD_PROTECTION_PLAN,
+    CORRECTABLE,
     NO_FURTHER_ACTION,
     SCHOOL_DEFINED,
     STATUS_KINDS,
     Case,
     CaseEvent,
+    Correction,
     Decision,
     Referral,
     Review,
@@ -622,3 +624,157 @@ def close_case(
             detail={"outcome": outcome},
         )
     return case
+
+
+RECORD_NAMES = {
+    "case": "the case",
+    "status": "a status",
+    "riskassessment": "a risk level",
+    "referral": "a referral",
+    "decision": "a decision",
+    "sharing": "an information-sharing record",
+    "review": "a review",
+}
+
+
+def _shown(value) -> str:
+    """A field's value as the correction keeps it (text)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date):
+        return f"{value:%-d %B %Y}"
+    return str(value)
+
+
+def _correction_problems(record, values: dict) -> dict:
+    """What would make the corrected record wrong, by field (the rules its service applies)."""
+    problems = {}
+    merged = {field: values.get(field, getattr(record, field)) for field in values}
+
+    def now(field):
+        return merged.get(field, getattr(record, field))
+
+    for field, value in merged.items():
+        future = field not in {"feedback_due_on", "next_review_on"}
+        if future and isinstance(value, datetime.date) and value > _today():
+            problems[field] = "The date cannot be in the future."
+    kind = record._meta.model_name
+    if kind == "status":
+        if record.kind == CHILD_PROTECTION_PLAN and not now("plan_category"):
+            problems["plan_category"] = "Choose the category of the plan."
+        if now("ended_on") and now("ended_on") < now("started_on"):
+            problems["ended_on"] = "The end date cannot be before the start date."
+    if kind == "referral":
+        if now("feedback_due_on") < now("made_on"):
+            problems["feedback_due_on"] = "Feedback cannot be due before the referral was made."
+        if now("outcome_on") and now("outcome_on") < now("made_on"):
+            problems["outcome_on"] = "The feedback cannot be before the referral was made."
+    if kind == "sharing" and record.shared and not now("basis"):
+        problems["basis"] = "Choose the lawful basis it was shared on."
+    required = {
+        "riskassessment": ("reason",),
+        "referral": ("reason",),
+        "decision": ("reason",),
+        "sharing": ("what", "with_whom", "why"),
+        "review": ("note",),
+        "case": ("outcome_text",) if record._meta.model_name == "case" and record.closed_on else (),
+    }.get(kind, ())
+    for field in required:
+        if field in merged and not str(merged[field] or "").strip():
+            problems[field] = "This cannot be left empty: say what it should read."
+    return problems
+
+
+def correctable_fields(record) -> list[str]:
+    """The fields a correction may change of this record: its kind's (`CORRECTABLE`), less
+    those of a step not yet taken (the end of a status still open, a referral's outcome)."""
+    fields = list(CORRECTABLE[record._meta.model_name])
+    not_yet = {
+        "ended_on": record._meta.model_name == "status" and record.ended_on is None,
+        "end_note": record._meta.model_name == "status" and record.ended_on is None,
+        "outcome_on": record._meta.model_name == "referral" and record.outcome_on is None,
+        "outcome": record._meta.model_name == "referral" and record.outcome_on is None,
+        "outcome_text": record._meta.model_name == "case" and record.closed_on is None,
+    }
+    return [field for field in fields if not not_yet.get(field)]
+
+
+def correct_record(*, actor, target, values: dict, reason: str, request=None) -> Correction:
+    """Corrects fields of a case-file record (those `CORRECTABLE` names for its kind): the
+    record shows the new values, the correction keeps the old ones and why, and the correction
+    is on the chronology. A field not given, or given as it was, is not changed."""
+    kind = target._meta.model_name
+    student = target.student
+    _checked(actor, request, student, target.incident)
+    allowed = set(correctable_fields(target))
+    changed = {
+        field: value.strip() if isinstance(value, str) else value
+        for field, value in values.items()
+        if field in allowed
+        and (value.strip() if isinstance(value, str) else value) != getattr(target, field)
+    }
+    problems = _correction_problems(target, changed)
+    if not reason.strip():
+        problems["correction_reason"] = "Say why the record needs correcting."
+    if not changed and not problems:
+        problems["correction_reason"] = "Change at least one field: nothing was corrected."
+    _raise(problems)
+    with transaction.atomic():
+        now = timezone.now()
+        changes = {
+            field: [_shown(getattr(target, field)), _shown(value)]
+            for field, value in changed.items()
+        }
+        type(target).objects.filter(pk=target.pk).update(**changed, corrected_at=now)
+        if kind == "review" and "next_review_on" in changed:
+            _next_review_follows(target, changed["next_review_on"])
+        written = _written(actor, student, target.incident, target.required_rank, now)
+        correction = Correction.objects.create(
+            **written,
+            record_type=kind,
+            record_id=target.pk,
+            changes=changes,
+            reason=reason.strip(),
+        )
+        labels = {field: type(target)._meta.get_field(field).verbose_name for field in changes}
+        _event(
+            written,
+            kind="correction",
+            on=timezone.localdate(),
+            summary=f"Correction to {RECORD_NAMES[kind]} of {_shown(_record_date(target))}",
+            detail="\n".join(
+                f"{labels[field]}: “{before}” is now “{after}”"
+                for field, (before, after) in changes.items()
+            )
+            + f"\n\nWhy: {correction.reason}",
+            obj=correction,
+        )
+        record(
+            action="case.corrected",
+            actor=actor,
+            request=request,
+            obj=correction,
+            student=student,
+            detail={"record": kind, "fields": sorted(changes)},
+        )
+    for field, value in changed.items():
+        setattr(target, field, value)
+    target.corrected_at = now
+    return correction
+
+
+def _record_date(record) -> datetime.date:
+    """The date a record is filed under on the chronology."""
+    for field in ("started_on", "set_on", "made_on", "decided_on", "on", "reviewed_on"):
+        if hasattr(record, field):
+            return getattr(record, field)
+    return record.opened_on
+
+
+def _next_review_follows(review, next_review_on) -> None:
+    """A corrected next-review date of the case's latest review is the case's next review."""
+    latest = Review.objects.filter(case=review.case_id).order_by("-reviewed_on", "-id").first()
+    if latest is not None and latest.pk == review.pk:
+        Case.objects.filter(pk=review.case_id, closed_on__isnull=True).update(
+            next_review_on=next_review_on
+        )

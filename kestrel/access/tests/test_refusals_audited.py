@@ -84,6 +84,7 @@ RECORD_FOR = {
             "referral_outcome",
             "add_decision",
             "add_sharing",
+            "correct",
         )
     },
 }
@@ -150,6 +151,8 @@ def url_of(route: str, pk: int, row: int = 0) -> str:
         .replace("<int:contact>", "1")
         .replace("<int:professional>", "1")
         .replace("<int:status>", "1")
+        .replace("<slug:record_type>", "status")
+        .replace("<int:record>", "1")
         .replace("<int:referral>", "1")
     )
 

@@ -207,6 +207,7 @@ EXPECTED = {
             "case_pages:referral_outcome",
             "case_pages:add_decision",
             "case_pages:add_sharing",
+            "case_pages:correct",
         ],
         expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing"),
     ),
@@ -284,6 +285,8 @@ def _concrete(
         .replace("<int:contact>", str(key_facts[0]))
         .replace("<int:professional>", str(key_facts[1]))
         .replace("<int:status>", str(case_file[0]))
+        .replace("<slug:record_type>", "status")
+        .replace("<int:record>", str(case_file[0]))
         .replace("<int:referral>", str(case_file[1]))
     )
 

@@ -241,3 +241,41 @@ def test_case_file_pages_cost_the_same_queries_at_one_and_at_many(dsl, school, p
     at_many = [statements(dsl, page.format(pk=many.pk)) for page in pages]
     assert at_one == at_many, (at_one, at_many)
     assert max(at_many) <= 14, at_many
+
+
+def test_correcting_a_referral_through_its_page_keeps_what_was_typed_when_refused(
+    dsl, hannah, people
+):
+    referral = services.make_referral(
+        actor=people.dsl,
+        student=hannah,
+        target="police",
+        to_label="Police",
+        made_on=days_ago(2),
+        made_by=people.dsl,
+        reason="Disclosure.",
+        feedback_due_on=days_ago(-1),
+    )
+    url = f"/students/{hannah.pk}/file/referral/{referral.pk}/correct/"
+    page = dsl.get(url)
+    assert page.context["form"].initial["reason"] == "Disclosure."
+    typed = {
+        "made_on_0": days_ago(2).day,
+        "made_on_1": days_ago(2).month,
+        "made_on_2": days_ago(2).year,
+        "reference": "PC-881",
+        "reason": "Disclosure to the class teacher.",
+        **date_fields("feedback_due_on", days_ago(-1)),
+    }
+    response = dsl.post(url, {**typed})
+    assert "Enter reason for the correction." in response.text
+    assert "PC-881" in response.text
+    response = dsl.post(url, {**typed, "correction_reason": "Police gave their reference"})
+    assert response.status_code == 302
+    referral = Referral.objects.get()
+    assert (referral.reference, referral.reason) == ("PC-881", "Disclosure to the class teacher.")
+    page = dsl.get(f"/students/{hannah.pk}/file/")
+    assert "Corrected" in page.text
+    chronology = dsl.get(f"/students/{hannah.pk}/").text
+    assert "Correction to a referral of" in chronology
+    assert f"/students/{hannah.pk}/file/referral/{referral.pk}/correct/" in chronology

@@ -284,3 +284,84 @@ def test_a_school_defined_status_keeps_its_name_as_it_was_when_started(school, d
         started_on=days_ago(2),
     )
     assert problems["school_kind"] == ["Choose one of your school’s statuses."]
+
+
+def test_a_correction_changes_the_record_and_keeps_what_it_said_before(dsl, hannah):
+    from kestrel.casefile.models import Correction, Referral
+
+    referral = services.make_referral(
+        actor=dsl,
+        student=hannah,
+        target="social_care",
+        to_label="Children’s social care",
+        made_on=days_ago(4),
+        made_by=dsl,
+        reason="Disclosure.",
+        feedback_due_on=days_ago(1),
+        reference="MASH-1",
+    )
+    services.correct_record(
+        actor=dsl,
+        target=referral,
+        values={
+            "reference": "MASH-7",
+            "feedback_due_on": days_ago(-4),
+            "reason": "Disclosure.",
+            "made_by": None,  # not a field a correction may change: ignored
+        },
+        reason="Social care gave a new reference and asked for more time.",
+    )
+    referral = Referral.objects.get()
+    assert (referral.reference, referral.feedback_due_on) == ("MASH-7", days_ago(-4))
+    assert referral.corrected_at is not None
+    correction = Correction.objects.get()
+    assert correction.changes == {
+        "reference": ["MASH-1", "MASH-7"],
+        "feedback_due_on": [f"{days_ago(1):%-d %B %Y}", f"{days_ago(-4):%-d %B %Y}"],
+    }
+    event = CaseEvent.objects.get(kind="correction")
+    assert "“MASH-1” is now “MASH-7”" in event.detail
+    assert "asked for more time" in event.detail
+    audit = AuditEvent.objects.get(action="case.corrected")
+    assert audit.detail == {"record": "referral", "fields": ["feedback_due_on", "reference"]}
+    # No longer overdue: the corrected due date is what "Awaiting feedback" reads.
+    assert list(selectors.awaiting_feedback(Viewer(user=dsl, key_unlocked=True))) == []
+
+
+def test_a_correction_needs_a_reason_and_a_change_and_keeps_the_records_rules(dsl, hannah):
+    status = services.start_status(
+        actor=dsl,
+        student=hannah,
+        kind="child_protection_plan",
+        plan_category="neglect",
+        started_on=days_ago(10),
+    )
+    no_reason = refused(
+        services.correct_record, actor=dsl, target=status, values={"legal_status": "x"}, reason=""
+    )
+    assert no_reason["correction_reason"] == ["Say why the record needs correcting."]
+    unchanged = refused(
+        services.correct_record,
+        actor=dsl,
+        target=status,
+        values={"started_on": days_ago(10)},
+        reason="Checking",
+    )
+    assert unchanged["correction_reason"] == ["Change at least one field: nothing was corrected."]
+    no_category = refused(
+        services.correct_record,
+        actor=dsl,
+        target=status,
+        values={"plan_category": ""},
+        reason="Wrong category",
+    )
+    assert no_category["plan_category"] == ["Choose the category of the plan."]
+    # An open status has no end to correct: the end date is not a field of its correction.
+    services.correct_record(
+        actor=dsl,
+        target=status,
+        values={"ended_on": days_ago(1), "started_on": days_ago(12)},
+        reason="The conference was on the 12th",
+    )
+    status.refresh_from_db()
+    assert (status.started_on, status.ended_on) == (days_ago(12), None)

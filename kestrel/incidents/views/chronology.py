@@ -1,12 +1,14 @@
 """A student's chronology: every incident about them that the viewer may see, newest first."""
 
 from django.shortcuts import render
+from django.urls import reverse
 
 from kestrel.access.decorators import requires
 from kestrel.access.policies import Viewer
 from kestrel.audit.forms import TrailFilterForm
 from kestrel.audit.services import record
 from kestrel.casefile import selectors as casefile
+from kestrel.casefile.models import CORRECTABLE
 from kestrel.incidents import selectors
 from kestrel.paths import path_to
 from kestrel.students.doors import get_student_for_user
@@ -73,7 +75,12 @@ def _entry(entry, student, names: NamesShown) -> dict:
         "corrected": bool(entry.corrections),
         "reporter": entry.reporter_name,
         "categories": ", ".join(entry.category_labels),
-        "text": shown(text),
+        # On a linked student's file, their part: the note for them, and the account only when
+        # the whole entry is shared with them (the selector has not read it otherwise).
+        "text": shown(text) if entry.whole else "",
+        "note": shown(entry.note) if linked else "",
+        "part_only": linked and not entry.whole,
+        "shared_whole": linked and entry.whole,
         "actions": [
             {**brief, "text": shown(brief["text"])} if names.hidden else brief
             for brief in entry.action_briefs
@@ -120,6 +127,11 @@ def _case_entry(event, shown) -> dict:
         "author": event.author_name,
         "role": event.author_role,
         "incident_url": path_to("incidents:view", event.incident_id) if event.incident_id else "",
+        "correct_url": reverse(
+            "case_pages:correct", args=[event.student_id, event.record_type, event.record_id]
+        )
+        if event.record_type in CORRECTABLE
+        else "",
     }
 
 
