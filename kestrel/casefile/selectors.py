@@ -5,7 +5,7 @@ unlocked, and a record made on an incident only for those whose key opens that i
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -282,6 +282,47 @@ def reviews_due(viewer: Viewer) -> QuerySet[Case]:
         .select_related("student")
         .order_by("next_review_on", "id")
     )
+
+
+@dataclass(frozen=True)
+class Reminders:
+    """What the DSL team's Dashboard reminds them of: counts only, no child named."""
+
+    feedback_overdue: int = 0
+    reviews_overdue: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.feedback_overdue or self.reviews_overdue)
+
+
+def team_reminders(viewer: Viewer) -> Reminders:
+    """How many referrals are awaiting overdue feedback and how many reviews are overdue at the
+    viewer's school, in one query (a referral awaiting feedback keeps its case open)."""
+    today = timezone.localdate()
+    late_feedback = (
+        Referral.objects.filter(
+            school=OuterRef("school"),
+            outcome_on__isnull=True,
+            feedback_due_on__lt=today,
+            required_rank__lte=_rank(viewer),
+        )
+        .order_by()
+        .values("school")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    row = (
+        Case.objects.filter(closed_on__isnull=True, school_id=viewer.user.school_id)
+        .order_by()
+        .values("school")
+        .annotate(
+            reviews=Count("pk", filter=Q(next_review_on__lt=today)),
+            feedback=Coalesce(Subquery(late_feedback), Value(0), output_field=IntegerField()),
+        )
+        .values_list("feedback", "reviews")
+        .first()
+    )
+    return Reminders(*row) if row else Reminders()
 
 
 def has_open_case(student_ids) -> set[int]:

@@ -594,6 +594,13 @@ def close_case(
         problems["outcome"] = "End the statuses still open before closing the case: " + ", ".join(
             still_open
         )
+    awaiting = Referral.objects.filter(student=student, outcome_on__isnull=True).count()
+    if awaiting:
+        # Every referral is chased until its feedback comes (Working Together 2023).
+        problems["closed_on"] = (
+            f"Record the feedback on the {awaiting} referral{'s' if awaiting > 1 else ''} still "
+            "awaiting it before closing the case."
+        )
     _raise(problems)
     with transaction.atomic():
         now = timezone.now()

@@ -279,3 +279,57 @@ def test_correcting_a_referral_through_its_page_keeps_what_was_typed_when_refuse
     chronology = dsl.get(f"/students/{hannah.pk}/").text
     assert "Correction to a referral of" in chronology
     assert f"/students/{hannah.pk}/file/referral/{referral.pk}/correct/" in chronology
+
+
+def test_the_dsl_teams_dashboard_counts_overdue_feedback_and_reviews_and_a_teachers_does_not(
+    dsl, hannah, people, client
+):
+    services.make_referral(
+        actor=people.dsl,
+        student=hannah,
+        target="police",
+        to_label="Police",
+        made_on=days_ago(6),
+        made_by=people.dsl,
+        reason="r",
+        feedback_due_on=days_ago(1),
+    )
+    case = services.open_case_for(actor=people.dsl, student=hannah, on=days_ago(6))
+    services.sign_off_review(
+        actor=people.dsl, case=case, reviewed_on=days_ago(5), note="n", next_review_on=days_ago(1)
+    )
+    page = dsl.get("/dashboard/").text
+    assert "1 referral awaiting overdue feedback" in page
+    assert "1 case review overdue" in page
+    assert "Hannah" not in page  # counts only: no child is named
+    from kestrel.testing.auth import sign_in_fully
+
+    teacher = sign_in_fully(client, people.teacher)
+    assert "awaiting overdue feedback" not in teacher.get("/dashboard/").text
+
+
+def test_a_case_cannot_close_while_a_referral_awaits_its_feedback(hannah, people):
+    from django.core.exceptions import ValidationError
+
+    services.make_referral(
+        actor=people.dsl,
+        student=hannah,
+        target="police",
+        to_label="Police",
+        made_on=days_ago(3),
+        made_by=people.dsl,
+        reason="r",
+        feedback_due_on=days_ago(-2),
+    )
+    case = services.open_case_for(actor=people.dsl, student=hannah, on=days_ago(3))
+    with pytest.raises(ValidationError) as refused:
+        services.close_case(
+            actor=people.dsl,
+            case=case,
+            closed_on=days_ago(0),
+            outcome="no_concerns",
+            outcome_text="Closing.",
+        )
+    assert refused.value.message_dict["closed_on"] == [
+        "Record the feedback on the 1 referral still awaiting it before closing the case."
+    ]

@@ -6,6 +6,7 @@ from kestrel.access.decorators import requires
 from kestrel.access.policies import Viewer
 from kestrel.alerts import services
 from kestrel.alerts.selectors import overdue_dsl_alerts, unread_alerts
+from kestrel.casefile.selectors import team_reminders
 from kestrel.incidents.dashboard import dashboard_rows, late_encompass, my_history
 from kestrel.paging import page_number
 
@@ -51,6 +52,7 @@ def dashboard(request):
             "more_overdue": more_overdue,
             "encompass": encompass,
             "more_encompass": more_encompass,
+            "reminders": _reminders(request),
         },
     )
 
@@ -79,3 +81,11 @@ def _late_encompass(request) -> tuple[list, bool]:
     return [
         (notification, viewer.key_opens(notification.required_rank)) for notification in late
     ], more
+
+
+def _reminders(request):
+    """For the DSL team (key holders): how many referrals await overdue feedback and how many
+    case reviews are overdue (counts, no child named)."""
+    if not request.user.is_key_holder:
+        return None
+    return team_reminders(Viewer.of(request))
