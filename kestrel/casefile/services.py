@@ -89,6 +89,20 @@ def _event(written: dict, *, kind, on, summary, detail, obj) -> CaseEvent:
     )
 
 
+def _on_file(written: dict, *, obj, event, on, summary, detail, audit, audit_detail, request):
+    """Puts a change on the file: its line of the chronology and its audit event (what kind of
+    change, never its text), in the caller's transaction."""
+    _event(written, kind=event, on=on, summary=summary, detail=detail, obj=obj)
+    record(
+        action=audit,
+        actor=written["author"],
+        request=request,
+        obj=obj,
+        student=written["student"],
+        detail=audit_detail,
+    )
+
+
 def _raise(problems: dict) -> None:
     if problems:
         raise ValidationError(problems)
@@ -189,21 +203,16 @@ def start_status(
         summary = f"{label} started"
         if status.plan_category:
             summary += f" ({status.get_plan_category_display()})"
-        _event(
+        _on_file(
             written,
-            kind="status.started",
+            obj=status,
+            event="status.started",
             on=started_on,
             summary=summary,
             detail=status.start_note,
-            obj=status,
-        )
-        record(
-            action="case.status_started",
-            actor=actor,
+            audit="case.status_started",
+            audit_detail={"status": kind, "case": case.pk},
             request=request,
-            obj=status,
-            student=student,
-            detail={"status": kind, "case": case.pk},
         )
     return status
 
@@ -230,21 +239,16 @@ def end_status(*, actor, status: Status, ended_on: datetime.date, note: str = ""
             raise ValidationError({"ended_on": f"{status.label} has already ended."})
         status.refresh_from_db()
         written = _written(actor, student, status.incident, status.required_rank, now)
-        _event(
+        _on_file(
             written,
-            kind="status.ended",
+            obj=status,
+            event="status.ended",
             on=ended_on,
             summary=f"{status.label} ended",
             detail=status.end_note,
-            obj=status,
-        )
-        record(
-            action="case.status_ended",
-            actor=actor,
+            audit="case.status_ended",
+            audit_detail={"status": status.kind},
             request=request,
-            obj=status,
-            student=student,
-            detail={"status": status.kind},
         )
     return status
 
@@ -272,21 +276,16 @@ def set_risk(
             reason=reason.strip(),
             set_on=set_on,
         )
-        _event(
+        _on_file(
             written,
-            kind="risk.set",
+            obj=risk,
+            event="risk.set",
             on=set_on,
             summary=f"Risk level set to {level}",
             detail=risk.reason,
-            obj=risk,
-        )
-        record(
-            action="case.risk_set",
-            actor=actor,
+            audit="case.risk_set",
+            audit_detail={"level": level},
             request=request,
-            obj=risk,
-            student=student,
-            detail={"level": level},
         )
     return risk
 
@@ -340,21 +339,16 @@ def make_referral(
             feedback_due_on=feedback_due_on,
         )
         reference_note = f" (reference {referral.reference})" if referral.reference else ""
-        _event(
+        _on_file(
             written,
-            kind="referral.made",
+            obj=referral,
+            event="referral.made",
             on=made_on,
             summary=f"Referral to {to_label}{reference_note}",
             detail=referral.reason,
-            obj=referral,
-        )
-        record(
-            action="case.referral_made",
-            actor=actor,
+            audit="case.referral_made",
+            audit_detail={"to": target},
             request=request,
-            obj=referral,
-            student=student,
-            detail={"to": target},
         )
     return referral
 
@@ -383,22 +377,17 @@ def record_referral_outcome(
             raise ValidationError({"outcome": "The outcome of this referral is already recorded."})
         referral.refresh_from_db()
         written = _written(actor, student, referral.incident, referral.required_rank, now)
-        _event(
+        _on_file(
             written,
-            kind="referral.outcome",
+            obj=referral,
+            event="referral.outcome",
             on=outcome_on,
             summary=f"Feedback from {referral.to_label} on the referral of "
             f"{referral.made_on:%-d %B %Y}",
             detail=referral.outcome,
-            obj=referral,
-        )
-        record(
-            action="case.referral_outcome",
-            actor=actor,
+            audit="case.referral_outcome",
+            audit_detail={"to": referral.target},
             request=request,
-            obj=referral,
-            student=student,
-            detail={"to": referral.target},
         )
     return referral
 
@@ -437,21 +426,16 @@ def record_decision(
             **written, kind=kind, what=what.strip(), reason=reason.strip(), decided_on=decided_on
         )
         detail = "\n\n".join(part for part in (decision.what, f"Why: {decision.reason}") if part)
-        _event(
+        _on_file(
             written,
-            kind="decision",
+            obj=decision,
+            event="decision",
             on=decided_on,
             summary=f"Decision: {labels[kind]}",
             detail=detail,
-            obj=decision,
-        )
-        record(
-            action="case.decision",
-            actor=actor,
+            audit="case.decision",
+            audit_detail={"decision": kind},
             request=request,
-            obj=decision,
-            student=student,
-            detail={"decision": kind},
         )
     return decision
 
@@ -496,21 +480,16 @@ def record_sharing(
             on=on,
         )
         verb = "shared with" if shared else "not shared with"
-        _event(
+        _on_file(
             written,
-            kind="information.shared" if shared else "information.not_shared",
+            obj=sharing,
+            event="information.shared" if shared else "information.not_shared",
             on=on,
             summary=f"Information {verb} {sharing.with_whom}",
             detail=f"{sharing.what}\n\nWhy: {sharing.why}",
-            obj=sharing,
-        )
-        record(
-            action="case.information_shared" if shared else "case.information_not_shared",
-            actor=actor,
+            audit="case.information_shared" if shared else "case.information_not_shared",
+            audit_detail={"basis": sharing.basis},
             request=request,
-            obj=sharing,
-            student=student,
-            detail={"basis": sharing.basis},
         )
     return sharing
 
@@ -549,21 +528,16 @@ def sign_off_review(
         )
         Case.objects.filter(pk=case.pk).update(next_review_on=next_review_on)
         case.next_review_on = next_review_on
-        _event(
+        _on_file(
             written,
-            kind="case.reviewed",
+            obj=review,
+            event="case.reviewed",
             on=reviewed_on,
             summary=f"Case reviewed; next review {next_review_on:%-d %B %Y}",
             detail=review.note,
-            obj=review,
-        )
-        record(
-            action="case.reviewed",
-            actor=actor,
+            audit="case.reviewed",
+            audit_detail={"case": case.pk},
             request=request,
-            obj=review,
-            student=student,
-            detail={"case": case.pk},
         )
     return review
 
@@ -614,21 +588,16 @@ def close_case(
             raise ValidationError({"outcome": "This case is already closed."})
         case.refresh_from_db()
         written = _written(actor, student, None, 0, now)
-        _event(
+        _on_file(
             written,
-            kind="case.closed",
+            obj=case,
+            event="case.closed",
             on=closed_on,
             summary=f"Case closed: {labels[outcome]}",
             detail=case.outcome_text,
-            obj=case,
-        )
-        record(
-            action="case.closed",
-            actor=actor,
+            audit="case.closed",
+            audit_detail={"outcome": outcome},
             request=request,
-            obj=case,
-            student=student,
-            detail={"outcome": outcome},
         )
     return case
 
@@ -744,9 +713,10 @@ def correct_record(*, actor, target, values: dict, reason: str, request=None) ->
             reason=reason.strip(),
         )
         labels = {field: type(target)._meta.get_field(field).verbose_name for field in changes}
-        _event(
+        _on_file(
             written,
-            kind="correction",
+            obj=correction,
+            event="correction",
             on=timezone.localdate(),
             summary=f"Correction to {RECORD_NAMES[kind]} of {_shown(_record_date(target))}",
             detail="\n".join(
@@ -754,15 +724,9 @@ def correct_record(*, actor, target, values: dict, reason: str, request=None) ->
                 for field, (before, after) in changes.items()
             )
             + f"\n\nWhy: {correction.reason}",
-            obj=correction,
-        )
-        record(
-            action="case.corrected",
-            actor=actor,
+            audit="case.corrected",
+            audit_detail={"record": kind, "fields": sorted(changes)},
             request=request,
-            obj=correction,
-            student=student,
-            detail={"record": kind, "fields": sorted(changes)},
         )
     for field, value in changed.items():
         setattr(target, field, value)

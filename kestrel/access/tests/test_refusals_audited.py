@@ -14,7 +14,12 @@ from django.utils import timezone
 from django_otp_webauthn.models import WebAuthnCredential
 
 from kestrel.access.refusals import REASONS
-from kestrel.access.tests.test_url_access_matrix import all_urls, held_import, publish_document
+from kestrel.access.tests.test_url_access_matrix import (
+    CASE_FILE_PAGES,
+    all_urls,
+    held_import,
+    publish_document,
+)
 from kestrel.audit import chain
 from kestrel.audit.models import AuditEvent
 from kestrel.incidents.models import Draft
@@ -70,23 +75,7 @@ RECORD_FOR = {
             "edit_notes",
         )
     },
-    **{
-        f"case_pages:{name}": "student"
-        for name in (
-            "student",
-            "open_case",
-            "review",
-            "close_case",
-            "start_status",
-            "end_status",
-            "set_risk",
-            "add_referral",
-            "referral_outcome",
-            "add_decision",
-            "add_sharing",
-            "correct",
-        )
-    },
+    **dict.fromkeys(CASE_FILE_PAGES, "student"),
 }
 PERSONAS = ["teacher", "admin", "dsl_locked", "other_teacher", "other_admin", "other_dsl"]
 OTHER_SCHOOL = {"other_teacher", "other_admin", "other_dsl"}

@@ -83,6 +83,22 @@ KEY_UNLOCKED = expect(**NOT_KEY_HOLDERS, dsl="key")
 PUBLIC_PAGE = dict.fromkeys(ROLES, "ok")
 SECOND_FACTOR_PAGE = expect(password_only="ok", enrolling="redirect", full="redirect")
 
+# A child's case file: each page is about one student of the first school.
+CASE_FILE_PAGES = [
+    "case_pages:student",
+    "case_pages:open_case",
+    "case_pages:review",
+    "case_pages:close_case",
+    "case_pages:start_status",
+    "case_pages:end_status",
+    "case_pages:set_risk",
+    "case_pages:add_referral",
+    "case_pages:referral_outcome",
+    "case_pages:add_decision",
+    "case_pages:add_sharing",
+    "case_pages:correct",
+]
+
 EXPECTED = {
     "": dict.fromkeys(ROLES, "redirect"),
     "dashboard": SIGNED_IN,
@@ -194,23 +210,7 @@ EXPECTED = {
     "alerts:read": POST_ONLY,
     "students:chronology": expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing"),
     # The case file: key holders of the student's school with their key unlocked.
-    **dict.fromkeys(
-        [
-            "case_pages:student",
-            "case_pages:open_case",
-            "case_pages:review",
-            "case_pages:close_case",
-            "case_pages:start_status",
-            "case_pages:end_status",
-            "case_pages:set_risk",
-            "case_pages:add_referral",
-            "case_pages:referral_outcome",
-            "case_pages:add_decision",
-            "case_pages:add_sharing",
-            "case_pages:correct",
-        ],
-        expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing"),
-    ),
+    **dict.fromkeys(CASE_FILE_PAGES, expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing")),
     "case_pages:caseload": KEY_UNLOCKED,
     "case_pages:awaiting_feedback": KEY_UNLOCKED,
     # A child's key facts (issue 21): for key holders of the child's school, as the chronology.
