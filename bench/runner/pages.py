@@ -19,6 +19,8 @@ PAGE_KEYS = (
     "dashboard_dsl",
     "incident",
     "chronology",
+    "case_file",
+    "caseload",
     "student_search",
     "staff_search",
     "add_incident",
@@ -154,6 +156,18 @@ def build_pages(plan, *, cookies: dict[str, tuple[str, ...]], csrf: str) -> list
             (f"/students/{plan.chronology_student}/",),
             target=CHRONOLOGY,
         ),
+        # Issue 21: the child's page (the case file, then the newest of the same chronology)
+        # and the DSL team's open cases.
+        Page(
+            "case_file",
+            "Case file (the same student)",
+            "DSL",
+            "dsl",
+            "GET",
+            (f"/students/{plan.chronology_student}/file/",),
+            target=READING,
+        ),
+        Page("caseload", "Caseload", "DSL", "dsl", "GET", ("/caseload/",), target=READING),
         Page(
             "student_search",
             "Type-ahead: students",

@@ -20,6 +20,7 @@ from django.db import connection, connections
 
 from bench.runner import load as wrk
 from bench.runner import server
+from bench.runner.case_files import give_case_files
 from bench.runner.database import (
     SCHOOL_NAME,
     Size,
@@ -201,6 +202,7 @@ def set_up(size: Size, *, url: str, fresh: bool, stdout) -> Bench:
     school = School.objects.get(name=SCHOOL_NAME.format(1))
     people = bench_people(school)
     plan = make_plan(school, people)
+    give_case_files(school, people, plan)
     reader_alerts = give_alerts(people, plan)
     cookies, measuring, csrf = sign_in(people)
     vacuum_rewritten()

@@ -489,6 +489,8 @@ EVERY_PAGE = {
     "dashboard_dsl": "200",
     "incident": "200",
     "chronology": "200",
+    "case_file": "200",
+    "caseload": "200",
     "student_search": "200",
     "staff_search": "200",
     "add_incident": "302",
