@@ -38,16 +38,42 @@ def student(request, pk):
     viewer = Viewer.of(request)
     names = NamesShown.of(request)
     entries, page = first_entries(request, child, RECENT_ENTRIES)
+    file = selectors.case_file(viewer, child)
+    if names.hidden:
+        _mask(file, names.texts_about([child]))
     context = {
         "student": child,
         "label": names.label(child),
-        "file": selectors.case_file(viewer, child),
+        "file": file,
         "key_facts": front_sheet(child, names=names),
         "entries": entries,
         "more_entries": bool(page.older),
     }
     record(action="case_file.viewed", request=request, obj=child, student=child)
     return render(request, "case_pages/student.html", context)
+
+
+# The free text of the records the student's page shows, starred under Hide Names.
+MASKED_TEXT = {
+    "statuses": ("start_note", "end_note", "legal_status"),
+    "risks": ("reason",),
+    "referrals": ("reason", "outcome", "reference"),
+}
+
+
+def _mask(file, shown) -> None:
+    """Stars the student's names in the free text the page shows (the records are not saved)."""
+    records = {
+        "statuses": [*file.open_statuses, *file.ended_statuses],
+        "risks": file.risk_history,
+        "referrals": [*file.open_referrals, *file.answered_referrals],
+    }
+    for group, fields in MASKED_TEXT.items():
+        for written in records[group]:
+            for field in fields:
+                setattr(written, field, shown(getattr(written, field)))
+    if file.case is not None:
+        file.case.outcome_text = shown(file.case.outcome_text)
 
 
 def _incident(request, child):
@@ -67,8 +93,11 @@ def _record_page(request, pk, *, form_class, title, button, save, intro="", **op
     incident = _incident(request, child)
     names = NamesShown.of(request)
     initial = options.pop("initial", None)
+    # A correction's form holds the record's words, names and all: not shown or taken under
+    # Hide Names (as correcting an incident).
+    withheld = names.hidden and options.pop("holds_text", False)
     form = form_class(request.POST or None, initial=initial, **options.pop("form_options", {}))
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not withheld and form.is_valid():
         try:
             done = save(form, child, incident)
         except ValidationError as error:
@@ -96,6 +125,7 @@ def _record_page(request, pk, *, form_class, title, button, save, intro="", **op
             "title": title,
             "intro": intro,
             "button": button,
+            "withheld": withheld,
             **options,
         },
     )
@@ -239,6 +269,7 @@ def referral_outcome(request, pk, referral):
         save=save,
         initial={"outcome_on": _today()},
         referral=found,
+        referral_reason=NamesShown.of(request).texts_about([child])(found.reason),
     )
 
 
@@ -414,6 +445,7 @@ def correct(request, pk, record_type, record):
         button="Add correction",
         save=save,
         initial={field: getattr(found, field) for field in fields},
+        holds_text=True,
     )
 
 

@@ -333,3 +333,46 @@ def test_a_case_cannot_close_while_a_referral_awaits_its_feedback(hannah, people
     assert refused.value.message_dict["closed_on"] == [
         "Record the feedback on the 1 referral still awaiting it before closing the case."
     ]
+
+
+def test_under_hide_names_the_case_file_stars_the_childs_names_and_withholds_corrections(
+    dsl, hannah, people
+):
+    services.start_status(
+        actor=people.dsl,
+        student=hannah,
+        kind="child_in_need",
+        started_on=days_ago(3),
+        note="Hannah Greenwood's CIN plan agreed.",
+    )
+    services.set_risk(
+        actor=people.dsl,
+        student=hannah,
+        level="Medium",
+        reason="Hannah is anxious at home.",
+        set_on=days_ago(2),
+    )
+    referral = services.make_referral(
+        actor=people.dsl,
+        student=hannah,
+        target="police",
+        to_label="Police",
+        made_on=days_ago(2),
+        made_by=people.dsl,
+        reason="Hannah disclosed an assault.",
+        feedback_due_on=days_ago(-3),
+    )
+    dsl.post("/hide-names/", {"next": "/dashboard/"})
+    page = dsl.get(f"/students/{hannah.pk}/file/").text
+    assert "Hannah" not in page and "Greenwood" not in page
+    assert "is anxious at home." in page
+    outcome = dsl.get(f"/students/{hannah.pk}/file/referrals/{referral.pk}/outcome/").text
+    assert "Hannah" not in outcome and "disclosed an assault." in outcome
+    correct = dsl.get(f"/students/{hannah.pk}/file/referral/{referral.pk}/correct/").text
+    assert "Names are hidden." in correct and "disclosed an assault" not in correct
+    sent = dsl.post(
+        f"/students/{hannah.pk}/file/referral/{referral.pk}/correct/",
+        {"reference": "X", "correction_reason": "r"},
+    )
+    assert sent.status_code == 200
+    assert Referral.objects.get().reference == ""
