@@ -5,6 +5,7 @@ from django.db.models import CharField, Exists, OuterRef, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
+from kestrel.ids import is_id
 from kestrel.incidents.models import SUBMISSION_LENGTH, Draft, Incident
 
 # The form's own fields; anything else sent is ignored.
@@ -44,6 +45,7 @@ FIELDS = {
     "files",
     "link_monitor",
     "link_share",
+    "link_whole",
 }
 LISTS = {
     "categories",
@@ -54,6 +56,7 @@ LISTS = {
     "files",
     "link_monitor",
     "link_share",
+    "link_whole",
 }
 MAX_TEXT = 100_000
 # The form's dates, each sent as three fields (<name>_0, _1 and _2: day, month and year).
@@ -73,6 +76,7 @@ def save_draft(*, actor, post) -> Draft | None:
                 data[name] = values
         elif post.get(name):
             data[name] = str(post.get(name)).replace("\x00", "")[:MAX_TEXT]
+    data.update(link_notes(post, linked=data.get("linked_students", [])))
     if not any(
         data.get(name) for name in ("text", "child_words", "student", "categories", "markers")
     ):
@@ -84,6 +88,19 @@ def save_draft(*, actor, post) -> Draft | None:
             defaults={"school": actor.school, "data": data, "updated_at": timezone.now()},
         )
     return draft
+
+
+def link_notes(fields, linked=None) -> dict[str, str]:
+    """The notes for linked students' files among `fields` (`link_note_<student id>`), of the
+    students `linked` (ids as text; all of them when not given), as typed, NUL removed."""
+    notes = {}
+    for name in fields:
+        pk = name.removeprefix("link_note_")
+        if name.startswith("link_note_") and is_id(pk) and (linked is None or pk in linked):
+            note = str(fields.get(name)).replace("\x00", "")[:MAX_TEXT]
+            if note:
+                notes[name] = note
+    return notes
 
 
 def drafts_of(actor):

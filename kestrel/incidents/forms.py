@@ -11,6 +11,7 @@ from kestrel.alerts.models import AlertGroup
 from kestrel.forms import DateField, IdsChoiceField, SchoolModelForm, one_line, style_widgets
 from kestrel.incidents.body_map import parse_markers
 from kestrel.incidents.models import (
+    NOTE_LENGTH,
     PREVENT_FACTS,
     SUBMISSION_LENGTH,
     Category,
@@ -19,6 +20,7 @@ from kestrel.incidents.models import (
 )
 from kestrel.schools.models import Agency
 from kestrel.students.models import Student
+from kestrel.students.names import display_label
 
 
 class CategoryForm(SchoolModelForm):
@@ -339,12 +341,41 @@ class AddIncidentForm(SubmissionKey):
         cleaned["linked_students"] = [
             linked for linked in cleaned.get("linked_students") or [] if linked != student
         ]
+        cleaned["links"] = self._links(cleaned["linked_students"])
         cleaned["encompass_details"] = (
             self._encompass(cleaned) if cleaned.get("encompass") else None
         )
         prevent = any(category.is_prevent for category in chosen)
         cleaned["prevent_facts"] = self._prevent(cleaned) if prevent else None
         return cleaned
+
+    def _links(self, linked_students) -> list[dict]:
+        """Each linked student with the choices ticked beside them and the note written for
+        their file (`link_note_<id>`); what is sent for a student not linked is not read."""
+        ticked = {
+            name: set(self.data.getlist(name)) if hasattr(self.data, "getlist") else set()
+            for name in ("link_monitor", "link_share", "link_whole")
+        }
+        self.note_errors = {}
+        links = []
+        for linked in linked_students:
+            pk = str(linked.pk)
+            note = str(self.data.get(f"link_note_{pk}", "")).replace("\x00", "")
+            if len(note) > NOTE_LENGTH:
+                label = display_label(linked, hidden=self.hide_names)
+                message = f"The note for {label}’s file can be at most {NOTE_LENGTH:,} characters."
+                self.note_errors[pk] = message
+                self.add_error(None, message)
+            links.append(
+                {
+                    "student": linked,
+                    "monitor_same_category": pk in ticked["link_monitor"],
+                    "share_documents": pk in ticked["link_share"],
+                    "note": note if note.strip() else "",
+                    "share_whole_entry": pk in ticked["link_whole"],
+                }
+            )
+        return links
 
     def _prevent(self, cleaned: dict) -> dict:
         """The Prevent facts; what was said or done, and the risk, are needed for a referral."""

@@ -228,8 +228,13 @@ def snapshot_of(*, categories=(), agencies=(), markers=(), author=None) -> dict:
     return snapshot
 
 
+# The longest note for a linked student's file (a note is their part, not a second account).
+NOTE_LENGTH = 20_000
+
+
 class LinkedStudent(models.Model):
-    """Another student involved: the incident is copied to their chronology too."""
+    """Another student involved: the incident is on their chronology too, as their part of it
+    (`note`), or whole when the author chose to share it (`share_whole_entry`)."""
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="links")
     student = models.ForeignKey(
@@ -237,6 +242,16 @@ class LinkedStudent(models.Model):
     )
     monitor_same_category = models.BooleanField("Monitor under the same category", default=False)
     share_documents = models.BooleanField("Share documents", default=False)
+    # Each child's file shows only that child's part: the linked student's chronology shows the
+    # entry's date, categories and this note, not the account of the other child, unless the
+    # author chose to share the whole entry. Links made before either was asked have no note
+    # and share nothing (db_default: rows written without these columns too).
+    note = models.TextField(
+        "Note for the linked student’s file", blank=True, default="", db_default=""
+    )
+    share_whole_entry = models.BooleanField(
+        "Share the whole entry with the linked student’s file", default=False, db_default=False
+    )
 
     class Meta:
         constraints = [

@@ -8,6 +8,7 @@ from django.db.models import (
     BooleanField,
     Exists,
     F,
+    FilteredRelation,
     OuterRef,
     Q,
     QuerySet,
@@ -222,6 +223,11 @@ class ChronologyEntry:
     corrections: list[tuple[str, datetime.datetime | None]] = field(default_factory=list)
     linked_students: list[Student] = field(default_factory=list)
     action_briefs: list[dict] = field(default_factory=list)
+    # On a linked student's chronology, their part of the entry (`LinkedStudent`): the note
+    # written for their file, and whether the whole entry is shared with it. When it is not,
+    # the account (`text`, and corrections' texts) is not read into the entry at all.
+    note: str = ""
+    whole: bool = True
 
     def __repr__(self) -> str:  # no child data in logs and tracebacks
         return f"<ChronologyEntry: incident {self.pk}>"
@@ -257,6 +263,14 @@ class ChronologyEntry:
         """The text and date/time as corrected, as `services.current_version` gives them."""
         return corrected(self.text, self.occurred_at, self.corrections)
 
+    def as_part_of(self, note: str | None, whole: bool | None) -> None:
+        """The entry as a linked student's file shows it: the note for them, and the account
+        only when the whole entry is shared with them (links made before either was asked:
+        no note, not shared)."""
+        self.note, self.whole = note or "", bool(whole)
+        if not self.whole:
+            self.text = ""
+
 
 def read_entry_lists(entries: list[ChronologyEntry], *, with_links: bool) -> None:
     """Fills in the entries' corrections, actions and (`with_links`) linked students, one query
@@ -266,7 +280,8 @@ def read_entry_lists(entries: list[ChronologyEntry], *, with_links: bool) -> Non
     by_pk = {entry.pk: entry for entry in entries}
     corrections = Correction.objects.values_list("incident_id", "text", "occurred_at")
     for pk, rows in _by_incident(entries, "corrections", corrections, itemgetter(0)).items():
-        by_pk[pk].corrections = [(text, moment) for _, text, moment in rows]
+        whole = by_pk[pk].whole  # a corrected account is the account too
+        by_pk[pk].corrections = [(text if whole else "", moment) for _, text, moment in rows]
     actions = Action.objects.order_by("occurred_at", "id").values_list(*ACTION_BRIEF_FIELDS)
     for pk, rows in _by_incident(entries, "actions", actions, itemgetter(0)).items():
         by_pk[pk].action_briefs = [
@@ -294,6 +309,11 @@ ENTRY_COLUMNS = (
     "student_id",
     *(f"student__{field}" for field in LABEL_FIELDS),
 )
+
+# What a page's statement reads before `ENTRY_COLUMNS`: the chronology's total and the entries
+# above the viewer's rank (the same on every row), and the chronology's student's part of the
+# entry when they are a linked student (`ChronologyEntry.as_part_of`; nothing on their own).
+PAGE_COLUMNS = ("total", "above", "part__note", "part__share_whole_entry")
 
 
 @dataclass(frozen=True)
@@ -378,11 +398,14 @@ def chronology_page(
         f"SELECT entry FROM ({union}) entries ORDER BY at {way}, entry {way} LIMIT %s",  # noqa: S608
         (*params, per_page + 1),
     )
+    # The student's own link to each entry, if any (one row at most: `linkedstudent_unique`),
+    # joined in the same statement: their part costs no query.
+    part = FilteredRelation("links", condition=Q(links__student=chronology.student))
     rows = (
-        with_presence(Incident.objects.annotate(**_totals(chronology)), relations)
+        with_presence(Incident.objects.annotate(**_totals(chronology), part=part), relations)
         .filter(pk__in=ids)
         .order_by("-occurred_at", "-id")
-        .values_list("total", "above", *ENTRY_COLUMNS, *(f"has_{r}" for r in relations))
+        .values_list(*PAGE_COLUMNS, *ENTRY_COLUMNS, *(f"has_{r}" for r in relations))
     )
     found = list(rows)
     if not found:
@@ -393,7 +416,12 @@ def chronology_page(
     # Newest first, the row past the page is the incident just older than its last entry.
     beyond = found[per_page] if newest_first and more else None
     found = found[:per_page] if newest_first else found[-per_page:]
-    shown = [ChronologyEntry.from_row(row, relations) for _, _, *row in found]
+    shown = []
+    for _, _, note, whole, *row in found:
+        entry = ChronologyEntry.from_row(row, relations)
+        if entry.student_id != chronology.student.pk:
+            entry.as_part_of(note, whole)
+        shown.append(entry)
     read_entry_lists(shown, with_links=with_links)
     total, above = found[0][0] or 0, found[0][1] or 0
     if above:
@@ -401,7 +429,7 @@ def chronology_page(
     has_newer = position is not None and (position.direction == "older" or more)
     has_older = more if newest_first else True
     if newest_first:
-        after = beyond[2 + ENTRY_COLUMNS.index("occurred_at")] if beyond else None
+        after = beyond[len(PAGE_COLUMNS) + ENTRY_COLUMNS.index("occurred_at")] if beyond else None
     else:
         after = position.at  # the entry this page was reached from, just older than its last
     return ChronologyPage(

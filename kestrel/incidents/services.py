@@ -14,6 +14,7 @@ from kestrel.files.checks import NO_IMAGES_MESSAGE
 from kestrel.files.services import attach, discard_pictures, pictures_among
 from kestrel.incidents import drafts
 from kestrel.incidents.models import (
+    NOTE_LENGTH,
     PREVENT_FACTS,
     Action,
     BodyMapMarker,
@@ -138,7 +139,9 @@ def add_incident(
     `child_words` are kept exactly as given (see `verbatim`). `encompass` holds an Operation
     Encompass notification's details (`EncompassNotification`'s fields), recorded with it;
     `prevent` the facts a Prevent referral needs (`PreventConcern`'s), asked for and kept when
-    a category is the school's Prevent category."""
+    a category is the school's Prevent category. Each of `linked_students` is a dict with the
+    `student` and, optionally, `LinkedStudent`'s choices: `monitor_same_category`,
+    `share_documents`, the `note` for their file and `share_whole_entry`."""
     school = actor.school
     recorded_at = recorded_at or timezone.now()
     categories = list(categories)
@@ -170,6 +173,9 @@ def add_incident(
         actor=actor, ids=file_ids
     ):
         problems["files"] = NO_IMAGES_MESSAGE
+    links, refused_links = _links(linked_students, student=student, school=school)
+    if refused_links:
+        problems["linked_students"] = refused_links
     if problems:
         raise ValidationError(problems)
     agencies = [agency for agency in agencies if agency.school_id == school.pk]
@@ -185,7 +191,7 @@ def add_incident(
             present=present.replace("\x00", ""),
             categories=categories,
             occurred_at=occurred_at,
-            linked_students=list(linked_students),
+            linked_students=links,
             agencies=agencies,
             alert_recipients=alert_recipients,
             request=request,
@@ -198,6 +204,38 @@ def add_incident(
             prevent=prevent,
         ),
     )
+
+
+def _links(linked_students, *, student, school) -> tuple[list[dict], str]:
+    """The links to record, each once: students of the school other than the incident's own,
+    with their note (as typed, NUL removed; nothing when only spaces) and whether the whole
+    entry is shared. A link elsewhere is left out as before, unless it carries a note or the
+    whole entry, which would then be lost: that is refused, with what to correct."""
+    links, seen, refused = [], set(), ""
+    for link in linked_students:
+        linked = link["student"]
+        note = str(link.get("note") or "").replace("\x00", "")
+        note = note if note.strip() else ""
+        whole = bool(link.get("share_whole_entry"))
+        if linked.school_id != school.pk or linked.pk == student.pk:
+            if note or whole:
+                refused = "A note or a shared entry can only be for a linked student."
+            continue
+        if len(note) > NOTE_LENGTH:
+            refused = f"A note for a linked student can be at most {NOTE_LENGTH:,} characters."
+        if linked.pk in seen:
+            continue
+        seen.add(linked.pk)
+        links.append(
+            {
+                "student": linked,
+                "monitor_same_category": bool(link.get("monitor_same_category")),
+                "share_documents": bool(link.get("share_documents")),
+                "note": note,
+                "share_whole_entry": whole,
+            }
+        )
+    return links, refused
 
 
 def _record(
@@ -247,15 +285,9 @@ def _record(
             Incident.agencies.through.objects.bulk_create(
                 Incident.agencies.through(incident=incident, agency=agency) for agency in agencies
             )
+        # Checked and made whole by `_links`.
         LinkedStudent.objects.bulk_create(
-            LinkedStudent(
-                incident=incident,
-                student=link["student"],
-                monitor_same_category=link.get("monitor_same_category", False),
-                share_documents=link.get("share_documents", False),
-            )
-            for link in linked_students
-            if link["student"].school_id == school.pk and link["student"].pk != student.pk
+            LinkedStudent(incident=incident, **link) for link in linked_students
         )
         attach(actor=actor, ids=file_ids, incident=incident, request=request)
         BodyMapMarker.objects.bulk_create(
@@ -291,7 +323,10 @@ def _record(
                 student=student,
                 detail={
                     "alerted": len(alerts),
+                    # How many, never what: the notes are child data.
                     "linked": len(linked_students),
+                    "notes": sum(1 for link in linked_students if link["note"]),
+                    "shared_whole": sum(1 for link in linked_students if link["share_whole_entry"]),
                     **({"encompass": True} if encompass is not None else {}),
                     **({"prevent": True} if prevent is not None else {}),
                 },

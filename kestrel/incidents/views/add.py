@@ -73,8 +73,6 @@ def _initial(request) -> tuple[dict, Draft | None]:
 
 def _add_incident(request, form):
     data = form.cleaned_data
-    monitor = set(request.POST.getlist("link_monitor"))
-    share = set(request.POST.getlist("link_share"))
     return services.add_incident(
         actor=request.user,
         request=request,
@@ -84,14 +82,7 @@ def _add_incident(request, form):
         present=data["present"],
         categories=data["categories"],
         occurred_at=data["occurred_at"],
-        linked_students=[
-            {
-                "student": linked,
-                "monitor_same_category": str(linked.pk) in monitor,
-                "share_documents": str(linked.pk) in share,
-            }
-            for linked in data["linked_students"]
-        ],
+        linked_students=data["links"],
         agencies=data["agencies"],
         alert_recipients=form.recipients(),
         submission_key=f"{request.user.pk}:{data['submission']}",
@@ -121,6 +112,7 @@ def refused_draft(request, submission: str) -> None:
 def _initial_from_draft(draft) -> dict:
     data = draft.data
     initial = {key: data[key] for key in drafts.FIELDS & data.keys()}
+    initial.update(drafts.link_notes(data))
     initial["submission"] = draft.submission
     for name in drafts.DATES:
         try:
@@ -169,16 +161,32 @@ def add_incident_context(request, form, draft_files=()) -> dict:
         },
         "chosen_student": student and names.label(student),
         "chosen_student_id": student and student.pk,
-        "chosen_links": [
-            {
-                "id": linked.pk,
-                "label": names.label(linked),
-                "monitor": str(linked.pk) in _chosen_options(request, form, "link_monitor"),
-                "share": str(linked.pk) in _chosen_options(request, form, "link_share"),
-            }
-            for linked in selectors.students_chosen(form["linked_students"].value() or [])
-        ],
+        "chosen_links": _chosen_links(request, form, names),
+        # The note box of a student not yet chosen, for the page's script to copy.
+        "new_link": {"id": "__id__", "label": ""},
     }
+
+
+def _chosen_links(request, form, names) -> list[dict]:
+    """The linked students chosen before a refused submit (or in the resumed draft), each with
+    the choices ticked beside them and the note written for their file, kept as typed."""
+    monitor = _chosen_options(request, form, "link_monitor")
+    share = _chosen_options(request, form, "link_share")
+    whole = _chosen_options(request, form, "link_whole")
+    typed = request.POST if request.POST else form.initial
+    note_errors = getattr(form, "note_errors", {})
+    return [
+        {
+            "id": linked.pk,
+            "label": names.label(linked),
+            "monitor": str(linked.pk) in monitor,
+            "share": str(linked.pk) in share,
+            "whole": str(linked.pk) in whole,
+            "note": str(typed.get(f"link_note_{linked.pk}", "")),
+            "note_error": note_errors.get(str(linked.pk), ""),
+        }
+        for linked in selectors.students_chosen(form["linked_students"].value() or [])
+    ]
 
 
 def _categories(form) -> list[dict]:

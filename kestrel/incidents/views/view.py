@@ -38,6 +38,13 @@ def _prevent(incident, shown) -> list[tuple[str, str]] | None:
     ]
 
 
+def _links(request, incident, shown) -> list[tuple]:
+    """The linked students, each with the note for their file for key holders (masked like
+    the rest under Hide Names); the row says whether the whole entry is shared with it."""
+    key_holder = request.user.is_key_holder
+    return [(link, shown(link.note) if key_holder else "") for link in incident.links.all()]
+
+
 @requires("signed_in")
 def view_incident(request, pk):
     """The guide's "Viewing Incident - Hannah Greenwood (1B)"."""
@@ -67,6 +74,7 @@ def view_incident(request, pk):
                 (action, shown(action.text), shown(action.child_words))
                 for action in incident.actions.all()
             ],
+            "links": _links(request, incident, shown),
             "alert": alerts.alert,
             "keeps_access": key_unlocked(request) or request.user.is_key_holder,
             "receipts": alerts.receipts,

@@ -80,6 +80,7 @@ function setUpTypeahead(holder, source, onChoose, noResults) {
 
 // A linked student's two choices from the guide, beside their chip.
 function addLinkOptions(chip, student) {
+  if (chip.querySelector(".kestrel-link-options")) return; // chosen twice: one set
   const options = document.createElement("span");
   options.className = "kestrel-link-options";
   for (const [name, label] of [
@@ -101,6 +102,25 @@ function addLinkOptions(chip, student) {
     options.append(wrap);
   }
   chip.insertBefore(options, chip.querySelector("[data-remove]"));
+}
+
+// Each linked student's note for their own file, and whether the whole entry is shared with it:
+// a copy of the page's empty one (its <template>), made theirs. Their name is set as text.
+function addLinkNote(box, student) {
+  const notes = box.querySelector("[data-link-notes]");
+  const template = box.querySelector("[data-link-note-template]");
+  if (!notes || !template || notes.querySelector(`[data-link-note="${student.id}"]`)) return;
+  const note = template.content.firstElementChild.cloneNode(true);
+  const id = String(student.id);
+  for (const element of [note, ...note.querySelectorAll("*")]) {
+    for (const name of ["id", "for", "name", "value", "aria-describedby", "data-link-note"]) {
+      const value = element.getAttribute(name);
+      if (value && value.includes("__id__")) element.setAttribute(name, value.replaceAll("__id__", id));
+    }
+  }
+  for (const label of note.querySelectorAll("[data-link-label]")) label.textContent = student.label;
+  note.querySelector("textarea").value = "";
+  notes.append(note);
 }
 
 // Students: the one the incident is about, and linked students.
@@ -126,7 +146,10 @@ for (const box of form.querySelectorAll("[data-chooser]")) {
     (student) => {
       if (single) list.replaceChildren();
       const chip = makeChip(list, { ...student, name: box.dataset.field });
-      if (!single) addLinkOptions(chip, student);
+      if (!single) {
+        addLinkOptions(chip, student);
+        addLinkNote(box, student);
+      }
       clearInput(input);
       refresh();
       if (single) list.querySelector("[data-remove]").focus();
@@ -136,7 +159,9 @@ for (const box of form.querySelectorAll("[data-chooser]")) {
   list.addEventListener("click", (event) => {
     const button = event.target.closest("[data-remove]");
     if (!button) return;
-    button.closest("li").remove();
+    const chip = button.closest("li");
+    box.querySelector(`[data-link-note="${chip.dataset.id}"]`)?.remove();
+    chip.remove();
     refresh();
     input.focus();
   });
