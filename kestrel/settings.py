@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "kestrel.casefile",
     "kestrel.key_facts",
     "kestrel.case_pages",
+    "kestrel.exports",
     "kestrel.account_pages",
     "kestrel.ops",
     "bench",

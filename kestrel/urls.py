@@ -30,6 +30,7 @@ urlpatterns = [
     path("students/", include(students)),
     path("students/", include("kestrel.key_facts.urls")),
     path("", include("kestrel.case_pages.urls")),
+    path("", include("kestrel.exports.urls")),
     path("library/", include("kestrel.library.urls")),
     path("school/import/", include("kestrel.roster.urls")),
     path("school/", include("kestrel.school_setup.urls")),
