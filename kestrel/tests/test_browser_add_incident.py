@@ -149,6 +149,8 @@ def test_an_incident_with_every_field_appears_complete_on_both_chronologies(
     page.get_by_role("option", name="Matthew Greenwood (5B)").click()
     page.get_by_label("monitor under the same category").check()
     page.get_by_label("share documents").check()
+    # Matthew's file shows the whole entry only when it is shared with it (issue 21, item 4).
+    page.get_by_label("Share the whole entry with Matthew Greenwood (5B)’s file").check()
 
     page.get_by_text("Body map").click()
     front = page.locator("[data-body-map=front]")
@@ -424,3 +426,98 @@ def test_an_operation_encompass_notification_and_a_prevent_concern_are_recorded_
 
     assert EncompassNotification.objects.filter(acknowledged_by=people.dsl).count() == 2
     assert PreventConcern.objects.count() == 2
+
+
+def test_each_linked_student_gets_a_note_for_their_file_and_not_the_other_childs_account(
+    page, site, people, password, school
+):
+    """Issue 21 item 4, at a phone's width and a desktop's: a note for one linked student's
+    file, the whole entry shared with another's; each file shows only that child's part."""
+    from kestrel.testing.auth import authenticator_for, next_unused_code
+
+    leah = StudentFactory(
+        school=school, legal_first_name="Leah", legal_last_name="Simpson", tutor_group="3C"
+    )
+    sign_in(page, site, people.dsl.email, password)
+    page.get_by_role("link", name="Unlock key").click()
+    page.get_by_label("Code from your authenticator app").fill(
+        next_unused_code(authenticator_for(people.dsl))
+    )
+    page.get_by_role("button", name="Unlock").click()
+    expect(page.get_by_text("Key access is on until")).to_be_visible()
+    for width in (320, 1280):
+        account = f"Hannah said her father shouted at her at the gate ({width})."
+        note = f"Matthew saw the shouting from the classroom window and was upset ({width})."
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{site}/incidents/add/")
+        page.get_by_label("Student", exact=True).fill("hannah")
+        page.get_by_role("option", name="Hannah Greenwood (1B)").click()
+        page.get_by_label("Incident", exact=True).fill(account)
+        page.get_by_label("Home Issues").check()
+        for typed, label in (("matthew", "Matthew Greenwood (5B)"), ("leah", "Leah Simpson (3C)")):
+            page.get_by_label("Linked student(s)").fill(typed)
+            page.get_by_role("option", name=label).click()
+            expect(page.get_by_label(f"Note for {label}’s file")).to_be_visible()
+        # Removing a linked student takes their note box with them; choosing them again
+        # brings an empty one back.
+        page.get_by_role("button", name="Remove Leah Simpson (3C)").click()
+        expect(page.get_by_label("Note for Leah Simpson (3C)’s file")).to_have_count(0)
+        page.get_by_label("Linked student(s)").fill("leah")
+        page.get_by_role("option", name="Leah Simpson (3C)").click()
+        page.get_by_label("Note for Matthew Greenwood (5B)’s file").fill(note)
+        # By keyboard: from Leah's note box, Tab to her share box and tick it with Space.
+        page.get_by_label("Note for Leah Simpson (3C)’s file").focus()
+        page.keyboard.press("Tab")
+        page.keyboard.press("Space")
+        expect(
+            page.get_by_label("Share the whole entry with Leah Simpson (3C)’s file")
+        ).to_be_checked()
+        expect(
+            page.get_by_label("Share the whole entry with Matthew Greenwood (5B)’s file")
+        ).not_to_be_checked()
+        assert_accessible(page)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(
+            path=f"var/test-artifacts/add-incident-linked-notes-{width}.png", full_page=True
+        )
+
+        page.get_by_role("button", name="Add Incident").click()
+        expect(
+            page.get_by_role("heading", name="Viewing Incident - Hannah Greenwood (1B)")
+        ).to_be_visible()
+        expect(page.get_by_text(note)).to_be_visible()
+        expect(page.get_by_text("The whole entry is shared with their file.")).to_be_visible()
+        assert_accessible(page)
+        page.screenshot(
+            path=f"var/test-artifacts/view-incident-linked-notes-{width}.png", full_page=True
+        )
+        incident = Incident.objects.order_by("pk").last()
+        matthew, leah_link = (
+            incident.links.get(student__legal_first_name="Matthew"),
+            incident.links.get(student=leah),
+        )
+        assert (matthew.note, matthew.share_whole_entry) == (note, False)
+        assert (leah_link.note, leah_link.share_whole_entry) == ("", True)
+
+        # Matthew's chronology and case file: the date, categories and his note, not Hannah's
+        # account.
+        for path in (f"/students/{matthew.student_id}/", f"/students/{matthew.student_id}/file/"):
+            page.goto(f"{site}{path}")
+            entry = page.locator(".kestrel-timeline__item", has_text=note)
+            expect(entry).to_be_visible()
+            expect(entry.get_by_text("linked: Hannah Greenwood (1B)")).to_be_visible()
+            expect(entry.get_by_text("Home Issues")).to_be_visible()
+            expect(page.get_by_text(account)).to_have_count(0)
+            assert_accessible(page)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.goto(f"{site}/students/{matthew.student_id}/")
+        page.screenshot(
+            path=f"var/test-artifacts/linked-student-chronology-{width}.png", full_page=True
+        )
+        # Leah's: the whole entry, shared with her file.
+        page.goto(f"{site}/students/{leah.pk}/")
+        expect(page.get_by_text(account)).to_be_visible()
+        expect(page.get_by_text("The whole entry is shared with this child’s file:")).to_have_count(
+            1 if width == 320 else 2
+        )
+        assert_accessible(page)
