@@ -165,3 +165,13 @@ def browser_type_launch_args():
 @pytest.fixture
 def password():
     return PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def _school_calendars_forgotten():
+    """Each test's schools (whose ids the next test may reuse) have their own calendars."""
+    from kestrel.school_calendar.days import clear_kept
+
+    clear_kept()
+    yield
+    clear_kept()

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "kestrel.audit_pages",
     "kestrel.school_setup",
     "kestrel.roster",
+    "kestrel.school_calendar",
     "kestrel.casefile",
     "kestrel.key_facts",
     "kestrel.case_pages",

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from kestrel.accounts.models import NAME_FIELDS, User
 from kestrel.alerts.models import Alert, AlertGroup
-from kestrel.school_days import school_days_before
+from kestrel.school_calendar.days import calendar_for
 
 # The names of who sent and who received an alert, for rows read as plain values.
 PEOPLE_NAME_COLUMNS = tuple(
@@ -39,7 +39,7 @@ def overdue_dsl_alerts(school, *, oldest: int | None = None) -> QuerySet[Alert]:
     oldest first. With `oldest`, only each key holder's `oldest` oldest are read: enough for a
     list of the team's `oldest` oldest, whatever the backlog behind them."""
     now = timezone.localtime()
-    cutoff = school_days_before(now, school.escalation_school_days)
+    cutoff = calendar_for(school).school_days_before(now, school.escalation_school_days)
     overdue = Alert.objects.filter(read_at__isnull=True, created_at__lt=cutoff)
     if oldest is not None and connection.vendor == "postgresql":
         # Each key holder's oldest, read backwards off their unread alerts' index, then the

@@ -18,7 +18,7 @@ from kestrel.casefile.models import (
 )
 from kestrel.casefile.selectors import CaseloadFilter
 from kestrel.forms import DateField, KestrelForm
-from kestrel.school_days import school_days_after
+from kestrel.school_calendar.days import calendar_for
 
 FEEDBACK_SCHOOL_DAYS = 3  # the first date offered for a referral's feedback
 
@@ -149,7 +149,9 @@ class ReferralForm(KestrelForm):
         return {
             "made_on": today,
             "made_by": str(actor.pk),
-            "feedback_due_on": school_days_after(today, FEEDBACK_SCHOOL_DAYS),
+            "feedback_due_on": calendar_for(actor.school_id).school_days_after(
+                today, FEEDBACK_SCHOOL_DAYS
+            ),
         }
 
     def referral(self) -> dict:

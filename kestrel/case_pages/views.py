@@ -92,11 +92,14 @@ def _record_page(request, pk, *, form_class, title, button, save, intro="", **op
     child = get_student_for_user(request, pk, "case_file")
     incident = _incident(request, child)
     names = NamesShown.of(request)
-    initial = options.pop("initial", None)
     # A correction's form holds the record's words, names and all: not shown or taken under
     # Hide Names (as correcting an incident).
     withheld = names.hidden and options.pop("holds_text", False)
-    form = form_class(request.POST or None, initial=initial, **options.pop("form_options", {}))
+    form = form_class(
+        request.POST or None,
+        initial=options.pop("initial", None),
+        **options.pop("form_options", {}),
+    )
     if request.method == "POST" and not withheld and form.is_valid():
         try:
             done = save(form, child, incident)
@@ -104,9 +107,7 @@ def _record_page(request, pk, *, form_class, title, button, save, intro="", **op
             refused(form, error)
         else:
             notices.success(request, done)
-            if incident is not None:
-                return redirect("incidents:view", pk=incident.pk)
-            return redirect("case_pages:student", pk=child.pk)
+            return _back(child, incident)
     record(
         action="case_file.form_viewed",
         request=request,
@@ -114,21 +115,21 @@ def _record_page(request, pk, *, form_class, title, button, save, intro="", **op
         student=child,
         detail={"page": request.resolver_match.url_name},
     )
+    page = {"title": title, "intro": intro, "button": button, "withheld": withheld}
     return render(
         request,
         "case_pages/record.html",
-        {
-            "student": child,
-            "label": names.label(child),
-            "incident": incident,
-            "form": form,
-            "title": title,
-            "intro": intro,
-            "button": button,
-            "withheld": withheld,
-            **options,
-        },
+        {"student": child, "label": names.label(child), "incident": incident, "form": form}
+        | page
+        | options,
     )
+
+
+def _back(child, incident):
+    """After a record is made: back to the incident it was made on, or to the case file."""
+    if incident is not None:
+        return redirect("incidents:view", pk=incident.pk)
+    return redirect("case_pages:student", pk=child.pk)
 
 
 def _acting(request) -> dict:

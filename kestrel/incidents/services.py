@@ -27,7 +27,7 @@ from kestrel.incidents.models import (
     snapshot_of,
 )
 from kestrel.incidents.tasks import remove_draft
-from kestrel.school_days import next_school_day
+from kestrel.school_calendar.days import calendar_for
 
 
 def _once(rows, submission_key: str | None, create):
@@ -72,7 +72,7 @@ def encompass_due(received_at: datetime.datetime, school) -> datetime.datetime:
     next school day after it was received, in the school's time (midnight: term times and the
     school day's hours are not yet school settings, so the flag errs early, never late)."""
     zone = ZoneInfo(school.time_zone)
-    day = next_school_day(received_at.astimezone(zone).date())
+    day = calendar_for(school).next_school_day(received_at.astimezone(zone).date())
     return datetime.datetime.combine(day, datetime.time(), tzinfo=zone)
 
 

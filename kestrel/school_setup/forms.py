@@ -1,7 +1,8 @@
 from django import forms
 
 from kestrel.casefile.models import RiskLevel, StatusKind
-from kestrel.forms import SchoolModelForm, one_line, style_widgets
+from kestrel.forms import DateField, SchoolModelForm, one_line, style_widgets
+from kestrel.school_calendar.models import Closure, Term
 from kestrel.schools.models import AccessLevel, Agency, School
 
 
@@ -13,6 +14,7 @@ class SchoolDetailsForm(forms.ModelForm):
             "require_two_factor",
             "key_unlock_minutes",
             "escalation_school_days",
+            "bank_holidays",
             "website_url",
             "user_guide_url",
             "support_url",
@@ -79,4 +81,33 @@ class RiskLevelForm(SchoolModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["position"].govuk_width = 3
+        style_widgets(self)
+
+
+class TermForm(SchoolModelForm):
+    starts_on = DateField(label="First day", help_text="For example, 2 9 2026")
+    ends_on = DateField(label="Last day", help_text="For example, 18 12 2026")
+
+    class Meta:
+        model = Term
+        fields = ["name", "starts_on", "ends_on"]
+
+
+class ClosureForm(SchoolModelForm):
+    starts_on = DateField(label="First day", help_text="For example, 26 10 2026")
+    ends_on = DateField(label="Last day", help_text="The same as the first for a single day.")
+
+    class Meta:
+        model = Closure
+        fields = ["name", "kind", "starts_on", "ends_on"]
+
+
+class TermDatesFileForm(forms.Form):
+    file = forms.FileField(
+        label="Term dates file (CSV)",
+        error_messages={"required": "Choose the CSV file of your term dates."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         style_widgets(self)

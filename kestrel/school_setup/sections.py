@@ -19,11 +19,14 @@ from kestrel.alerts.models import AlertGroup
 from kestrel.casefile.models import RiskLevel, StatusKind
 from kestrel.incidents.forms import CategoryForm
 from kestrel.incidents.models import Category
+from kestrel.school_calendar.models import Closure, Term
 from kestrel.school_setup.forms import (
     AccessLevelForm,
     AgencyForm,
+    ClosureForm,
     RiskLevelForm,
     StatusKindForm,
+    TermForm,
 )
 from kestrel.schools.models import AccessLevel, Agency
 from kestrel.search import matching
@@ -201,6 +204,38 @@ SECTIONS: dict[str, Section] = {
             form=AgencyForm,
             intro="Outside agencies staff can name under “Agency involved”.",
             columns=[Column("Agency", lambda a: a.name), Column("Status", _status)],
+        ),
+        Section(
+            slug="terms",
+            title="Term dates",
+            singular="term",
+            model=Term,
+            form=TermForm,
+            intro="The school’s terms. School days (for alerts flagged to the DSL team, a "
+            "referral’s feedback, a transfer’s deadline) are the weekdays in term that are not a "
+            "bank holiday, half term or INSET day. Where no terms are recorded, every weekday "
+            "that is not a bank holiday counts.",
+            columns=[
+                Column("Term", lambda t: t.name),
+                Column("First day", lambda t: f"{t.starts_on:%-d %B %Y}"),
+                Column("Last day", lambda t: f"{t.ends_on:%-d %B %Y}"),
+            ],
+            queryset=lambda rows: rows.order_by("-starts_on"),
+        ),
+        Section(
+            slug="closures",
+            title="Half terms and INSET days",
+            singular="closure",
+            model=Closure,
+            form=ClosureForm,
+            intro="Days the school is closed in term time: they are not school days.",
+            columns=[
+                Column("Name", lambda c: c.name),
+                Column("Kind", lambda c: c.get_kind_display()),
+                Column("First day", lambda c: f"{c.starts_on:%-d %B %Y}"),
+                Column("Last day", lambda c: f"{c.ends_on:%-d %B %Y}"),
+            ],
+            queryset=lambda rows: rows.order_by("-starts_on"),
         ),
         Section(
             slug="case-statuses",

@@ -7,6 +7,8 @@ from kestrel.accounts.models import User
 from kestrel.accounts.second_factor import remove_all_factors
 from kestrel.accounts.services import end_other_sessions
 from kestrel.audit.services import record
+from kestrel.school_calendar.days import forget
+from kestrel.school_calendar.models import Closure, Term
 
 
 class ConfigurationClash(Exception):
@@ -29,6 +31,10 @@ def save_configuration(*, actor, request, form: ModelForm, kind: str):
                 student=obj if obj._meta.label_lower == "students.student" else None,
                 detail={"fields": changed},
             )
+            if isinstance(obj, Term | Closure):
+                # School days are counted from the calendar: this process counts anew at once
+                # (others within a minute).
+                forget(obj.school_id)
             if isinstance(obj, User) and "is_active" in changed and not obj.is_active:
                 # A deactivated account can do nothing, at once: end every session it has.
                 end_other_sessions(user=obj, keep_session_key=None, request=request)
@@ -41,6 +47,7 @@ def update_school(*, actor, request, form: ModelForm):
     """Saves the school's own details (name, policies, help links)."""
     with transaction.atomic():
         school = form.save()
+        forget(school.pk)  # its bank holidays may have changed
         record(
             action="school.changed",
             actor=actor,

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("details/", views.details, name="details"),
     path("email-problems/", views.email_problems, name="email_problems"),
+    path("terms/import/", views.import_term_dates, name="import_term_dates"),
     path("email-problems/<int:pk>/retry/", views.email_retry, name="email_retry"),
     path(
         "staff/<int:pk>/reset-second-factor/",

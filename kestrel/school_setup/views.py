@@ -15,7 +15,8 @@ from kestrel.accounts.selectors import colleagues
 from kestrel.alerts.selectors import undelivered_alert_emails
 from kestrel.alerts.services import send_again
 from kestrel.audit.services import record
-from kestrel.school_setup.forms import SchoolDetailsForm
+from kestrel.school_calendar import services as calendar_services
+from kestrel.school_setup.forms import SchoolDetailsForm, TermDatesFileForm
 from kestrel.school_setup.sections import SECTIONS, Section
 from kestrel.school_setup.services import (
     ConfigurationClash,
@@ -209,3 +210,35 @@ def email_retry(request, pk):
     send_again(actor=request.user, alert=alert, request=request)
     messages.success(request, f"The email to {alert.recipient.full_name} will be sent again.")
     return redirect("schools:email_problems")
+
+
+@requires("configure_school")
+def import_term_dates(request):
+    """The school's term dates from a CSV file as local authorities publish them."""
+    form = TermDatesFileForm(request.POST or None, request.FILES or None)
+    problems = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            counts = calendar_services.import_term_dates(
+                actor=request.user,
+                school=request.school,
+                data=upload.read(calendar_services.MAX_BYTES + 1),
+                file_name=upload.name,
+                request=request,
+            )
+        except calendar_services.CalendarFileRefused as refused:
+            problems = refused.problems
+        else:
+            messages.success(
+                request,
+                f"{counts['terms']} term{'s' if counts['terms'] != 1 else ''} and "
+                f"{counts['closures']} half term{'s' if counts['closures'] != 1 else ''} or "
+                "INSET days added. Dates the school already had were left as they were.",
+            )
+            return redirect("schools:section", slug="terms")
+    return render(
+        request,
+        "schools/import_term_dates.html",
+        {"form": form, "problems": problems, "columns": calendar_services.COLUMNS},
+    )

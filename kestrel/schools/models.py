@@ -33,6 +33,19 @@ class School(models.Model):
         help_text="An alert to a Designated Safeguarding Lead that is still unread after this "
         "many school days (Monday to Friday) is flagged on the DSL team’s Dashboard.",
     )
+    # Whose bank holidays are not school days (GOV.UK's divisions; kestrel.school_calendar).
+    bank_holidays = models.CharField(
+        "Bank holidays",
+        max_length=20,
+        choices=[
+            ("england-and-wales", "England and Wales"),
+            ("scotland", "Scotland"),
+            ("northern-ireland", "Northern Ireland"),
+        ],
+        default="england-and-wales",
+        db_default="england-and-wales",
+        help_text="The bank holidays that are not school days.",
+    )
     website_url = models.URLField("School website", blank=True)
     user_guide_url = models.URLField("User guide link", blank=True)
     support_url = models.URLField("Contact support link", blank=True)

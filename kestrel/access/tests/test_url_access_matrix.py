@@ -97,6 +97,7 @@ CASE_FILE_PAGES = [
     "case_pages:add_decision",
     "case_pages:add_sharing",
     "case_pages:correct",
+    "exports:export",
 ]
 
 EXPECTED = {
@@ -151,6 +152,7 @@ EXPECTED = {
     "schools:overview": ADMIN_ONLY,
     "schools:details": ADMIN_ONLY,
     "schools:email_problems": ADMIN_ONLY,
+    "schools:import_term_dates": ADMIN_ONLY,
     "schools:email_retry": expect(**NOT_ADMINS, full="method"),
     "schools:section": ADMIN_ONLY,
     "schools:add": ADMIN_ONLY,
@@ -211,6 +213,10 @@ EXPECTED = {
     "students:chronology": expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing"),
     # The case file: key holders of the student's school with their key unlocked.
     **dict.fromkeys(CASE_FILE_PAGES, expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing")),
+    # Nothing to download until an export is made (kestrel/exports/tests downloads one).
+    "exports:download": expect(
+        **NOT_KEY_HOLDERS, dsl="key", other_dsl="missing", dsl_unlocked="missing"
+    ),
     "case_pages:caseload": KEY_UNLOCKED,
     "case_pages:awaiting_feedback": KEY_UNLOCKED,
     # A child's key facts (issue 21): for key holders of the child's school, as the chronology.

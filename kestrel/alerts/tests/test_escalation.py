@@ -5,7 +5,7 @@ import datetime
 import time_machine
 from django.utils import timezone
 
-from kestrel.school_days import school_days_before
+from kestrel.school_calendar.days import Calendar
 from kestrel.testing.factories import (
     AccessLevelFactory,
     AlertFactory,
@@ -19,8 +19,9 @@ MONDAY_NOON = datetime.datetime(2026, 11, 23, 12, 0, tzinfo=datetime.UTC)
 
 
 def test_school_days_skip_the_weekend():
-    assert school_days_before(MONDAY_NOON, 1) == MONDAY_NOON - datetime.timedelta(days=3)
-    assert school_days_before(MONDAY_NOON + datetime.timedelta(days=1), 1) == MONDAY_NOON
+    calendar = Calendar()
+    assert calendar.school_days_before(MONDAY_NOON, 1) == MONDAY_NOON - datetime.timedelta(days=3)
+    assert calendar.school_days_before(MONDAY_NOON + datetime.timedelta(days=1), 1) == MONDAY_NOON
 
 
 def alert_to_dsl(school, people, created_at):

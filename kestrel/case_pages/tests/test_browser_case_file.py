@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from kestrel.accounts.models import User
 from kestrel.casefile.models import Referral, Status
-from kestrel.school_days import school_days_after
+from kestrel.school_calendar.days import calendar_for
 from kestrel.students.models import Student
 from kestrel.testing.auth import authenticator_for, next_unused_code
 from kestrel.testing.browser import assert_accessible, sign_in
@@ -110,7 +110,7 @@ def test_the_dsl_keeps_hannahs_case_file_from_contact_to_the_end_of_her_plan(
 
     # A referral to children's social care: feedback due in 3 school days, offered by the form.
     today = timezone.localdate()
-    due = school_days_after(today, 3)
+    due = calendar_for(hannah.school_id).school_days_after(today, 3)
     page.get_by_role("link", name="Make a referral").click()
     check_page(page, "referral")
     feedback = page.get_by_role("group", name="Feedback due")

@@ -87,9 +87,10 @@ def test_starting_a_status_through_the_form_and_a_refusal_keeps_what_was_typed(d
 def test_a_referral_form_offers_feedback_due_in_three_school_days(dsl, hannah):
     response = dsl.get(f"/students/{hannah.pk}/file/referrals/add/")
     form = response.context["form"]
-    from kestrel.school_days import school_days_after
+    from kestrel.school_calendar.days import calendar_for
 
-    assert form.initial["feedback_due_on"] == school_days_after(timezone.localdate(), 3)
+    due = calendar_for(hannah.school_id).school_days_after(timezone.localdate(), 3)
+    assert form.initial["feedback_due_on"] == due
 
 
 def test_no_further_action_without_a_reason_is_refused_on_the_page(dsl, hannah):

@@ -1,11 +1,14 @@
 """Only a school administrator may open School set-up: other staff are refused (and the refusal
 is audited), and anyone not signed in is sent to sign in."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
 from kestrel.audit.models import AuditEvent
 from kestrel.casefile.models import RiskLevel, StatusKind
+from kestrel.school_calendar.models import Closure, Term
 from kestrel.school_setup.sections import SECTIONS
 from kestrel.schools.models import Agency
 from kestrel.testing.factories import (
@@ -25,6 +28,18 @@ def _rows(school, people, levels) -> dict:
         "alert-groups": AlertGroupFactory(school=school),
         "agencies": AgencyFactory(school=school),
         "access-levels": levels.dsl,
+        "terms": Term.objects.create(
+            school=school,
+            name="Autumn 2026",
+            starts_on=datetime.date(2026, 9, 2),
+            ends_on=datetime.date(2026, 12, 18),
+        ),
+        "closures": Closure.objects.create(
+            school=school,
+            name="INSET day",
+            starts_on=datetime.date(2027, 1, 4),
+            ends_on=datetime.date(2027, 1, 4),
+        ),
         "case-statuses": StatusKind.objects.create(school=school, name="Subject to a court order"),
         "risk-levels": RiskLevel.objects.create(school=school, name="Critical", position=3),
     }
@@ -50,6 +65,8 @@ def test_every_section_is_covered_by_these_pages(pages):
         "categories",
         "alert-groups",
         "agencies",
+        "terms",
+        "closures",
         "case-statuses",
         "risk-levels",
         "access-levels",
