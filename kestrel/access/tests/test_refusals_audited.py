@@ -76,6 +76,7 @@ RECORD_FOR = {
         )
     },
     **dict.fromkeys(CASE_FILE_PAGES, "student"),
+    "exports:download": "student",
 }
 PERSONAS = ["teacher", "admin", "dsl_locked", "other_teacher", "other_admin", "other_dsl"]
 OTHER_SCHOOL = {"other_teacher", "other_admin", "other_dsl"}

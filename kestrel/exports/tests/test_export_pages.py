@@ -1,0 +1,113 @@
+"""Export this file, with the test client: asking for an export, its progress, the download
+(audited), and who may not."""
+
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from kestrel.audit.models import AuditEvent
+from kestrel.exports.models import ExportRequest, State
+from kestrel.testing.auth import unlock_key
+from kestrel.testing.factories import IncidentFactory, StudentFactory, UserFactory
+
+
+@pytest.fixture
+def hannah(school):
+    return StudentFactory(
+        school=school, legal_first_name="Hannah", legal_last_name="Greenwood", tutor_group="1B"
+    )
+
+
+@pytest.fixture
+def dsl(signed_in, people):
+    return unlock_key(signed_in(people.dsl))
+
+
+def test_the_case_file_links_to_the_export_page(dsl, hannah):
+    response = dsl.get(f"/students/{hannah.pk}/file/")
+    assert f'href="/students/{hannah.pk}/file/export/"' in response.text
+    assert "Export the whole file (PDF)" in response.text
+
+
+def test_a_key_holder_exports_the_file_and_downloads_it(
+    dsl, hannah, people, django_capture_on_commit_callbacks
+):
+    IncidentFactory(student=hannah, text="Arrived hungry for the third day running.")
+    page = dsl.get(f"/students/{hannah.pk}/file/export/")
+    assert page.status_code == 200
+    assert "Export the whole file" in page.text
+    with django_capture_on_commit_callbacks(execute=True):
+        response = dsl.post(f"/students/{hannah.pk}/file/export/", {"variant": "whole"})
+    assert response.status_code == 302
+    made = ExportRequest.objects.get()
+    assert (made.requested_by, made.student, made.redacted) == (people.dsl, hannah, False)
+    assert made.state == State.DONE
+    page = dsl.get(f"/students/{hannah.pk}/file/export/")
+    assert f"/students/{hannah.pk}/file/export/download/?export={made.pk}" in page.text
+    assert "hx-trigger" not in page.text  # nothing being made: no polling
+    download = dsl.get(f"/students/{hannah.pk}/file/export/download/?export={made.pk}")
+    assert download.status_code == 200
+    assert download["Content-Type"] == "application/pdf"
+    assert "Greenwood" not in download["Content-Disposition"]
+    text = PdfReader(io.BytesIO(download.content)).pages[-1].extract_text()
+    assert "Arrived hungry for the third day running." in " ".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(download.content)).pages
+    )
+    assert "Confidential: child protection" in text
+    event = AuditEvent.objects.get(action="export.downloaded")
+    assert (event.actor, event.student) == (people.dsl, hannah)
+
+
+def test_the_page_polls_while_the_export_is_being_made(dsl, hannah, people):
+    made = ExportRequest.objects.create(
+        school=hannah.school,
+        student=hannah,
+        requested_by=people.dsl,
+        state=State.WORKING,
+        progress_done=40,
+        progress_total=200,
+    )
+    page = dsl.get(f"/students/{hannah.pk}/file/export/")
+    assert 'hx-trigger="every 1s"' in page.text
+    fragment = dsl.get(
+        f"/students/{hannah.pk}/file/export/?progress=1", headers={"HX-Request": "true"}
+    )
+    assert "40 of 200 entries read (20%)." in fragment.text
+    assert "<html" not in fragment.text
+    made.state = State.DONE
+    made.stored_name = "exports/x.pdf.fernet"
+    made.save()
+    fragment = dsl.get(
+        f"/students/{hannah.pk}/file/export/?progress=1", headers={"HX-Request": "true"}
+    )
+    assert "hx-trigger" not in fragment.text
+    assert "Download the PDF" in fragment.text
+
+
+def test_the_redacted_variant_is_asked_for_with_its_choice(
+    dsl, hannah, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        dsl.post(f"/students/{hannah.pk}/file/export/", {"variant": "redacted"})
+    assert ExportRequest.objects.get().redacted
+
+
+def test_another_key_holders_export_is_not_theirs_to_download(
+    signed_in, school, levels, hannah, people, django_capture_on_commit_callbacks, client
+):
+    deputy = UserFactory(school=school, access_level=levels.dsl, is_key_holder=True)
+    made = ExportRequest.objects.create(
+        school=school, student=hannah, requested_by=deputy, state=State.DONE, stored_name="x"
+    )
+    dsl = unlock_key(signed_in(people.dsl))
+    response = dsl.get(f"/students/{hannah.pk}/file/export/download/?export={made.pk}")
+    assert response.status_code == 404
+    assert not AuditEvent.objects.filter(action="export.downloaded").exists()
+
+
+def test_a_teacher_is_refused_the_export_page(signed_in, people, hannah):
+    client = signed_in(people.teacher)
+    assert client.get(f"/students/{hannah.pk}/file/export/").status_code == 403
+    assert client.post(f"/students/{hannah.pk}/file/export/").status_code == 403
+    assert not ExportRequest.objects.exists()
