@@ -31,7 +31,8 @@ class School(models.Model):
         default=1,
         validators=[MinValueValidator(1)],
         help_text="An alert to a Designated Safeguarding Lead that is still unread after this "
-        "many school days (Monday to Friday) is flagged on the DSL team’s Dashboard.",
+        "many school days (the school’s term dates, less bank holidays, half terms and INSET "
+        "days) is flagged on the DSL team’s Dashboard.",
     )
     # Whose bank holidays are not school days (GOV.UK's divisions; kestrel.school_calendar).
     bank_holidays = models.CharField(
