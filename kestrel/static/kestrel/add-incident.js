@@ -96,6 +96,11 @@ function addLinkOptions(chip, student) {
     const text = document.createElement("label");
     text.htmlFor = id;
     text.textContent = label;
+    // Each student's boxes are told apart by a screen reader: "share documents for Leah ...".
+    const whose = document.createElement("span");
+    whose.className = "govuk-visually-hidden";
+    whose.textContent = ` for ${student.label}`;
+    text.append(whose);
     const wrap = document.createElement("span");
     wrap.className = "kestrel-link-option";
     wrap.append(box, text);
