@@ -4,12 +4,15 @@
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
 from kestrel.audit.models import AuditEvent
 from kestrel.exports.models import ExportRequest, State
 from kestrel.testing.auth import unlock_key
 from kestrel.testing.factories import IncidentFactory, StudentFactory, UserFactory
+from kestrel.testing.queries import data_queries
 
 
 @pytest.fixture
@@ -111,3 +114,25 @@ def test_a_teacher_is_refused_the_export_page(signed_in, people, hannah):
     assert client.get(f"/students/{hannah.pk}/file/export/").status_code == 403
     assert client.post(f"/students/{hannah.pk}/file/export/").status_code == 403
     assert not ExportRequest.objects.exists()
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(data_queries(context))
+
+
+def test_the_export_page_costs_the_same_queries_with_one_export_or_five(dsl, hannah, people):
+    def made():
+        ExportRequest.objects.create(
+            school=hannah.school, student=hannah, requested_by=people.dsl, state=State.DONE
+        )
+
+    made()
+    url = f"/students/{hannah.pk}/file/export/"
+    dsl.get(url)  # the session's first page renews it: not the page's cost
+    one = _queries(dsl, url)
+    for _ in range(4):
+        made()
+    assert _queries(dsl, url) == one
