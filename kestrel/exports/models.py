@@ -33,6 +33,11 @@ class ExportRequest(SchoolOwned):
     size = models.PositiveBigIntegerField(default=0)  # of the PDF, before encryption
     sha256 = models.CharField(max_length=64, blank=True)  # of the PDF
     pages = models.PositiveIntegerField(default=0)
+    # The attached files in a ZIP beside the PDF (the whole file only: a redacted export's files
+    # could not be starred), stored as the PDF is.
+    files_stored_name = models.CharField(max_length=200, blank=True)
+    files_size = models.PositiveBigIntegerField(default=0)
+    files_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 

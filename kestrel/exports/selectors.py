@@ -218,7 +218,10 @@ def entry(incident: Incident, student, redaction: Redaction) -> Entry:
         # An action's files are attached to its incident too (kestrel.files.services.attach).
         result.files = [
             {
+                "pk": attachment.pk,
                 "name": shown(attachment.original_name),
+                "original_name": attachment.original_name,  # for the ZIP, never redacted
+                "stored_name": attachment.stored_name,
                 "size": attachment.size,
                 "type": attachment.content_type,
                 "sha256": attachment.sha256,

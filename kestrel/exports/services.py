@@ -1,21 +1,17 @@
 """Asking for a whole-file export, making it (the task's work) and opening it for download."""
 
-import hashlib
-import uuid
+import io
+import tempfile
+from collections.abc import Iterator
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
 from kestrel.access.policies import Viewer, check, policy_for
 from kestrel.audit.services import record
-from kestrel.encryption import decrypt, encrypt
-from kestrel.exports import pdf, selectors
+from kestrel.exports import attached_files, pdf, selectors, storage
 from kestrel.exports.models import ExportRequest, State
 from kestrel.tasks import enqueue_with_transaction
-
-FOLDER = "exports"
 
 
 def request_export(*, actor, student, redacted: bool, request=None) -> ExportRequest:
@@ -83,8 +79,9 @@ def contents(export: ExportRequest, viewer: Viewer, *, on_progress=None) -> dict
 
 
 def make(export: ExportRequest) -> None:
-    """Makes the export's PDF and stores it encrypted: the task's work. A key holder who has
-    since lost their key, or left, gets nothing (the export fails)."""
+    """Makes the export's PDF (and, for the whole file, the ZIP of its attached files) and
+    stores them encrypted: the task's work. A key holder who has since lost their key, or
+    left, gets nothing (the export fails)."""
     ExportRequest.objects.filter(pk=export.pk).update(state=State.WORKING)
     viewer = Viewer.acting(export.requested_by)
     if not policy_for("student").can(viewer, "case_file", export.student):
@@ -96,16 +93,24 @@ def make(export: ExportRequest) -> None:
 
     context = contents(export, viewer, on_progress=on_progress)
     document, pages = pdf.pdf_of(pdf.html_of(context))
-    name = default_storage.save(
-        f"{FOLDER}/{uuid.uuid4().hex}.pdf.fernet", ContentFile(encrypt(document).encode("ascii"))
-    )
+    stored = storage.store(io.BytesIO(document), suffix=".pdf")
+    del document
+    files, checked = None, {}
+    if context["manifest"] and not export.redacted:
+        with tempfile.TemporaryFile(prefix="kestrel-export-") as bundle:
+            checked = attached_files.write_zip(context["manifest"], bundle)
+            bundle.seek(0)
+            files = storage.store(bundle, suffix=".zip")
     with transaction.atomic():
         ExportRequest.objects.filter(pk=export.pk).update(
             state=State.DONE,
-            stored_name=name,
-            size=len(document),
-            sha256=hashlib.sha256(document).hexdigest(),
+            stored_name=stored.name,
+            size=stored.size,
+            sha256=stored.sha256,
             pages=pages,
+            files_stored_name=files.name if files else "",
+            files_size=files.size if files else 0,
+            files_count=checked.get("written", 0),
             finished_at=timezone.now(),
         )
         record(
@@ -119,6 +124,7 @@ def make(export: ExportRequest) -> None:
                 "case_entries": context["case_count"],
                 "files": len(context["manifest"]),
                 "pages": pages,
+                **({f"files_{key}": value for key, value in checked.items()}),
             },
         )
 
@@ -129,16 +135,23 @@ def failed(export: ExportRequest) -> None:
     )
 
 
-def open_for_download(*, actor, export: ExportRequest, request=None) -> bytes:
-    """The export's PDF, decrypted; the download is recorded (never its content)."""
+def open_for_download(
+    *, actor, export: ExportRequest, files: bool = False, request=None
+) -> Iterator[bytes]:
+    """The export's PDF (or, with `files`, the ZIP of its attached files), decrypted a piece at
+    a time; the download is recorded (never its content)."""
+    name = export.files_stored_name if files else export.stored_name
+    if not name:
+        raise ValueError("Nothing stored to download")
     with transaction.atomic():
         record(
-            action="export.downloaded",
+            action="export.files_downloaded" if files else "export.downloaded",
             actor=actor,
             request=request,
             obj=export,
             student=export.student,
-            detail={"redacted": export.redacted, "sha256": export.sha256},
+            detail={"redacted": export.redacted, "sha256": export.sha256}
+            if not files
+            else {"files": export.files_count},
         )
-    with default_storage.open(export.stored_name, "rb") as stored:
-        return decrypt(stored.read().decode("ascii"))
+    return storage.pieces(name)

@@ -1,7 +1,7 @@
 """Export this file: a key holder asks for a PDF of the child's whole file, watches it being
 made and downloads it. Each export is its requester's alone."""
 
-from django.http import Http404, HttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -44,20 +44,29 @@ def export(request, pk):
 @requires("keep_case_file")
 def download(request, pk):
     """The PDF of one of the requester's exports of this child (the newest made, unless
-    `?export=` names one); recorded in the audit trail."""
+    `?export=` names one), or with `?files=1` the ZIP of its attached files; recorded in the
+    audit trail."""
     student = get_student_for_user(request, pk, "case_file")
     chosen = request.GET.get("export", "")
     if chosen:
         made = selectors.export_for(request.user, student, chosen) if is_id(chosen) else None
     else:
         made = selectors.newest_done(request.user, student)
-    if made is None or made.state != State.DONE or not made.stored_name:
+    files = request.GET.get("files") == "1"
+    if made is None or made.state != State.DONE:
         raise Http404("No such export")
-    body = services.open_for_download(actor=request.user, export=made, request=request)
-    response = HttpResponse(body, content_type="application/pdf")
+    if not (made.files_stored_name if files else made.stored_name):
+        raise Http404("No such export")
+    pieces = services.open_for_download(
+        actor=request.user, export=made, files=files, request=request
+    )
     variant = "-redacted" if made.redacted else ""
     day = made.created_at.date().isoformat()
-    response["Content-Disposition"] = (
-        f'attachment; filename="child-protection-file-{student.pk}-{day}{variant}.pdf"'
+    name = f"child-protection-file-{student.pk}-{day}{variant}"
+    response = StreamingHttpResponse(
+        pieces, content_type="application/zip" if files else "application/pdf"
     )
+    response["Content-Length"] = str(made.files_size if files else made.size)
+    suffix = "-attached-files.zip" if files else ".pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}{suffix}"'
     return response

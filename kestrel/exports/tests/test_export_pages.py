@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
 from kestrel.audit.models import AuditEvent
+from kestrel.exports import storage
 from kestrel.exports.models import ExportRequest, State
 from kestrel.testing.auth import unlock_key
 from kestrel.testing.factories import IncidentFactory, StudentFactory, UserFactory
@@ -53,9 +54,10 @@ def test_a_key_holder_exports_the_file_and_downloads_it(
     assert download.status_code == 200
     assert download["Content-Type"] == "application/pdf"
     assert "Greenwood" not in download["Content-Disposition"]
-    text = PdfReader(io.BytesIO(download.content)).pages[-1].extract_text()
+    reader = PdfReader(io.BytesIO(download.getvalue()))
+    text = reader.pages[-1].extract_text()
     assert "Arrived hungry for the third day running." in " ".join(
-        page.extract_text() for page in PdfReader(io.BytesIO(download.content)).pages
+        page.extract_text() for page in reader.pages
     )
     assert "Confidential: child protection" in text
     event = AuditEvent.objects.get(action="export.downloaded")
@@ -136,3 +138,27 @@ def test_the_export_page_costs_the_same_queries_with_one_export_or_five(dsl, han
     for _ in range(4):
         made()
     assert _queries(dsl, url) == one
+
+
+def test_the_attached_files_are_downloaded_as_a_zip_and_audited(dsl, hannah, people):
+    pdf = storage.store(io.BytesIO(b"%PDF-1.7 the file"), suffix=".pdf")
+    files = storage.store(io.BytesIO(b"PK the files"), suffix=".zip")
+    made = ExportRequest.objects.create(
+        school=hannah.school,
+        student=hannah,
+        requested_by=people.dsl,
+        state=State.DONE,
+        stored_name=pdf.name,
+        size=pdf.size,
+        files_stored_name=files.name,
+        files_size=files.size,
+        files_count=3,
+    )
+    page = dsl.get(f"/students/{hannah.pk}/file/export/")
+    assert "Download the attached files (ZIP)" in page.text and "3 files" in page.text
+    response = dsl.get(f"/students/{hannah.pk}/file/export/download/?export={made.pk}&files=1")
+    assert response["Content-Type"] == "application/zip"
+    assert response.getvalue() == b"PK the files"
+    assert response["Content-Disposition"].endswith('-attached-files.zip"')
+    event = AuditEvent.objects.get(action="export.files_downloaded")
+    assert (event.student, event.detail) == (hannah, {"files": 3})

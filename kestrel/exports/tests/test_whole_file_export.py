@@ -3,8 +3,11 @@
 import datetime
 import hashlib
 import io
+import zipfile
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -87,7 +90,7 @@ def file_of_hannah(school, levels, people, hannah, oliver):
         uploaded_by=people.teacher,
         incident=bruise,
         original_name="photo-of-note.pdf",
-        stored_name="attachments/x/photo-of-note.pdf",
+        stored_name=default_storage.save("attachments/x/note.pdf", ContentFile(b"note")),
         content_type="application/pdf",
         size=1234,
         sha256=hashlib.sha256(b"note").hexdigest(),
@@ -114,7 +117,7 @@ def exported(people, student, *, redacted=False, django_capture_on_commit_callba
     with django_capture_on_commit_callbacks(execute=True):
         export = services.request_export(actor=people.dsl, student=student, redacted=redacted)
     export.refresh_from_db()
-    pdf = services.open_for_download(actor=people.dsl, export=export)
+    pdf = b"".join(services.open_for_download(actor=people.dsl, export=export))
     reader = PdfReader(io.BytesIO(pdf))
     text = "\n".join(page.extract_text() for page in reader.pages)
     return export, reader, " ".join(text.split())
@@ -190,8 +193,6 @@ def test_the_export_and_its_download_are_audited_without_content(
 def test_the_stored_pdf_is_encrypted(
     people, hannah, file_of_hannah, django_capture_on_commit_callbacks
 ):
-    from django.core.files.storage import default_storage
-
     export, _, _ = exported(
         people, hannah, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks
     )
@@ -205,3 +206,36 @@ def test_a_teacher_cannot_ask_for_an_export(people, hannah):
     with pytest.raises(PermissionDenied):
         services.request_export(actor=people.teacher, student=hannah, redacted=False)
     assert not ExportRequest.objects.exists()
+
+
+def test_the_attached_files_come_in_a_zip_with_their_recorded_sha256(
+    people, hannah, file_of_hannah, django_capture_on_commit_callbacks
+):
+    export, _, _ = exported(
+        people, hannah, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks
+    )
+    assert export.files_count == 1
+    with default_storage.open(export.files_stored_name, "rb") as stored:
+        assert not stored.read().startswith(b"PK")  # encrypted at rest
+    bundle = b"".join(services.open_for_download(actor=people.dsl, export=export, files=True))
+    with zipfile.ZipFile(io.BytesIO(bundle)) as opened:
+        name = f"incident-{file_of_hannah.pk}/"
+        (path,) = [n for n in opened.namelist() if n.startswith(name)]
+        assert path.endswith("-photo-of-note.pdf")
+        assert opened.read(path) == b"note"
+        sums = opened.read("SHA256SUMS").decode()
+    assert f"{hashlib.sha256(b'note').hexdigest()}  {path}" in sums
+    assert AuditEvent.objects.filter(action="export.files_downloaded", student=hannah).exists()
+
+
+def test_a_redacted_export_offers_no_zip_of_files_it_cannot_redact(
+    people, hannah, file_of_hannah, django_capture_on_commit_callbacks
+):
+    export, _, text = exported(
+        people,
+        hannah,
+        redacted=True,
+        django_capture_on_commit_callbacks=django_capture_on_commit_callbacks,
+    )
+    assert export.files_stored_name == ""
+    assert "photo-of-note.pdf" in text  # still listed in the manifest
