@@ -12,7 +12,6 @@ from kestrel.casefile import selectors as casefile
 from kestrel.exports.models import ExportRequest
 from kestrel.incidents import selectors as incidents
 from kestrel.incidents.models import Incident
-from kestrel.key_facts.selectors import MASKED as KEY_FACTS_MASKED
 from kestrel.key_facts.selectors import front_sheet
 from kestrel.students.names import SchoolNames, display_label
 
@@ -72,17 +71,18 @@ class Redaction:
     def shown(self, about) -> Callable[[str], str]:
         return lambda text: self.text(text, about)
 
+    # As a `NamesShown` to the selectors that mask with one (the front sheet).
+    @property
+    def hidden(self) -> bool:
+        return self.redacted
+
+    texts_about = shown
+
 
 def key_facts(student, redaction: Redaction):
-    """The front sheet, its free text redacted (the versions read are shown, never saved)."""
-    sheet = front_sheet(student)
-    if redaction.redacted:
-        shown = redaction.shown([student])
-        for version in [*sheet.contacts, *sheet.professionals, *filter(None, [sheet.notes])]:
-            for name in KEY_FACTS_MASKED:
-                if name in version.FIELDS:
-                    setattr(version, name, shown(getattr(version, name) or ""))
-    return sheet
+    """The front sheet, its free text redacted as Hide Names masks it (the versions read are
+    shown, never saved)."""
+    return front_sheet(student, names=redaction)
 
 
 def case_file(viewer: Viewer, student, redaction: Redaction):

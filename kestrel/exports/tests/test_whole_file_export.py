@@ -162,6 +162,14 @@ def test_the_whole_file_holds_every_entry_correction_marker_and_file(
 def test_the_redacted_variant_stars_other_childrens_names_not_the_childs_own(
     people, hannah, file_of_hannah, django_capture_on_commit_callbacks
 ):
+    from kestrel.key_facts.services import add_contact
+
+    add_contact(
+        actor=people.dsl,
+        student=hannah,
+        name="Mark Greenwood",
+        relationship="Father, and stepfather of Oliver Brennan",
+    )
     _, _, text = exported(
         people,
         hannah,
@@ -169,7 +177,8 @@ def test_the_redacted_variant_stars_other_childrens_names_not_the_childs_own(
         django_capture_on_commit_callbacks=django_capture_on_commit_callbacks,
     )
     assert "Oliver" not in text and "Brennan" not in text
-    assert "*****" in text
+    assert "Father, and stepfather of ***** *****" in text
+    assert "Mark Greenwood" in text  # the child's own family name is kept
     assert "Hannah Greenwood (1B)" in text
 
 
@@ -239,3 +248,42 @@ def test_a_redacted_export_offers_no_zip_of_files_it_cannot_redact(
     )
     assert export.files_stored_name == ""
     assert "photo-of-note.pdf" in text  # still listed in the manifest
+
+
+def test_the_pdf_is_tagged_with_headings_and_the_body_map_figures_described(
+    people, hannah, file_of_hannah, django_capture_on_commit_callbacks
+):
+    _, reader, _ = exported(
+        people, hannah, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks
+    )
+    tags, figures = [], []
+
+    def walk(node):
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, dict):
+            tags.append(node.get("/S"))
+            if node.get("/S") == "/Figure":
+                figures.append(node.get("/Alt"))
+            if "/K" in node:
+                walk(node["/K"])
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"]["/K"])
+    assert {"/H1", "/H2", "/H3", "/Table"} <= set(tags)
+    assert figures == ["Front of the body", "Back of the body"]
+
+
+def test_an_export_asked_for_by_someone_who_has_since_lost_their_key_is_not_made(
+    people, hannah, file_of_hannah, django_capture_on_commit_callbacks
+):
+    from kestrel.exports.tasks import make_export
+
+    export = services.request_export(actor=people.dsl, student=hannah, redacted=False)
+    people.dsl.is_key_holder = False
+    people.dsl.save(update_fields=["is_key_holder"])
+    make_export.call(export.pk)
+    export.refresh_from_db()
+    assert export.state == State.FAILED
+    assert export.stored_name == ""
