@@ -56,5 +56,12 @@ class ExportRequest(SchoolOwned):
         return min(100, self.progress_done * 100 // self.progress_total)
 
     @property
+    def status(self) -> str:
+        """As the export page lists it."""
+        if self.state == State.DONE and not self.stored_name:
+            return "made, and deleted since"
+        return self.get_state_display().lower()
+
+    @property
     def is_working(self) -> bool:
         return self.state in {State.WAITING, State.WORKING}

@@ -1,8 +1,10 @@
 """Asking for a whole-file export, making it (the task's work) and opening it for download."""
 
+import datetime
 import io
 import tempfile
 from collections.abc import Iterator
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,6 +13,7 @@ from kestrel.access.policies import Viewer, check, policy_for
 from kestrel.audit.services import record
 from kestrel.exports import attached_files, pdf, selectors, storage
 from kestrel.exports.models import ExportRequest, State
+from kestrel.schools.scope import scopes_disabled
 from kestrel.tasks import enqueue_with_transaction
 
 
@@ -155,3 +158,41 @@ def open_for_download(
             else {"files": export.files_count},
         )
     return storage.pieces(name)
+
+
+# An export is a copy of the child's file outside the record: kept long enough to download for
+# a meeting or a transfer, then deleted (the request, who downloaded it and when stay in the
+# audit trail). One not finished within a day was lost with its worker.
+KEPT_FOR = datetime.timedelta(days=7)
+LOST_AFTER = datetime.timedelta(days=1)
+
+
+def forget_old_exports() -> str:
+    """The worker's periodic job: the files of exports made more than KEPT_FOR ago are deleted
+    (the export's row stays, without them); an export still waiting after LOST_AFTER fails."""
+    now = timezone.now()
+    # Across schools on purpose: the worker serves the whole installation.
+    with scopes_disabled():
+        lost = ExportRequest.objects.filter(
+            state__in=[State.WAITING, State.WORKING], created_at__lt=now - LOST_AFTER
+        ).update(state=State.FAILED, finished_at=now)
+        old = ExportRequest.objects.filter(
+            state=State.DONE, finished_at__lt=now - KEPT_FOR
+        ).exclude(stored_name="", files_stored_name="")
+        removed = 0
+        for export in old.select_related("student", "school"):
+            names = [export.stored_name, export.files_stored_name]
+            with transaction.atomic():
+                ExportRequest.objects.filter(pk=export.pk).update(
+                    stored_name="", files_stored_name=""
+                )
+                record(
+                    action="export.removed",
+                    obj=export,
+                    school=export.school,
+                    student=export.student,
+                    detail={"days": KEPT_FOR.days},
+                )
+                transaction.on_commit(partial(storage.delete_all, names))
+            removed += 1
+    return f"{removed} old exports' files deleted, {lost} lost exports failed"

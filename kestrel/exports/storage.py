@@ -48,6 +48,7 @@ def pieces(name: str) -> Iterator[bytes]:
                 yield decrypt(line.strip().decode("ascii"))
 
 
-def delete(name: str) -> None:
-    if name:
-        default_storage.delete(name)
+def delete_all(names) -> None:
+    for name in names:
+        if name:
+            default_storage.delete(name)

@@ -162,3 +162,12 @@ def test_the_attached_files_are_downloaded_as_a_zip_and_audited(dsl, hannah, peo
     assert response["Content-Disposition"].endswith('-attached-files.zip"')
     event = AuditEvent.objects.get(action="export.files_downloaded")
     assert (event.student, event.detail) == (hannah, {"files": 3})
+
+
+def test_an_export_deleted_after_a_week_is_listed_without_a_download(dsl, hannah, people):
+    ExportRequest.objects.create(
+        school=hannah.school, student=hannah, requested_by=people.dsl, state=State.DONE
+    )
+    page = dsl.get(f"/students/{hannah.pk}/file/export/")
+    assert "made, and deleted since" in page.text
+    assert "Download the PDF" not in page.text

@@ -6,6 +6,7 @@ import io
 import zipfile
 
 import pytest
+import time_machine
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
@@ -287,3 +288,30 @@ def test_an_export_asked_for_by_someone_who_has_since_lost_their_key_is_not_made
     export.refresh_from_db()
     assert export.state == State.FAILED
     assert export.stored_name == ""
+
+
+def test_an_exports_files_are_deleted_a_week_after_it_was_made(
+    people, hannah, file_of_hannah, django_capture_on_commit_callbacks
+):
+    export, _, _ = exported(
+        people, hannah, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks
+    )
+    names = [export.stored_name, export.files_stored_name]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.forget_old_exports().startswith("0 old exports")
+    assert all(default_storage.exists(name) for name in names)
+    later = timezone.now() + services.KEPT_FOR + datetime.timedelta(hours=1)
+    with time_machine.travel(later), django_capture_on_commit_callbacks(execute=True):
+        assert services.forget_old_exports().startswith("1 old exports")
+    assert not any(default_storage.exists(name) for name in names)
+    export.refresh_from_db()
+    assert (export.stored_name, export.files_stored_name) == ("", "")
+    assert AuditEvent.objects.filter(action="export.removed", student=hannah).count() == 1
+
+
+def test_an_export_lost_with_its_worker_fails_after_a_day(people, hannah):
+    export = services.request_export(actor=people.dsl, student=hannah, redacted=False)
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=2)):
+        services.forget_old_exports()
+    export.refresh_from_db()
+    assert export.state == State.FAILED
