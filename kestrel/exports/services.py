@@ -18,11 +18,18 @@ from kestrel.tasks import enqueue_with_transaction
 
 
 def request_export(*, actor, student, redacted: bool, request=None) -> ExportRequest:
-    """Asks for a PDF of the child's whole file, made by a task; recorded in the audit trail."""
+    """Asks for a PDF of the child's whole file, made by a task; recorded in the audit trail.
+    While one of the actor's exports of the child is still being made, that one is returned."""
     from kestrel.exports.tasks import make_export
 
     check(Viewer.acting(actor, request), "student", "case_file", student)
     with transaction.atomic():
+        # One at a time for each child and key holder: a second press waits for the first.
+        being_made = ExportRequest.objects.filter(
+            student=student, requested_by=actor, state__in=[State.WAITING, State.WORKING]
+        ).first()
+        if being_made is not None:
+            return being_made
         export = ExportRequest.objects.create(
             school=student.school, student=student, requested_by=actor, redacted=redacted
         )

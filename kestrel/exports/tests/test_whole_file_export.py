@@ -315,3 +315,9 @@ def test_an_export_lost_with_its_worker_fails_after_a_day(people, hannah):
         services.forget_old_exports()
     export.refresh_from_db()
     assert export.state == State.FAILED
+
+
+def test_a_second_request_while_the_first_is_being_made_gets_the_first(people, hannah):
+    first = services.request_export(actor=people.dsl, student=hannah, redacted=False)
+    assert services.request_export(actor=people.dsl, student=hannah, redacted=True) == first
+    assert ExportRequest.objects.count() == 1
