@@ -243,6 +243,7 @@ PERIODIC_JOBS = [
     "kestrel.alerts.sweep.sweep_alerts",
     "kestrel.audit.heads.publish_heads",
     "kestrel.roster.services.forget_old_imports",
+    "kestrel.exports.services.forget_old_exports",
 ]
 # A chain's head is published at most this often (rows written since the last publication are
 # the ones whose removal from the chain's end would not be noticed).

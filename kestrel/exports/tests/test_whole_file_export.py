@@ -321,3 +321,7 @@ def test_a_second_request_while_the_first_is_being_made_gets_the_first(people, h
     first = services.request_export(actor=people.dsl, student=hannah, redacted=False)
     assert services.request_export(actor=people.dsl, student=hannah, redacted=True) == first
     assert ExportRequest.objects.count() == 1
+
+
+def test_the_worker_forgets_old_exports_on_its_rounds(settings):
+    assert "kestrel.exports.services.forget_old_exports" in settings.PERIODIC_JOBS
