@@ -325,3 +325,31 @@ def test_a_second_request_while_the_first_is_being_made_gets_the_first(people, h
 
 def test_the_worker_forgets_old_exports_on_its_rounds(settings):
     assert "kestrel.exports.services.forget_old_exports" in settings.PERIODIC_JOBS
+
+
+def test_pdftoppm_renders_every_page_of_the_export(
+    people, hannah, file_of_hannah, django_capture_on_commit_callbacks, tmp_path
+):
+    """The PDF is one a standard reader draws (poppler's pdftoppm: .ci/run installs it), page by
+    page, at A4's proportions, with ink on each page."""
+    import subprocess
+
+    from PIL import Image
+
+    export, reader, _ = exported(
+        people, hannah, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks
+    )
+    pdf = tmp_path / "file.pdf"
+    pdf.write_bytes(b"".join(services.open_for_download(actor=people.dsl, export=export)))
+    subprocess.run(
+        ["pdftoppm", "-r", "30", "-png", str(pdf), str(tmp_path / "page")],
+        check=True,
+        timeout=120,
+    )
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) == len(reader.pages) > 1
+    for path in pages:
+        image = Image.open(path).convert("L")
+        width, height = image.size
+        assert 1.35 < height / width < 1.48  # A4 portrait
+        assert image.getextrema()[0] < 100  # something dark is drawn on it
