@@ -80,5 +80,5 @@ def test_the_dsl_goes_from_an_incident_to_the_childs_chronology_and_its_audit_tr
     page.get_by_role("link", name="Students").click()
     page.get_by_label("Name, UPN or registration group").fill("hannah")
     page.get_by_role("button", name="Find").click()
-    page.get_by_role("link", name="Hannah Greenwood (1B)").click()
+    page.get_by_role("link", name="Hannah Greenwood (1B)", exact=True).click()
     expect(page).to_have_url(f"{site}/students/{incident.student_id}/")
