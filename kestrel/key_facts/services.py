@@ -108,14 +108,6 @@ def _check_professional(values: dict) -> None:
         values["other_role"] = ""
 
 
-def _latest_contact(contact: Contact) -> ContactVersion | None:
-    return ContactVersion.objects.filter(contact=contact).order_by("-number").first()
-
-
-def _latest_professional(professional: Professional) -> ProfessionalVersion | None:
-    return ProfessionalVersion.objects.filter(professional=professional).order_by("-number").first()
-
-
 def _latest_notes(student) -> NotesVersion | None:
     return NotesVersion.objects.filter(student=student).order_by("-number").first()
 
@@ -125,6 +117,54 @@ def _record(action, *, actor, request, obj, student, version, fields) -> None:
     if obj is not None:
         detail[obj._meta.model_name] = obj.pk
     record(action=action, actor=actor, request=request, obj=obj, student=student, detail=detail)
+
+
+# Each kind of person on the front sheet: their versions' model and its key to them.
+VERSIONS = {
+    Contact: (ContactVersion, "contact"),
+    Professional: (ProfessionalVersion, "professional"),
+}
+
+
+def _next_version(*, actor, owner, started_from, values, request, action):
+    """Saves `values` over the latest version of a contact or professional as their next
+    version (the other fields copied), unless the editor did not start from the latest
+    (`ChangedMeanwhile`), they are no longer involved, or nothing changed (the latest is
+    returned)."""
+    model, key = VERSIONS[type(owner)]
+
+    def newest():
+        return model.objects.filter(**{key: owner}).order_by("-number").first()
+
+    with transaction.atomic():
+        type(owner).objects.select_for_update().filter(pk=owner.pk).values_list("pk").first()
+        latest = newest()
+        if latest is not None and latest.number == started_from:
+            _refuse_if_ended(latest)
+        copied = {field: getattr(latest, field) for field in model.FIELDS}
+        version = model(**{key: owner}, **{**copied, **values})
+        fields = _changed_fields(latest, version)
+        if not fields and latest is not None and latest.number == started_from:
+            return latest
+
+        def create(number):
+            version.number = number
+            for name, value in _stamp(actor, owner.school_id).items():
+                setattr(version, name, value)
+            version.save()
+            return version
+
+        saved = _after(latest, started_from, create, newest=newest)
+        _record(
+            action,
+            actor=actor,
+            request=request,
+            obj=owner,
+            student=owner.student,
+            version=saved,
+            fields=fields,
+        )
+    return saved
 
 
 def add_contact(
@@ -208,8 +248,13 @@ def change_contact(
         "priority": priority,
     }
     _check_contact(values)
-    return _new_contact_version(
-        actor=actor, contact=contact, started_from=started_from, values=values, request=request
+    return _next_version(
+        actor=actor,
+        owner=contact,
+        started_from=started_from,
+        values=values,
+        request=request,
+        action="key_facts.contact_changed",
     )
 
 
@@ -217,48 +262,14 @@ def end_contact(*, actor, contact: Contact, started_from: int, reason: str, requ
     """Records that a contact is no longer involved, and why. They stay in the history."""
     if not reason.strip():
         raise ValidationError({"reason": "Enter why they are no longer involved."})
-    return _new_contact_version(
+    return _next_version(
         actor=actor,
-        contact=contact,
+        owner=contact,
         started_from=started_from,
         values={"ended": True, "end_reason": reason},
         request=request,
         action="key_facts.contact_ended",
     )
-
-
-def _new_contact_version(
-    *, actor, contact, started_from, values, request, action="key_facts.contact_changed"
-):
-    with transaction.atomic():
-        Contact.objects.select_for_update().filter(pk=contact.pk).values_list("pk").first()
-        latest = _latest_contact(contact)
-        if latest is not None and latest.number == started_from:
-            _refuse_if_ended(latest)
-        copied = {field: getattr(latest, field) for field in ContactVersion.FIELDS}
-        version = ContactVersion(contact=contact, **{**copied, **values})
-        fields = _changed_fields(latest, version)
-        if not fields and latest is not None and latest.number == started_from:
-            return latest
-
-        def create(number):
-            version.number = number
-            for key, value in _stamp(actor, contact.school_id).items():
-                setattr(version, key, value)
-            version.save()
-            return version
-
-        saved = _after(latest, started_from, create, newest=lambda: _latest_contact(contact))
-        _record(
-            action,
-            actor=actor,
-            request=request,
-            obj=contact,
-            student=contact.student,
-            version=saved,
-            fields=fields,
-        )
-    return saved
 
 
 def add_professional(
@@ -324,12 +335,13 @@ def change_professional(
         "email": email,
     }
     _check_professional(values)
-    return _new_professional_version(
+    return _next_version(
         actor=actor,
-        professional=professional,
+        owner=professional,
         started_from=started_from,
         values=values,
         request=request,
+        action="key_facts.professional_changed",
     )
 
 
@@ -339,52 +351,14 @@ def end_professional(
     """Records that a professional is no longer involved, and why. They stay in the history."""
     if not reason.strip():
         raise ValidationError({"reason": "Enter why they are no longer involved."})
-    return _new_professional_version(
+    return _next_version(
         actor=actor,
-        professional=professional,
+        owner=professional,
         started_from=started_from,
         values={"ended": True, "end_reason": reason},
         request=request,
         action="key_facts.professional_ended",
     )
-
-
-def _new_professional_version(
-    *, actor, professional, started_from, values, request, action="key_facts.professional_changed"
-):
-    with transaction.atomic():
-        Professional.objects.select_for_update().filter(pk=professional.pk).values_list(
-            "pk"
-        ).first()
-        latest = _latest_professional(professional)
-        if latest is not None and latest.number == started_from:
-            _refuse_if_ended(latest)
-        copied = {field: getattr(latest, field) for field in ProfessionalVersion.FIELDS}
-        version = ProfessionalVersion(professional=professional, **{**copied, **values})
-        fields = _changed_fields(latest, version)
-        if not fields and latest is not None and latest.number == started_from:
-            return latest
-
-        def create(number):
-            version.number = number
-            for key, value in _stamp(actor, professional.school_id).items():
-                setattr(version, key, value)
-            version.save()
-            return version
-
-        saved = _after(
-            latest, started_from, create, newest=lambda: _latest_professional(professional)
-        )
-        _record(
-            action,
-            actor=actor,
-            request=request,
-            obj=professional,
-            student=professional.student,
-            version=saved,
-            fields=fields,
-        )
-    return saved
 
 
 def save_notes(
