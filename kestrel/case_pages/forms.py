@@ -17,21 +17,15 @@ from kestrel.casefile.models import (
     STATUS_KINDS,
 )
 from kestrel.casefile.selectors import CaseloadFilter
-from kestrel.forms import DateField, KestrelForm
+from kestrel.forms import DateField, KestrelForm, text_box
 from kestrel.school_calendar.days import calendar_for
 
 FEEDBACK_SCHOOL_DAYS = 3  # the first date offered for a referral's feedback
 
 
 def _text(label: str, *, rows: int = 4, required: bool = True, help_text: str = ""):
-    return forms.CharField(
-        label=label,
-        widget=forms.Textarea(attrs={"rows": rows}),
-        max_length=20_000,
-        required=required,
-        help_text=help_text,
-        strip=False,
-    )
+    # Not stripped: the services strip what they keep (and say when nothing is left).
+    return text_box(label, rows=rows, required=required, help_text=help_text, strip=False)
 
 
 def _date(label: str, *, past: bool = True, required: bool = True, help_text: str = ""):

@@ -29,6 +29,26 @@ class GovukFormRenderer(TemplatesSetting):
     field_template_name = "forms/field.html"
 
 
+def text_box(
+    label: str,
+    *,
+    rows: int = 4,
+    required: bool = True,
+    help_text: str = "",
+    max_length: int = 20_000,
+    strip: bool = True,
+) -> forms.CharField:
+    """A text area of `rows` lines for writing in (an account, a reason, a note)."""
+    return forms.CharField(
+        label=label,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        max_length=max_length,
+        required=required,
+        help_text=help_text,
+        strip=strip,
+    )
+
+
 def style_widgets(form: forms.BaseForm) -> None:
     """Gives each widget the GOV.UK class for its kind, error state and described-by ids."""
     for name, field in form.fields.items():

@@ -8,7 +8,14 @@ from django.utils import timezone
 
 from kestrel.accounts.models import User
 from kestrel.alerts.models import AlertGroup
-from kestrel.forms import DateField, IdsChoiceField, SchoolModelForm, one_line, style_widgets
+from kestrel.forms import (
+    DateField,
+    IdsChoiceField,
+    SchoolModelForm,
+    one_line,
+    style_widgets,
+    text_box,
+)
 from kestrel.incidents.body_map import parse_markers
 from kestrel.incidents.models import (
     NOTE_LENGTH,
@@ -249,49 +256,49 @@ class AddIncidentForm(SubmissionKey):
     )
 
     # Prevent: asked when a Prevent category is chosen (Category.is_prevent).
-    prevent_said_or_done = forms.CharField(
-        label="What was said or done",
+    prevent_said_or_done = text_box(
+        "What was said or done",
+        rows=3,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="The words used or the behaviour seen, as exactly as you can.",
         max_length=20_000,
     )
-    prevent_where_and_when = forms.CharField(
-        label="Where and when",
+    prevent_where_and_when = text_box(
+        "Where and when",
+        rows=2,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="For example, in the Year 6 classroom during wet play, and whether it has "
         "happened before.",
         max_length=5_000,
     )
-    prevent_ideology = forms.CharField(
-        label="The ideology or concern, if known",
+    prevent_ideology = text_box(
+        "The ideology or concern, if known",
+        rows=2,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="For example, extreme right-wing, Islamist, a fixation on violence or school "
         "shootings, or unclear. Leave empty if you do not know.",
         max_length=5_000,
     )
-    prevent_online_activity = forms.CharField(
-        label="Online activity",
+    prevent_online_activity = text_box(
+        "Online activity",
+        rows=2,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Sites, apps, games or groups mentioned, and any material seen or shared. Do "
         "not copy or forward the material.",
         max_length=5_000,
     )
-    prevent_immediate_risk = forms.CharField(
-        label="Any immediate risk to the child or others",
+    prevent_immediate_risk = text_box(
+        "Any immediate risk to the child or others",
+        rows=2,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="If there is an immediate risk, call the police on 999 now. Write “None "
         "known” if there is none.",
         max_length=5_000,
     )
-    prevent_who_else_knows = forms.CharField(
-        label="Who else knows",
+    prevent_who_else_knows = text_box(
+        "Who else knows",
+        rows=2,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Staff, parents or carers, other agencies.",
         max_length=5_000,
     )
