@@ -91,8 +91,10 @@ INSTALLED_APPS = [
     "kestrel.school_calendar",
     "kestrel.casefile",
     "kestrel.key_facts",
+    "kestrel.transfers",
     "kestrel.case_pages",
     "kestrel.exports",
+    "kestrel.transfer_pages",
     "kestrel.account_pages",
     "kestrel.ops",
     "bench",
@@ -244,6 +246,8 @@ PERIODIC_JOBS = [
     "kestrel.audit.heads.publish_heads",
     "kestrel.roster.services.forget_old_imports",
     "kestrel.exports.services.forget_old_exports",
+    "kestrel.transfers.services.start_transfers_for_all_leavers",
+    "kestrel.transfers.services.chase_transfers",
 ]
 # A chain's head is published at most this often (rows written since the last publication are
 # the ones whose removal from the chain's end would not be noticed).

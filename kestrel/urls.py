@@ -31,6 +31,7 @@ urlpatterns = [
     path("students/", include("kestrel.key_facts.urls")),
     path("", include("kestrel.case_pages.urls")),
     path("", include("kestrel.exports.urls")),
+    path("", include("kestrel.transfer_pages.urls")),
     path("library/", include("kestrel.library.urls")),
     path("school/import/", include("kestrel.roster.urls")),
     path("school/", include("kestrel.school_setup.urls")),

@@ -324,6 +324,10 @@ class CaseEvent(Written):
     # The record it is about: "status", "referral", ... and its id.
     record_type = models.CharField(max_length=20)
     record_id = models.BigIntegerField()
+    # A record received with the child's file from their last school (kestrel.transfers): that
+    # school's name, shown with the entry, which is read-only here. `author_name` and
+    # `author_role` are then the original author's, `author` the key holder who accepted the file.
+    source_school = models.CharField(max_length=200, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-happened_at", "-id"]

@@ -47,6 +47,39 @@ class School(models.Model):
         db_default="england-and-wales",
         help_text="The bank holidays that are not school days.",
     )
+    # The DfE's Unique Reference Number: how another Kestrel finds this school to send a child's
+    # file to it (kestrel.transfers).
+    urn = models.CharField(
+        "URN",
+        max_length=8,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="The school's Unique Reference Number (6 digits, on Get Information about "
+        "Schools). Schools sending a child's file to this school on Kestrel find it by it.",
+    )
+    # What the school keeps of a child's file once it has been sent to the next school and its
+    # receipt confirmed (kestrel.transfers; KCSIE leaves this to the school's retention policy).
+    transfer_copy_policy = models.CharField(
+        "After a file is sent to the next school",
+        max_length=20,
+        choices=[
+            ("keep_all", "Keep the whole file"),
+            ("keep_chronology", "Keep the chronology only, for a set time"),
+            ("keep_none", "Keep no copy"),
+        ],
+        default="keep_all",
+        db_default="keep_all",
+        help_text="Your retention policy for the copy of a child protection file kept once the "
+        "next school has confirmed receipt.",
+    )
+    transfer_copy_years = models.PositiveSmallIntegerField(
+        "Keep the chronology for (years)",
+        default=6,
+        db_default=6,
+        validators=[MinValueValidator(1)],
+        help_text="With “Keep the chronology only”: how long after the child left.",
+    )
     website_url = models.URLField("School website", blank=True)
     user_guide_url = models.URLField("User guide link", blank=True)
     support_url = models.URLField("Contact support link", blank=True)

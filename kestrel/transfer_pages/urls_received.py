@@ -1,0 +1,3 @@
+"""URLs of the received part of the transfer pages (included by urls.py)."""
+
+urlpatterns = []
