@@ -15,6 +15,7 @@ from kestrel.exports import attached_files, pdf, selectors, storage
 from kestrel.exports.models import ExportRequest, State
 from kestrel.schools.scope import scopes_disabled
 from kestrel.tasks import enqueue_with_transaction
+from kestrel.transfers.models import Transfer
 
 
 def request_export(*, actor, student, redacted: bool, request=None) -> ExportRequest:
@@ -70,7 +71,12 @@ def contents(export: ExportRequest, viewer: Viewer, *, on_progress=None) -> dict
         ),
     )
     author = export.requested_by
+    # An export made to send the file to the child's next school: its cover says so and its
+    # last page is the receipt slip (kestrel.transfers).
+    transfer = Transfer.objects.filter(export=export).first()
     return {
+        "transfer": transfer,
+        "return_to": author.email if transfer else "",
         "student": student,
         "label": selectors.exported_label(student),
         "school_name": student.school.name,

@@ -147,6 +147,11 @@ class Transfer(SchoolOwned):
         return self.destination == Destination.SCHOOL
 
     @property
+    def reference(self) -> str:
+        """The transfer's reference, on the receipt slip and in emails: no child named."""
+        return f"T-{self.school_id}-{self.pk}"
+
+    @property
     def destination_label(self) -> str:
         if self.destination == Destination.SCHOOL:
             return self.destination_name or "Another school"
