@@ -7,7 +7,6 @@ from kestrel.transfer_pages import urls_kestrel, urls_link, urls_received, views
 app_name = "transfer_pages"
 urlpatterns = [
     path("transfers/", views.transfer_log, name="log"),
-    path("transfers/reminders/", views.reminders, name="reminders"),
     path("transfers/<int:pk>/", views.transfer, name="transfer"),
     path("transfers/<int:pk>/destination/", views.destination, name="destination"),
     path("transfers/<int:pk>/prepare/", views.prepare, name="prepare"),
