@@ -25,6 +25,7 @@ from kestrel.key_facts.selectors import front_sheet
 from kestrel.paging import page_number
 from kestrel.students.doors import get_student_for_user
 from kestrel.students.names import NamesShown
+from kestrel.transfers.selectors import latest_transfer
 
 RECENT_ENTRIES = 10
 CASELOAD_PAGE_SIZE = 50
@@ -48,6 +49,7 @@ def student(request, pk):
         "key_facts": front_sheet(child, names=names),
         "entries": entries,
         "more_entries": bool(page.older),
+        "transfer": latest_transfer(child),
     }
     record(action="case_file.viewed", request=request, obj=child, student=child)
     return render(request, "case_pages/student.html", context)

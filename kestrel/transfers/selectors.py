@@ -60,3 +60,8 @@ def transfer_log(school_id: int):
 
 def received_files(school_id: int):
     return Received.objects.filter(school_id=school_id).select_related("student", "accepted_by")
+
+
+def latest_transfer(student) -> Transfer | None:
+    """The child's newest transfer (open or not), for the case file's links."""
+    return Transfer.objects.filter(student=student).order_by("-created_at", "-id").first()

@@ -219,6 +219,29 @@ EXPECTED = {
     ),
     "case_pages:caseload": KEY_UNLOCKED,
     "case_pages:awaiting_feedback": KEY_UNLOCKED,
+    # Transfers of a leaver's file (issue 22): the DSL team, key unlocked. The matrix's transfer
+    # is due and its file not yet made (nothing to download); its child has it open, so Mark as
+    # left leads to it.
+    "transfer_pages:log": KEY_UNLOCKED,
+    **dict.fromkeys(
+        ["transfer_pages:transfer", "transfer_pages:destination"],
+        expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing"),
+    ),
+    "transfer_pages:send_paper": expect(
+        **NOT_KEY_HOLDERS, dsl="key", dsl_unlocked="missing", other_dsl="missing"
+    ),
+    "transfer_pages:mark_left": expect(
+        **NOT_KEY_HOLDERS, dsl="key", dsl_unlocked="redirect", other_dsl="missing"
+    ),
+    **dict.fromkeys(
+        [
+            "transfer_pages:prepare",
+            "transfer_pages:paper_receipt",
+            "transfer_pages:informed",
+            "transfer_pages:cancel",
+        ],
+        expect(**NOT_KEY_HOLDERS, dsl="key", dsl_unlocked="method", other_dsl="method"),
+    ),
     # A child's key facts (issue 21): for key holders of the child's school, as the chronology.
     **dict.fromkeys(
         [
@@ -263,9 +286,14 @@ def _concrete(
     roster=(0, 0),
     key_facts=(0, 0),
     case_file=(0, 0),
+    transfers=(0, 0),
 ) -> str:
     pk = student_pk
-    if name.startswith("roster:"):
+    if name.startswith("transfer_pages:received"):
+        pk = transfers[1]
+    elif name.startswith("transfer_pages:") and name != "transfer_pages:mark_left":
+        pk = transfers[0]
+    elif name.startswith("roster:"):
         pk = roster[0]
     elif name in {"audit:staff", "schools:staff_reset_second_factor"}:
         pk = staff_pk
@@ -361,6 +389,29 @@ def case_file_of(student, dsl):
     return status.pk, referral.pk
 
 
+def transfers_of(student, dsl):
+    """A transfer due for the student (marked as left, destination a school) and a file received
+    at the school from another: (their ids)."""
+    from kestrel.transfers.models import Received
+    from kestrel.transfers.services import mark_left
+
+    transfer = mark_left(
+        actor=dsl,
+        student=student,
+        left_on=timezone.localdate(),
+        destination="school",
+        details={"destination_name": "Brook Academy"},
+    )
+    received = Received.objects.create(
+        school=student.school,
+        from_school_name="Alder Primary",
+        from_address="https://kestrel.alder.example",
+        from_transfer="T-1-1",
+        child_name="Matrix Child",
+    )
+    return transfer.pk, received.pk
+
+
 def _outcome(response) -> str:
     if response.status_code == 200:
         return "ok"
@@ -445,6 +496,7 @@ def test_each_role_gets_exactly_the_expected_answer_from_every_url(role, people,
     roster = held_import(school, people.admin)
     key_facts = key_facts_of(student, people.dsl)
     case_file = case_file_of(student, people.dsl)
+    transfers = transfers_of(student, people.dsl)
     if role in {"reporter", "reporter_after_7_days"}:
         sign_in_fully(client, reporter)
     elif role in {"alerted", "alerted_read"}:
@@ -479,6 +531,7 @@ def test_each_role_gets_exactly_the_expected_answer_from_every_url(role, people,
             roster,
             key_facts,
             case_file,
+            transfers,
         )
         response = client.get(url)
         got = _outcome(response)
