@@ -11,10 +11,13 @@ class SchoolDetailsForm(forms.ModelForm):
         model = School
         fields = [
             "name",
+            "urn",
             "require_two_factor",
             "key_unlock_minutes",
             "escalation_school_days",
             "bank_holidays",
+            "transfer_copy_policy",
+            "transfer_copy_years",
             "website_url",
             "user_guide_url",
             "support_url",
@@ -26,6 +29,8 @@ class SchoolDetailsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["key_unlock_minutes"].govuk_width = 3
         self.fields["escalation_school_days"].govuk_width = 3
+        self.fields["transfer_copy_years"].govuk_width = 3
+        self.fields["urn"].govuk_width = 10
         # A blank (or all-spaces) name never reaches clean_name: say the same thing here.
         self.fields["name"].error_messages["required"] = "Enter the school's name."
         one_line(self)
@@ -34,6 +39,14 @@ class SchoolDetailsForm(forms.ModelForm):
     def full_clean(self):
         super().full_clean()
         style_widgets(self)
+
+    def clean_urn(self):
+        urn = self.cleaned_data["urn"].strip()
+        if urn and not (urn.isdigit() and 6 <= len(urn) <= 8):
+            raise forms.ValidationError("A URN is 6 digits, for example 100000.")
+        if urn and School.objects.filter(urn=urn).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("Another school on this Kestrel has this URN.")
+        return urn
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()

@@ -25,6 +25,7 @@ from kestrel.testing.factories import (
     AgencyFactory,
     AlertGroupFactory,
     CategoryFactory,
+    SchoolFactory,
     StudentFactory,
 )
 
@@ -503,3 +504,25 @@ def test_help_links_appear_in_the_top_bar_once_the_school_sets_them(people, sign
         in page
     )
     assert ">Contact Support</a>" in page and ">FAQ</a>" in page
+
+
+def test_school_details_keep_the_urn_and_the_copy_policy_after_a_transfer(school, admin):
+    SchoolFactory(name="Brook Academy", urn="654321")
+    form = form_fields(admin.get(reverse("schools:details")))
+    form.data["urn"] = ["654321"]
+    form.data["transfer_copy_policy"] = ["keep_chronology"]
+    form.data["transfer_copy_years"] = ["25"]
+
+    refused = admin.post(reverse("schools:details"), form.data)
+
+    assert refused.status_code == 200
+    assert "Another school on this Kestrel has this URN." in unescape(refused.text)
+    assert 'value="25"' in refused.text  # what was typed is kept
+    form.data["urn"] = ["123456"]
+    assert admin.post(reverse("schools:details"), form.data).status_code == 302
+    school.refresh_from_db()
+    assert (school.urn, school.transfer_copy_policy, school.transfer_copy_years) == (
+        "123456",
+        "keep_chronology",
+        25,
+    )
