@@ -13,6 +13,7 @@ from kestrel.roster.inserts import without_waiting_for_disk
 from kestrel.roster.models import Kind, RosterImport, RosterRow, State
 from kestrel.roster.reading import Unreadable, open_table
 from kestrel.students.models import Student
+from kestrel.transfers.services import start_for_leavers
 
 CTF_FORMAT = "Common Transfer File (XML)"
 
@@ -79,6 +80,10 @@ def apply(roster_import: RosterImport) -> None:
         roster_import, actor=roster_import.confirmed_by, progress=_progress(roster_import)
     )
     pupils.finish(roster_import, actor=roster_import.confirmed_by)
+    if roster_import.kind == Kind.STUDENTS and applied.get("left"):
+        # Leavers with a child protection file here: their file is due at the next school in 5
+        # school days, so the DSL team is told now, not at the worker's next round.
+        start_for_leavers(roster_import.school_id)
     refresh_statistics(
         Student if roster_import.kind == Kind.STUDENTS else User,
         written=sum(applied.get(name, 0) for name in ("added", "changed", "left")),

@@ -9,6 +9,8 @@ from kestrel.accounts.services import end_other_sessions
 from kestrel.audit.services import record
 from kestrel.school_calendar.days import forget
 from kestrel.school_calendar.models import Closure, Term
+from kestrel.students.models import Student
+from kestrel.transfers.services import start_for_leavers
 
 
 class ConfigurationClash(Exception):
@@ -35,6 +37,10 @@ def save_configuration(*, actor, request, form: ModelForm, kind: str):
                 # School days are counted from the calendar: this process counts anew at once
                 # (others within a minute).
                 forget(obj.school_id)
+            if isinstance(obj, Student) and "on_roll" in changed and not obj.on_roll:
+                # Marked as left here: a child with a file gets their transfer at once, its
+                # destination for the DSL team to record (kestrel.transfers).
+                start_for_leavers(obj.school_id)
             if isinstance(obj, User) and "is_active" in changed and not obj.is_active:
                 # A deactivated account can do nothing, at once: end every session it has.
                 end_other_sessions(user=obj, keep_session_key=None, request=request)

@@ -254,3 +254,38 @@ def test_the_preview_reads_as_many_queries_for_one_row_as_for_many(
         return len(captured)
 
     assert queries_for_preview(1, 1, changed=1) == queries_for_preview(40, 100, changed=3)
+
+
+def test_a_leaver_with_a_child_protection_file_gets_a_transfer_for_the_dsl_team(
+    admin, roll, people, django_capture_on_commit_callbacks
+):
+    from kestrel.testing.factories import IncidentFactory
+    from kestrel.transfers.models import State as TransferState
+    from kestrel.transfers.models import Transfer
+
+    hannah, amir, zoe = roll
+    IncidentFactory(school=zoe.school, student=zoe, reporter=people.teacher)
+    text = HEADER + "".join(
+        row(
+            f"100{n}",
+            child.upn,
+            child.legal_last_name,
+            child.legal_first_name,
+            f"0{n}/05/2015",
+            "4",
+            "4A",
+            child.gender,
+        )
+        for n, child in ((1, hannah), (2, amir))
+    )  # Zoë, who has a file, and no one else is leaving
+    _run(django_capture_on_commit_callbacks, lambda: upload(admin, text))
+    roster_import = RosterImport.objects.get()
+    _run(
+        django_capture_on_commit_callbacks,
+        lambda: admin.post(
+            reverse("roster:confirm", args=[roster_import.pk]), {"confirm_leavers": "on"}
+        ),
+    )
+    transfer = Transfer.objects.get()
+    assert transfer.student == zoe and transfer.state == TransferState.NEEDS_DESTINATION
+    assert transfer.left_on == datetime.date.today() and transfer.started_how == "roster"
