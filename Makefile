@@ -39,7 +39,7 @@ run: install
 	$(MANAGE) serve --port $(PORT)
 
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
