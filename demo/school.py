@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from demo.casefile import seed_case_files
+from demo.transfers import seed_transfers
 from kestrel.accounts.models import User
 from kestrel.alerts.models import AlertGroup
 from kestrel.audit.services import record
@@ -434,6 +435,7 @@ def seed_demo_school(*, today: datetime.date | None = None) -> School:
     _seed_students(school, rng, today)
     _seed_guide_incidents(school, groups)
     seed_case_files(school, today)
+    seed_transfers(school, today)
     record(action="demo.seeded", school=school, obj=school)
     return school
 
