@@ -115,6 +115,7 @@ def case_entries(viewer: Viewer, student, redaction: Redaction) -> list[dict]:
             "detail": shown(event.detail),
             "author": event.author_name,
             "role": event.author_role,
+            "source": event.source_school,
         }
         for event in reversed(casefile.case_events(viewer, student))
     ]

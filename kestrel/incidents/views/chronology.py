@@ -126,6 +126,8 @@ def _case_entry(event, shown) -> dict:
         "detail": shown(event.detail),
         "author": event.author_name,
         "role": event.author_role,
+        # Received with the child's file from their last school: read-only, labelled with it.
+        "source": event.source_school,
         "incident_url": path_to("incidents:view", event.incident_id) if event.incident_id else "",
         "correct_url": reverse(
             "case_pages:correct", args=[event.student_id, event.record_type, event.record_id]
