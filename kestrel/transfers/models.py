@@ -219,3 +219,67 @@ class Received(SchoolOwned):
 
     def __str__(self) -> str:
         return f"Received file {self.pk}"
+
+
+class SchoolKeys(SchoolOwned):
+    """A school's keys for sending and receiving children's files between Kestrels
+    (kestrel.transfer_pages.crypto): an Ed25519 key pair that signs what the school sends (a
+    package, a receipt) and an X25519 key pair that packages for the school are encrypted to.
+    Made the first time they are needed; the public halves are published at
+    /transfers/keys/<urn>/, the private halves kept encrypted with the field keys
+    (kestrel.encryption), so a copy of the database alone cannot open or forge a package."""
+
+    signing_public = models.CharField(max_length=64)  # raw 32 bytes, base64
+    signing_private = models.TextField()  # raw 32 bytes, encrypted (a Fernet token)
+    encryption_public = models.CharField(max_length=64)
+    encryption_private = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["school"], name="schoolkeys_one_per_school")]
+
+    def __str__(self) -> str:
+        return f"Keys of school {self.school_id}"
+
+
+class DeliveryState(models.TextChoices):
+    QUEUED = "queued", "Waiting to be sent"
+    SENDING = "sending", "Being sent"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Not sent"
+
+
+class KestrelDelivery(SchoolOwned):
+    """One attempt to send a leaver's file to a school on Kestrel: asked for by the DSL once they
+    have seen the receiving school's name (and, for another Kestrel, its keys), carried out by a
+    task. A failure keeps its reason for the transfer page, where the DSL can try again."""
+
+    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(
+        max_length=10, choices=DeliveryState.choices, default=DeliveryState.QUEUED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    # The receiving school as the DSL confirmed it: its name as its Kestrel gave it, and (another
+    # Kestrel) the keys seen then: the package goes only to those.
+    to_name = models.CharField(max_length=200)
+    to_urn = models.CharField(max_length=8, blank=True)
+    to_address = models.URLField(blank=True)  # empty: a school of this installation
+    to_signing_key = models.CharField(max_length=64, blank=True)
+    to_encryption_key = models.CharField(max_length=64, blank=True)
+    reason = models.CharField(max_length=500, blank=True)  # why it was not sent
+    package_sha256 = models.CharField(max_length=64, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["school", "transfer", "-requested_at"])]
+
+    def __str__(self) -> str:
+        return f"Delivery {self.pk}"
+
+    @property
+    def is_working(self) -> bool:
+        return self.state in {DeliveryState.QUEUED, DeliveryState.SENDING}
