@@ -9,7 +9,6 @@ from other schools in received_views.py."""
 import datetime
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,14 +17,10 @@ from django.views.decorators.http import require_POST
 from kestrel import notices
 from kestrel.access.decorators import requires
 from kestrel.audit.services import record
-from kestrel.exports import storage
-from kestrel.exports.models import ExportRequest
 from kestrel.exports.models import State as ExportState
-from kestrel.exports.tasks import make_export
 from kestrel.students.doors import get_student_for_user
 from kestrel.students.names import NamesShown
-from kestrel.tasks import enqueue_with_transaction
-from kestrel.transfer_pages import forms
+from kestrel.transfer_pages import forms, sending
 from kestrel.transfers import selectors, services
 from kestrel.transfers.models import Destination, Route, State, Transfer
 
@@ -34,7 +29,7 @@ LOG_SHOWN = 200
 
 def _transfer(request, pk) -> Transfer:
     """The transfer, at the user's school, its child through the case file's door."""
-    transfer = Transfer.objects.select_related("student", "sent_by", "export").filter(pk=pk).first()
+    transfer = selectors.transfer_for(pk)
     if transfer is None:
         raise Http404("No such transfer")
     get_student_for_user(request, transfer.student_id, "case_file")
@@ -224,23 +219,10 @@ def prepare(request, pk):
     """Makes the file to send: the whole-file PDF (and the ZIP of its attached files), with the
     transfer's cover note and receipt slip, as a task. Refused before the child has left."""
     item = _transfer(request, pk)
-    can_send, refusal = _send_state(item)
-    if not can_send:
-        messages.error(request, refusal)  # names the child: kept on the server
-        return redirect("transfer_pages:transfer", pk=item.pk)
-    with transaction.atomic():
-        export = ExportRequest.objects.create(
-            school=item.school, student=item.student, requested_by=request.user, redacted=False
-        )
-        Transfer.objects.filter(pk=item.pk).update(export=export)
-        record(
-            action="export.requested",
-            request=request,
-            obj=export,
-            student=item.student,
-            detail={"redacted": False, "transfer": item.pk},
-        )
-        enqueue_with_transaction(make_export, export.pk)
+    try:
+        sending.prepare_file(actor=request.user, transfer=item, request=request)
+    except (services.NotLeft, services.NotOpen) as refusal:
+        messages.error(request, str(refusal))  # names the child: kept on the server
     return redirect("transfer_pages:transfer", pk=item.pk)
 
 
@@ -249,42 +231,38 @@ def send_paper(request, pk):
     """On paper: GET downloads the PDF to print (with its receipt slip, audited); POST records
     that it was sent and how."""
     item = _transfer(request, pk)
+    if request.method != "POST":
+        return _download_to_print(request, item)
+    form = forms.SentOnPaperForm(request.POST)
+    if not form.is_valid():
+        notices.info(request, "Choose how the file was sent.")
+        return redirect("transfer_pages:transfer", pk=item.pk)
     export = item.export
-    if request.method == "POST":
-        form = forms.SentOnPaperForm(request.POST)
-        if not form.is_valid():
-            notices.info(request, "Choose how the file was sent.")
-            return redirect("transfer_pages:transfer", pk=item.pk)
-        try:
-            services.record_sent(
-                transfer=item,
-                actor=request.user,
-                route=Route.PAPER,
-                how=form.cleaned_data["how"],
-                export=export,
-                package_sha256=export.sha256 if export else "",
-                request=request,
-            )
-        except (services.NotLeft, services.NotOpen) as refusal:
-            messages.error(request, str(refusal))
-            return redirect("transfer_pages:transfer", pk=item.pk)
+    try:
+        services.record_sent(
+            transfer=item,
+            actor=request.user,
+            route=Route.PAPER,
+            how=form.cleaned_data["how"],
+            export=export,
+            package_sha256=export.sha256 if export else "",
+            request=request,
+        )
+    except (services.NotLeft, services.NotOpen) as refusal:
+        messages.error(request, str(refusal))
+    else:
         notices.success(
             request, "Recorded as sent on paper. Record the signed slip when it comes back."
         )
-        return redirect("transfer_pages:transfer", pk=item.pk)
+    return redirect("transfer_pages:transfer", pk=item.pk)
+
+
+def _download_to_print(request, item: Transfer):
+    export = item.export
     if export is None or export.state != ExportState.DONE or not export.stored_name:
         raise Http404("The file is not ready")
-    with transaction.atomic():
-        record(
-            action="export.downloaded",
-            request=request,
-            obj=export,
-            student=item.student,
-            detail={"redacted": False, "sha256": export.sha256, "transfer": item.pk},
-        )
-    response = StreamingHttpResponse(
-        storage.pieces(export.stored_name), content_type="application/pdf"
-    )
+    pieces = sending.open_to_print(actor=request.user, transfer=item, request=request)
+    response = StreamingHttpResponse(pieces, content_type="application/pdf")
     response["Content-Length"] = str(export.size)
     day = export.created_at.date().isoformat()
     response["Content-Disposition"] = (
