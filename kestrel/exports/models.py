@@ -40,6 +40,8 @@ class ExportRequest(SchoolOwned):
     files_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Kept past KEPT_FOR until then: a transfer's download link is open (kestrel.transfer_pages).
+    kept_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

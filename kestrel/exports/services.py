@@ -181,17 +181,21 @@ LOST_AFTER = datetime.timedelta(days=1)
 
 
 def forget_old_exports() -> str:
-    """The worker's periodic job: the files of exports made more than KEPT_FOR ago are deleted
-    (the export's row stays, without them); an export still waiting after LOST_AFTER fails."""
+    """The worker's periodic job: the files of exports made more than KEPT_FOR ago (and not kept
+    until later, for a download link) are deleted (the export's row stays, without them); an
+    export still waiting after LOST_AFTER fails."""
     now = timezone.now()
     # Across schools on purpose: the worker serves the whole installation.
     with scopes_disabled():
         lost = ExportRequest.objects.filter(
             state__in=[State.WAITING, State.WORKING], created_at__lt=now - LOST_AFTER
         ).update(state=State.FAILED, finished_at=now)
-        old = ExportRequest.objects.filter(
-            state=State.DONE, finished_at__lt=now - KEPT_FOR
-        ).exclude(stored_name="", files_stored_name="")
+        old = (
+            ExportRequest.objects.filter(state=State.DONE, finished_at__lt=now - KEPT_FOR)
+            .exclude(stored_name="", files_stored_name="")
+            # A transfer's download link still open keeps its file (kestrel.transfer_pages).
+            .exclude(kept_until__gt=now)
+        )
         removed = 0
         for export in old.select_related("student", "school"):
             names = [export.stored_name, export.files_stored_name]

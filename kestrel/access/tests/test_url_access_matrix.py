@@ -259,6 +259,29 @@ EXPECTED = {
         ],
         expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing"),
     ),
+    # The download-link route: the sender's pages at the due transfer (its file not prepared:
+    # the page says so), and the receiving DSL's public pages at a link's token ("set-password"
+    # opens none: refused as unknown, 404, for everyone; POST-only pages 405 first).
+    "transfer_pages:link_send": expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing"),
+    "transfer_pages:link_withdraw": expect(**NOT_KEY_HOLDERS, dsl="key", full="method"),
+    **dict.fromkeys(
+        [
+            f"transfer_pages:{name}"
+            for name in (
+                "link_open",
+                "link_code",
+                "link_name",
+                "link_file",
+                "link_download",
+                "link_download_files",
+            )
+        ],
+        dict.fromkeys(ROLES, "missing"),
+    ),
+    **dict.fromkeys(
+        ["transfer_pages:link_email_code", "transfer_pages:link_confirm"],
+        dict.fromkeys(ROLES, "method"),
+    ),
 }
 
 
