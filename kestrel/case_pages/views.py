@@ -49,7 +49,8 @@ def student(request, pk):
         "key_facts": front_sheet(child, names=names),
         "entries": entries,
         "more_entries": bool(page.older),
-        "transfer": latest_transfer(child),
+        # A leaver's transfer (Mark as left leads an on-roll child's open one, if any).
+        "transfer": None if child.on_roll else latest_transfer(child),
     }
     record(action="case_file.viewed", request=request, obj=child, student=child)
     return render(request, "case_pages/student.html", context)
