@@ -310,6 +310,9 @@ def record_receipt(
                 "acknowledger": name,
             },
         )
+        from kestrel.transfers.tasks import send_receipt_email
+
+        enqueue_with_transaction(send_receipt_email, transfer.pk)
     return transfer
 
 

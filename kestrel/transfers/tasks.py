@@ -48,3 +48,30 @@ def send_chase_email(transfer_id: int) -> None:
             from_email=None,
             recipient_list=recipients,
         )
+
+
+@task
+def send_receipt_email(transfer_id: int) -> None:
+    """Tells the DSL who sent a child's file that the receiving school's DSL has confirmed
+    receipt (no child named; the link opens with a key)."""
+    with in_school_of(Transfer, transfer_id):
+        transfer = (
+            Transfer.objects.select_related("school", "sent_by")
+            .filter(pk=transfer_id, state=State.RECEIVED)
+            .first()
+        )
+        sender = transfer.sent_by if transfer is not None else None
+        if sender is None or not sender.is_active or transfer.recorded_by_id == sender.pk:
+            return  # nobody to tell, or they recorded it themselves
+        context = {
+            "transfer": transfer,
+            "school": transfer.school,
+            "link": settings.SITE_URL + reverse("transfer_pages:transfer", args=[transfer.pk]),
+        }
+        send_mail(
+            subject=f"Receipt confirmed: a child protection file sent by "
+            f"{header_safe(transfer.school.name)}",
+            message=render_to_string("transfers/email/receipt.txt", context),
+            from_email=None,
+            recipient_list=[sender.email],
+        )

@@ -317,3 +317,30 @@ def test_the_stored_export_of_a_transfer_is_the_whole_file(
     assert transfer.export.redacted is False
     stored = b"".join(storage.pieces(transfer.export.stored_name))
     assert stored.startswith(b"%PDF")
+
+
+def test_the_sender_is_emailed_when_the_receiving_dsl_confirms_receipt(
+    hannah, people, django_capture_on_commit_callbacks
+):
+    transfer = services.mark_left(
+        actor=people.dsl,
+        student=hannah,
+        left_on=datetime.date.today(),
+        destination=Destination.SCHOOL,
+        details={"destination_name": "Brook Academy"},
+    )
+    services.record_sent(transfer=transfer, actor=people.dsl, route=Route.LINK)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.record_receipt(
+            transfer=transfer, name="Sam Patel", role="DSL", how="Confirmed at the download link"
+        )
+        services.record_receipt(  # confirming twice changes nothing and tells no one again
+            transfer=transfer, name="Someone Else", how="Confirmed at the download link"
+        )
+    assert len(mail.outbox) == 1
+    email = mail.outbox[0]
+    assert email.to == [people.dsl.email]
+    assert "Sam Patel (DSL) confirmed receipt" in email.body
+    assert "Hannah" not in email.body + email.subject
+    transfer.refresh_from_db()
+    assert transfer.acknowledged_by_name == "Sam Patel"
