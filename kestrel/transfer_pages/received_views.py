@@ -53,12 +53,12 @@ class MatchForm(KestrelForm):
 
 class AcceptForm(KestrelForm):
     also_alert = forms.MultipleChoiceField(
-        label="Also alert (optional)",
+        label="Colleagues to alert",
         choices=(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Colleagues to ask to see you about this file, for example the SENCO. Their "
-        "email does not name the child.",
+        help_text="They get an email asking them to see you about this file, for example the "
+        "SENCO. The email does not name the child.",
     )
 
     def __init__(self, *args, colleagues=(), **kwargs):
@@ -285,8 +285,8 @@ def received_accept(request, pk):
         else:
             notices.success(
                 request,
-                "File accepted. Its records are on the child's chronology and the sending "
-                "school has been told it arrived. Review it and record what you found.",
+                "File accepted. Its records are on the child's chronology and the receipt is "
+                "on its way to the sending school. Review the file and record what you found.",
             )
             return redirect("transfer_pages:received", pk=received_.pk)
     return _page(request, received_, accept_form=form, show="accept")

@@ -41,6 +41,7 @@ from kestrel.schools.scope import in_school_of, scope
 from kestrel.students.models import Student
 from kestrel.tasks import enqueue_with_transaction
 from kestrel.templatetags.kestrel import when
+from kestrel.transfer_pages.delivery import send_receipt
 from kestrel.transfers.models import Received, ReceivedState
 
 NOON = datetime.time(12)
@@ -341,7 +342,11 @@ def _checked(actor, request, received: Received, student: Student | None) -> Non
 
 
 def _locked(received: Received) -> Received:
-    return Received.objects.select_for_update().select_related("student").get(pk=received.pk)
+    return (
+        Received.objects.select_for_update(of=("self",))
+        .select_related("student")
+        .get(pk=received.pk)
+    )
 
 
 def match(*, actor, received: Received, student: Student, request=None) -> Received:
@@ -571,18 +576,9 @@ def accept(*, actor, received: Received, also_alert=(), request=None) -> Receive
             enqueue_with_transaction(
                 send_review_request_email, received.pk, actor.pk, [user.pk for user in alerted]
             )
-        transaction.on_commit(lambda: _send_receipt(received.pk))
+        # KCSIE: receipt is confirmed by the receiving DSL; sent with this transaction.
+        send_receipt(received)
     return received
-
-
-def _send_receipt(received_id: int) -> None:
-    """Confirms receipt to the sending school (kestrel.transfer_pages.delivery)."""
-    try:
-        from kestrel.transfer_pages.delivery import send_receipt
-    except ImportError:  # the delivery module is being written alongside
-        return
-    with in_school_of(Received, received_id):
-        send_receipt(Received.objects.get(pk=received_id))
 
 
 def refuse(*, actor, received: Received, reason: str, request=None) -> Received:

@@ -24,6 +24,17 @@ OTHER_UPN = make_upn(886, 2417, 21, 912)
 FROM = "Oakfield Primary School"
 
 
+@pytest.fixture(autouse=True)
+def receipts(monkeypatch):
+    """The receipts sent back to the sending school (kestrel.transfer_pages.delivery, tested
+    there), by received file id."""
+    sent = []
+    monkeypatch.setattr(
+        "kestrel.transfer_pages.receiving.send_receipt", lambda received: sent.append(received.pk)
+    )
+    return sent
+
+
 @pytest.fixture
 def hannah(school):
     return StudentFactory(
@@ -89,13 +100,14 @@ def test_a_file_page_shows_the_sender_the_child_and_the_records(dsl, hannah, sch
 
 
 def test_accepting_adds_read_only_entries_labelled_with_the_sending_school(
-    dsl, hannah, school, people, django_capture_on_commit_callbacks
+    dsl, hannah, school, people, receipts
 ):
     received = deliver(school, upn=UPN)
 
     response = dsl.post(received_url(received, "accept"), {})
 
     assert response.status_code == 302
+    assert receipts == [received.pk]  # receipt confirmed by accepting, and only then
     received.refresh_from_db()
     assert received.state == ReceivedState.ACCEPTED
     assert received.accepted_by == people.dsl and received.accepted_at is not None
@@ -214,7 +226,7 @@ def test_matching_with_nothing_chosen_or_an_unknown_upn_says_so(dsl, school, han
     assert (received.state, received.student) == (ReceivedState.HELD, None)
 
 
-def test_a_held_file_cannot_be_accepted(dsl, school):
+def test_a_held_file_cannot_be_accepted(dsl, school, receipts):
     received = deliver(school, upn=UPN)
 
     response = dsl.post(received_url(received, "accept"), {})
@@ -223,6 +235,7 @@ def test_a_held_file_cannot_be_accepted(dsl, school):
     received.refresh_from_db()
     assert received.state == ReceivedState.HELD
     assert not CaseEvent.objects.filter(source_school=FROM).exists()
+    assert receipts == []
 
 
 def test_refusing_a_file_adds_nothing_and_needs_a_reason(dsl, school, hannah):
@@ -347,3 +360,28 @@ def test_the_chronology_page_for_the_accepted_entries_is_labelled_at_its_time(ds
     # Filed at their own dates, oldest last: the case event of 10 November above the incident.
     assert page.index(CASE_EVENT["summary"]) < page.index("Incident: Neglect")
     assert timezone.localdate().strftime("%-d %B %Y") in page  # the line saying it arrived
+
+
+def test_the_exported_file_labels_the_received_entries_with_their_school(
+    dsl, school, hannah, people, django_capture_on_commit_callbacks
+):
+    import io
+
+    from pypdf import PdfReader
+
+    from kestrel.exports import services as exports
+
+    received = deliver(school, upn=UPN)
+    dsl.post(received_url(received, "accept"), {})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        export = exports.request_export(actor=people.dsl, student=hannah, redacted=False)
+    export.refresh_from_db()
+    pdf = b"".join(exports.open_for_download(actor=people.dsl, export=export))
+    text = " ".join(
+        " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split()
+    )
+
+    assert f"From {FROM}: Case file entry by Rhiannon Price, Class teacher" in text
+    assert "recorded 3 November 2025, 12:40" in text
+    assert "Mum's boyfriend grabbed me." in text
