@@ -282,6 +282,19 @@ EXPECTED = {
         ["transfer_pages:link_email_code", "transfer_pages:link_confirm"],
         dict.fromkeys(ROLES, "method"),
     ),
+    # Files received from another school on Kestrel (issue 22): key holders of the school with
+    # their key unlocked, at the received file `transfers_of` makes (it has no package stored:
+    # nothing to download, 404); the POST-only pages answer 405 to a GET
+    # (kestrel/transfer_pages/tests/test_received_pages.py posts to each).
+    "transfer_pages:received_list": KEY_UNLOCKED,
+    "transfer_pages:received": expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing"),
+    "transfer_pages:received_download": expect(
+        **NOT_KEY_HOLDERS, dsl="key", other_dsl="missing", dsl_unlocked="missing"
+    ),
+    **dict.fromkeys(
+        [f"transfer_pages:received_{name}" for name in ("match", "accept", "review", "refuse")],
+        expect(**NOT_KEY_HOLDERS, dsl="key", full="method"),
+    ),
 }
 
 
