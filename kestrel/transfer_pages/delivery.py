@@ -332,7 +332,8 @@ def latest_delivery(transfer: Transfer) -> KestrelDelivery | None:
 
 
 def _export_for(transfer: Transfer, actor) -> ExportRequest:
-    """The whole-file export the transfer was prepared with, or one made now (in this task)."""
+    """The whole-file export the transfer was prepared with (kestrel.transfer_pages.sending), or
+    one made now, in this task, if it was not (or its files have since been deleted)."""
     export = transfer.export
     if (
         export is not None
@@ -344,12 +345,15 @@ def _export_for(transfer: Transfer, actor) -> ExportRequest:
     export = ExportRequest.objects.create(
         school=transfer.school, student=transfer.student, requested_by=actor, redacted=False
     )
+    # The transfer's own export: its cover says so and its last page is the receipt slip.
+    Transfer.objects.filter(pk=transfer.pk).update(export=export)
+    transfer.export = export
     record(
         action="export.requested",
         actor=actor,
         obj=export,
         student=transfer.student,
-        detail={"redacted": False, "for": "transfer"},
+        detail={"redacted": False, "transfer": transfer.pk},
     )
     export = ExportRequest.objects.select_related("student__school", "requested_by").get(
         pk=export.pk
@@ -532,7 +536,7 @@ def send(delivery: KestrelDelivery) -> None:
                 transfer=transfer,
                 actor=actor,
                 route=Route.KESTREL,
-                how=f"To {to.name} on Kestrel" + (f" ({to.address})" if to.address else ""),
+                how=to.name + (f" ({to.address})" if to.address else ""),
                 export=export,
                 package_sha256=package_sha256,
             )

@@ -36,13 +36,6 @@ def _transfer_for(request, pk):
     return transfer
 
 
-def status_context(transfer) -> dict:
-    """What `_kestrel_status.html` shows: the newest delivery to a school on Kestrel and whether
-    one is under way (the transfer page adds it to its own context)."""
-    latest = delivery.latest_delivery(transfer)
-    return {"kestrel_delivery": latest, "kestrel_working": bool(latest and latest.is_working)}
-
-
 @requires("keep_case_file")
 @require_POST
 def send(request, pk):
@@ -96,8 +89,8 @@ def send(request, pk):
 def status(request, pk):
     """The state of sending to a school on Kestrel, polled by htmx while it is under way."""
     transfer = _transfer_for(request, pk)
-    context = status_context(transfer)
-    if request.htmx and not context["kestrel_working"]:
+    latest = delivery.latest_delivery(transfer)
+    if request.htmx and not (latest and latest.is_working):
         # Sent or not: the whole transfer page changes (its state, its log), not only this part.
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"
@@ -115,7 +108,6 @@ def status(request, pk):
             "student": transfer.student,
             "can_send": can_send,
             "send_refusal": send_refusal,
-            **context,
         },
     )
 

@@ -254,7 +254,9 @@ class KestrelDelivery(SchoolOwned):
     have seen the receiving school's name (and, for another Kestrel, its keys), carried out by a
     task. A failure keeps its reason for the transfer page, where the DSL can try again."""
 
-    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="+")
+    transfer = models.ForeignKey(
+        Transfer, on_delete=models.PROTECT, related_name="kestrel_deliveries"
+    )
     state = models.CharField(
         max_length=10, choices=DeliveryState.choices, default=DeliveryState.QUEUED
     )

@@ -3,7 +3,8 @@ in the package, version 1. A receiving Kestrel refuses a package whose schema or
 does not know; fields it does not know are ignored (a later minor addition reads on an older
 Kestrel). Dates are ISO 8601 (`YYYY-MM-DD`), moments ISO 8601 with their UTC offset.
 
-The package (before it is encrypted and signed, kestrel.transfer_pages.package) is a ZIP:
+The package (before it is encrypted and signed, kestrel.transfer_pages.package; the envelope
+around it is described in kestrel.transfer_pages.delivery) is a ZIP:
 
     records.json             this document
     file.pdf                 the whole-file export (kestrel.exports), as a person reads it
@@ -22,24 +23,36 @@ records.json:
                 "preferred_first_name": "...", "preferred_last_name": "...",
                 "date_of_birth": "<date>", "upn": "...", "former_upns": ["..."],
                 "gender": "F|M|U|", "year_group": <int>, "left_on": "<date>"},
-      "key_facts": {"contacts": [{"name", "relationship", "phone", "address",
-                                  "parental_responsibility", "note"}],
-                    "professionals": [{"name", "role", "organisation", "phone", "email"}],
+      "key_facts": {"contacts": [{"name", "relationship", "parental_responsibility": <bool>,
+                                  "phone", "address", "email", "do_not_contact": <bool>,
+                                  "do_not_contact_reason", "priority": <int, 1 first>}],
+                    "professionals": [{"role": "<its label>", "name", "organisation", "phone",
+                                       "email"}],
                     "notes": "..."},
+                   (the contacts and professionals still involved, as the front sheet shows them)
       "records": [<record>, ...],          oldest first
       "files": [{"name": "...", "size": <bytes>, "type": "<MIME type>", "sha256": "...",
-                 "path": "files/<n>-<name>", "record": "<id of its record>"}]
+                 "path": "files/<n>-<name>", "record": "<id of its record>",
+                 "uploaded_sha256": "<as recorded when uploaded>", "uploaded_at": "<moment>"}]
     }
+
+`sha256` is the digest of the file as it is in the package (the receiving Kestrel checks it);
+`uploaded_sha256` the one recorded at upload (they differ only if the stored file changed since).
+A file missing from the sender's storage is listed with `"missing": true` and an empty path.
 
 A record is one of:
 
     {"kind": "incident", "id": "incident-<n>", "occurred_at": "<moment>",
      "recorded_at": "<moment>", "author": {"name": "...", "role": "..."},
-     "categories": ["Category", "Category > Subcategory", ...],
-     "text": "...", "child_words": "...", "present": "...",
+     "categories": ["Category", "Category: Subcategory", ...],   as the pages show them
+     "agencies": ["..."],
+     "whole": <bool: false on a linked entry whose account is not shared with this child>,
+     "text": "...", "child_words": "...", "present": "...",      empty when not `whole`
      "linked_from": "<the other child's name, when the entry is theirs>" | "",
      "note": "<the note for this child, on a linked entry>",
-     "markers": [{"number": 1, "view": "front|back", "x": <0-1>, "y": <0-1>, "note": "..."}],
+     "markers": [{"number": 1, "view": "front|back", "x": <0-1>, "y": <0-1>,
+                  "site", "size", "shape", "colour", "broken": "yes|no|unknown|",
+                  "swelling": "yes|no|unknown|", "note": "<those details as one line>"}],
      "corrections": [{"at": "<moment>", "author": "...", "text": "...",
                       "occurred_at": "<moment>" | null, "reason": "..."}],
      "actions": [{"occurred_at": "<moment>", "recorded_at": "<moment>", "author": "...",
@@ -47,7 +60,8 @@ A record is one of:
 
     {"kind": "case_event", "id": "case-<n>", "happened_on": "<date>", "happened_at": "<moment>",
      "recorded_at": "<moment>", "author": {"name": "...", "role": "..."},
-     "summary": "...", "detail": "..."}
+     "summary": "...", "detail": "...",
+     "source_school": "<the school it came from, on a record received from an earlier school>"}
 
 Only the receiving Kestrel reads it, and only after checking the package's signature.
 """

@@ -23,6 +23,7 @@ from kestrel.testing.factories import (
 )
 from kestrel.transfer_pages import crypto, delivery, package, receiving
 from kestrel.transfer_pages.delivery import Destination
+from kestrel.transfer_pages.sending import prepare_file
 from kestrel.transfers.models import (
     DeliveryState,
     KestrelDelivery,
@@ -204,6 +205,37 @@ def test_the_dsl_sees_the_receiving_school_before_the_file_is_sent(
     assert "Waiting for their DSL to accept it" in status.text
 
 
+def test_the_transfer_page_offers_the_school_on_kestrel_and_polls_while_the_file_is_sent(
+    client, signed_in, transfer, people, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        prepare_file(actor=people.dsl, transfer=transfer)
+    unlock_key(signed_in(people.dsl))
+    page = client.get(f"/transfers/{transfer.pk}/")
+    assert "Send to Brook Lane Academy on Kestrel" in page.text
+    assert "kestrel/status/" not in page.text  # nothing under way: no polling
+
+    # Confirmed, its task not yet run: the page says so and asks how it goes every 2 s.
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        client.post(f"/transfers/{transfer.pk}/kestrel/", {"confirm": "yes"})
+    page = client.get(f"/transfers/{transfer.pk}/")
+    assert "Sending to Brook Lane Academy" in page.text
+    assert f'hx-get="/transfers/{transfer.pk}/kestrel/status/"' in page.text
+    assert "Send to Brook Lane Academy on Kestrel" not in page.text
+    poll = client.get(f"/transfers/{transfer.pk}/kestrel/status/", headers={"HX-Request": "true"})
+    assert poll.status_code == 200
+    assert "Sending to Brook Lane Academy" in poll.text
+
+    for run in queued:  # the worker sends it
+        run()
+    poll = client.get(f"/transfers/{transfer.pk}/kestrel/status/", headers={"HX-Request": "true"})
+    assert poll.status_code == 204
+    assert poll["HX-Refresh"] == "true"  # the whole page changes: its state, its log
+    page = client.get(f"/transfers/{transfer.pk}/")
+    assert "Sent to Brook Lane Academy on Kestrel" in page.text
+    assert "Waiting for their DSL to accept it" in page.text
+
+
 def test_a_failed_delivery_keeps_its_reason_for_the_page_and_can_be_tried_again(
     client, signed_in, hannah, people, schools, django_capture_on_commit_callbacks
 ):
@@ -232,6 +264,33 @@ def test_a_failed_delivery_keeps_its_reason_for_the_page_and_can_be_tried_again(
     assert "The file was not sent to Brook Lane Academy" in status.text
     assert "could not be reached" in status.text
     assert "Try again" in status.text
+
+
+def test_another_kestrels_school_is_shown_as_its_kestrel_names_it_and_sent_only_to_those_keys(
+    client, signed_in, hannah, people, schools, monkeypatch
+):
+    transfer = leave(
+        hannah,
+        people.dsl,
+        destination_name="Brook Lane",
+        destination_address="https://kestrel.brook.example/",
+        destination_urn="100002",
+    )
+    published = crypto.public_keys(schools[1], "https://kestrel.brook.example")
+    monkeypatch.setattr(delivery, "fetch_keys", lambda address, urn: published)
+    unlock_key(signed_in(people.dsl))
+    response = client.post(f"/transfers/{transfer.pk}/kestrel/")
+    assert "Brook Lane Academy" in response.text  # as B's Kestrel names it
+    assert "Brook Lane</dd>" in response.text  # as the DSL recorded it
+    assert "https://kestrel.brook.example" in response.text
+    assert crypto.fingerprint(published.signing) in response.text
+
+    # B's keys change between seeing them and pressing Send: the school is shown again.
+    stale = {"confirm": "yes", "signing_key": "b3Rocg==", "encryption_key": "b3Rocg=="}
+    response = client.post(f"/transfers/{transfer.pk}/kestrel/", stale)
+    assert response.status_code == 200
+    assert "The school's keys changed after you looked" in response.text
+    assert not KestrelDelivery.objects.exists()
 
 
 def test_another_kestrels_address_over_plain_http_is_refused_before_anything_is_sent(

@@ -65,7 +65,7 @@ class Migration(migrations.Migration):
                     "transfer",
                     models.ForeignKey(
                         on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
+                        related_name="kestrel_deliveries",
                         to="transfers.transfer",
                     ),
                 ),
