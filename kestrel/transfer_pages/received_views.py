@@ -165,6 +165,7 @@ def _page(request, received: Received, **forms_):
     context = {
         "received": received,
         "child": _child_label(received, names),
+        "child_name": names.column(received.child_name or "Not given", is_name=True),
         "names_hidden": names.hidden,
         "date_of_birth": "Hidden"
         if names.hidden

@@ -106,6 +106,20 @@ def students_by_upn(school_id: int, upns: list[str]) -> list[Student]:
     ]
 
 
+def child_name(child: dict) -> str:
+    """The child's legal name as the package gives it, and the name they are known by when it
+    differs: "Hannah Fenton (known as Annie Fenton)"."""
+    legal = [str(child.get(part) or "").strip() for part in ("legal_first_name", "legal_last_name")]
+    known = [
+        str(child.get(f"preferred_{part}") or "").strip() or legal[index]
+        for index, part in enumerate(("first_name", "last_name"))
+    ]
+    name = " ".join(part for part in legal if part)
+    if known != legal:
+        name += f" (known as {' '.join(part for part in known if part)})"
+    return name
+
+
 def receive(*, school, data: dict, package: BinaryIO, sha256: str) -> Received:
     """Keeps a checked, decrypted package (`data` its records.json, already checked against
     kestrel.transfers.schema) sent to `school`: matched by UPN or former UPN when exactly one
@@ -123,8 +137,6 @@ def receive(*, school, data: dict, package: BinaryIO, sha256: str) -> Received:
         ).first()
         if existing is not None:
             return existing
-        names = [child.get("preferred_first_name") or child.get("legal_first_name")]
-        names.append(child.get("preferred_last_name") or child.get("legal_last_name"))
         received = Received(
             school_id=school.pk,
             schema_version=int(data.get("version") or 1),
@@ -134,7 +146,7 @@ def receive(*, school, data: dict, package: BinaryIO, sha256: str) -> Received:
             from_transfer=reference,
             sent_by_name=_text((sent.get("sent_by") or {}).get("name"), 200),
             sent_at=_moment(sent.get("sent_at")),
-            child_name=_text(" ".join(str(name) for name in names if name), 200),
+            child_name=_text(child_name(child), 200),
             child_date_of_birth=_date(child.get("date_of_birth")),
             child_upn=_text(child.get("upn"), 13).upper(),
             child_former_upns=_text(" ".join(upns_of(child.get("former_upns"))), 200),

@@ -385,3 +385,37 @@ def test_the_exported_file_labels_the_received_entries_with_their_school(
     assert f"From {FROM}: Case file entry by Rhiannon Price, Class teacher" in text
     assert "recorded 3 November 2025, 12:40" in text
     assert "Mum's boyfriend grabbed me." in text
+
+
+def test_under_hide_names_the_pages_show_no_name_of_the_child(dsl, school, hannah):
+    received = deliver(school, upn=UPN)
+    held = deliver(school, upn="", reference="61")
+    dsl.post("/hide-names/", {"next": "/dashboard/"})
+
+    pages = [
+        dsl.get("/transfers/received/").text,
+        dsl.get(received_url(received)).text,
+        dsl.get(received_url(held)).text,
+    ]
+
+    for text in pages:
+        assert "Hannah" not in text and "Fenton" not in text
+        assert "27 March 2017" not in text
+    assert "Select <strong>Show Names</strong>" in pages[2]  # matching needs the names
+
+
+def test_the_list_costs_the_same_queries_at_one_file_and_at_many(dsl, school, hannah):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    deliver(school, upn=UPN)
+    dsl.get("/transfers/received/")  # the first page after unlocking also shows its notice
+    with CaptureQueriesContext(connection) as one:
+        assert dsl.get("/transfers/received/").status_code == 200
+    for reference in ("62", "63", "64"):
+        deliver(school, upn=UPN, reference=reference)
+    deliver(school, upn="", reference="65")
+    with CaptureQueriesContext(connection) as many:
+        assert dsl.get("/transfers/received/").status_code == 200
+
+    assert len(one) == len(many), [query["sql"] for query in many]

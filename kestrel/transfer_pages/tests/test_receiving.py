@@ -135,3 +135,9 @@ def test_receiving_is_audited_without_child_data_or_record_text(school):
     written = str(event.detail) + event.object_label
     for text in ("Hannah", "Fenton", UPN, INCIDENT["text"], INCIDENT["child_words"]):
         assert text not in written
+
+
+def test_the_file_keeps_the_childs_legal_name_and_the_name_they_are_known_by(school):
+    received = deliver(school, upn=UPN, preferred_first_name="Annie")
+
+    assert received.child_name == "Hannah Fenton (known as Annie Fenton)"
