@@ -81,6 +81,8 @@ ADMIN_OWN_SCHOOL = expect(**NOT_ADMINS, other_admin="missing")
 NOT_KEY_HOLDERS = {"teacher": "denied", "admin": "denied", "other_admin": "denied"}
 KEY_UNLOCKED = expect(**NOT_KEY_HOLDERS, dsl="key")
 PUBLIC_PAGE = dict.fromkeys(ROLES, "ok")
+# The first school's URN, by which another Kestrel finds its public keys.
+URN = "100001"
 SECOND_FACTOR_PAGE = expect(password_only="ok", enrolling="redirect", full="redirect")
 
 # A child's case file: each page is about one student of the first school.
@@ -291,6 +293,16 @@ EXPECTED = {
     "transfer_pages:received_download": expect(
         **NOT_KEY_HOLDERS, dsl="key", other_dsl="missing", dsl_unlocked="missing"
     ),
+    # The route to a school on Kestrel: the DSL's send (POST) and its state at the due
+    # transfer; another Kestrel's calls: the school's public keys (the first school's, by its
+    # URN) for anyone, the inbox and receipts POST-only.
+    "transfer_pages:kestrel_send": expect(**NOT_KEY_HOLDERS, dsl="key", full="method"),
+    "transfer_pages:kestrel_status": expect(**NOT_KEY_HOLDERS, dsl="key", other_dsl="missing"),
+    "transfer_pages:kestrel_keys": PUBLIC_PAGE,
+    **dict.fromkeys(
+        ["transfer_pages:kestrel_inbox", "transfer_pages:kestrel_receipts"],
+        dict.fromkeys(ROLES, "method"),
+    ),
     **dict.fromkeys(
         [f"transfer_pages:received_{name}" for name in ("match", "accept", "review", "refuse")],
         expect(**NOT_KEY_HOLDERS, dsl="key", full="method"),
@@ -358,6 +370,7 @@ def _concrete(
         .replace("<slug:record_type>", "status")
         .replace("<int:record>", str(case_file[0]))
         .replace("<int:referral>", str(case_file[1]))
+        .replace("<str:urn>", URN)
     )
 
 
@@ -532,6 +545,7 @@ def test_each_role_gets_exactly_the_expected_answer_from_every_url(role, people,
     roster = held_import(school, people.admin)
     key_facts = key_facts_of(student, people.dsl)
     case_file = case_file_of(student, people.dsl)
+    type(school).objects.filter(pk=school.pk).update(urn=URN)
     transfers = transfers_of(student, people.dsl)
     if role in {"reporter", "reporter_after_7_days"}:
         sign_in_fully(client, reporter)
