@@ -3,6 +3,8 @@ file (who sent it, the child as the file names them, the records, downloads), an
 holder does with it (match, accept, refuse, record the review). Key holders of the school only,
 with their key unlocked; every page that shows child data is recorded in the audit trail."""
 
+import zipfile
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -158,7 +160,7 @@ def _page(request, received: Received, **forms_):
     names = NamesShown.of(request)
     try:
         data = receiving.package_data(received)
-    except (FileNotFoundError, KeyError, ValueError):
+    except (FileNotFoundError, KeyError, ValueError, zipfile.BadZipFile):
         data = {}
     waiting = received.state in (ReceivedState.HELD, ReceivedState.WAITING)
     found = receiving.candidates(received) if waiting else []
@@ -346,11 +348,12 @@ def received_download(request, pk):
     if not is_id(asked) and asked != "0":
         raise Http404("No such file")
     try:
-        listed = receiving.package_files(receiving.package_data(received_))
-    except (FileNotFoundError, KeyError, ValueError):
+        data, held = receiving.package_contents(received_)
+    except (FileNotFoundError, KeyError, ValueError, zipfile.BadZipFile):
         raise Http404("No such file") from None
+    listed = receiving.package_files(data)
     chosen = next((found for found in listed if found.number == int(asked)), None)
-    if chosen is None or not receiving.has_member(received_, chosen.path):
+    if chosen is None or chosen.path not in held:
         raise Http404("No such file")
     record(
         action="transfer.received_downloaded",

@@ -285,9 +285,10 @@ def file_pieces(received: Received, path: str) -> Iterator[bytes]:
             yield from iter(lambda: member.read(1024 * 1024), b"")
 
 
-def has_member(received: Received, path: str) -> bool:
+def package_contents(received: Received) -> tuple[dict, set[str]]:
+    """The package's records.json and the names of the files it holds, decrypted once."""
     with opened_package(received) as package:
-        return path in package.namelist()
+        return _records_json(package), set(package.namelist())
 
 
 # What a key holder sees and does ------------------------------------------------------------
