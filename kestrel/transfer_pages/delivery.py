@@ -78,7 +78,7 @@ VERSION = 1
 PACKAGE_MAX_BYTES = getattr(settings, "TRANSFER_PACKAGE_MAX_MB", 1024) * 1024 * 1024
 SMALL_MAX_BYTES = 64 * 1024
 KEYS_TIMEOUT = 10  # seconds, for each step of asking another Kestrel for a school's keys
-SEND_TIMEOUT = 120  # seconds without progress while sending a package
+SEND_TIMEOUT = 600  # seconds without progress (the receiver checks the whole package first)
 RECEIPT_RETRY_MAX = datetime.timedelta(hours=6)
 LOOPBACK = {"localhost"}
 URN_CHARACTERS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
@@ -297,7 +297,9 @@ def request_delivery(
     check_can_send(transfer)
     with transaction.atomic():
         working = KestrelDelivery.objects.filter(
-            transfer=transfer, state__in=[DeliveryState.QUEUED, DeliveryState.SENDING]
+            transfer=transfer,
+            state__in=[DeliveryState.QUEUED, DeliveryState.SENDING],
+            requested_at__gte=timezone.now() - KestrelDelivery.LOST_AFTER,
         ).first()
         if working is not None:
             return working

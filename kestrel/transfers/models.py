@@ -12,6 +12,8 @@ A `Received` is a file that arrived from another school on Kestrel: matched to a
 chronology read-only, labelled with the school they came from.
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -282,6 +284,17 @@ class KestrelDelivery(SchoolOwned):
     def __str__(self) -> str:
         return f"Delivery {self.pk}"
 
+    # A delivery still queued or sending this long after it was asked for was lost with its
+    # worker (the task queue gives up on a task whose worker keeps dying): it may be tried again.
+    LOST_AFTER = datetime.timedelta(hours=2)
+
+    @property
+    def is_lost(self) -> bool:
+        return (
+            self.state in {DeliveryState.QUEUED, DeliveryState.SENDING}
+            and self.requested_at < timezone.now() - self.LOST_AFTER
+        )
+
     @property
     def is_working(self) -> bool:
-        return self.state in {DeliveryState.QUEUED, DeliveryState.SENDING}
+        return self.state in {DeliveryState.QUEUED, DeliveryState.SENDING} and not self.is_lost

@@ -293,6 +293,28 @@ def test_another_kestrels_school_is_shown_as_its_kestrel_names_it_and_sent_only_
     assert not KestrelDelivery.objects.exists()
 
 
+def test_a_delivery_lost_with_its_worker_is_shown_as_not_sent_and_can_be_tried_again(
+    client, signed_in, transfer, people, hannah_at_brook, django_capture_on_commit_callbacks
+):
+    lost = KestrelDelivery.objects.create(
+        school=transfer.school,
+        transfer=transfer,
+        requested_by=people.dsl,
+        requested_at=timezone.now() - datetime.timedelta(hours=3),
+        to_name="Brook Lane Academy",
+        state=DeliveryState.SENDING,
+    )
+    unlock_key(signed_in(people.dsl))
+    status = client.get(f"/transfers/{transfer.pk}/kestrel/status/")
+    assert "Sending stopped without finishing" in status.text
+    assert "Try again" in status.text
+    assert "hx-get" not in status.text
+    again = send_here(transfer, people.dsl, django_capture_on_commit_callbacks)
+    assert again != lost
+    again.refresh_from_db()
+    assert again.state == DeliveryState.DELIVERED
+
+
 def test_another_kestrels_address_over_plain_http_is_refused_before_anything_is_sent(
     client, signed_in, hannah, people, schools
 ):
@@ -564,3 +586,34 @@ def test_a_receipt_from_a_school_the_file_was_not_sent_to_is_refused(
     assert response.status_code == 404
     transfer.refresh_from_db()
     assert transfer.state == State.SENT
+
+
+def test_a_receipt_that_cannot_be_delivered_is_tried_again_later(
+    schools, hannah_at_brook, brook_dsl, settings
+):
+    """The sending Kestrel does not answer: the receipt waits and is tried again, a little later
+    each time (the database queue runs it then), and each failure is recorded."""
+    from django.tasks import task_backends
+
+    received = Received.objects.create(
+        school=schools[1],
+        state=ReceivedState.ACCEPTED,
+        student=hannah_at_brook,
+        from_school_name="Ashdown Primary School",
+        from_school_urn="100001",
+        from_address="http://127.0.0.1:9",
+        from_transfer="41",
+        child_name="Hannah Greenwood",
+        accepted_at=timezone.now(),
+        accepted_by=brook_dsl,
+    )
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    delivery.deliver_receipt.call(received.pk, 3)
+    received.refresh_from_db()
+    assert received.receipt_sent_at is None
+    event = AuditEvent.objects.get(action="transfer.receipt_not_sent")
+    assert event.detail["attempt"] == 3
+    (retry,) = task_backends["default"].results
+    assert retry.args == [received.pk, 4]
+    waits = retry.task.run_after - timezone.now()
+    assert datetime.timedelta(minutes=7) < waits <= datetime.timedelta(minutes=8)
