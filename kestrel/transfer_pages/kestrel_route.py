@@ -16,8 +16,8 @@ from kestrel.access.policy import PUBLIC
 from kestrel.audit.services import record
 from kestrel.students.doors import get_student_for_user
 from kestrel.students.names import NamesShown
-from kestrel.transfer_pages import crypto, delivery
-from kestrel.transfer_pages.delivery import DeliveryFailed, Refused
+from kestrel.transfer_pages import crypto, delivery, kestrel_inbox, kestrel_peers
+from kestrel.transfer_pages.kestrel_peers import DeliveryFailed, Refused
 from kestrel.transfers.models import Transfer
 from kestrel.transfers.services import NotLeft, NotOpen, check_can_send
 
@@ -116,17 +116,17 @@ def status(request, pk):
 @require_GET
 def keys(request, urn):
     """A school's public keys, for another Kestrel sending it a file or a receipt."""
-    school = delivery.school_here(urn)
+    school = kestrel_peers.school_here(urn)
     if school is None:
         raise Http404("No school with that URN")
-    published = crypto.public_keys(school, delivery.own_address())
+    published = crypto.public_keys(school, kestrel_peers.own_address())
     response = JsonResponse(published.as_json())
     response["Cache-Control"] = "no-cache"
     return response
 
 
 def _refused(refusal: Refused, request, *, what: str, school=None, envelope=None) -> HttpResponse:
-    delivery.refuse(refusal, what=what, request=request, school=school, envelope=envelope)
+    kestrel_inbox.refuse(refusal, what=what, request=request, school=school, envelope=envelope)
     return HttpResponse(
         refusal.reason, status=refusal.status, content_type="text/plain; charset=utf-8"
     )
@@ -149,14 +149,14 @@ def inbox(request):
     envelope, school = None, None
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
-        if length > delivery.PACKAGE_MAX_BYTES:
+        if length > kestrel_inbox.PACKAGE_MAX_BYTES:
             raise Refused(413, "too_large", "The package is larger than this Kestrel takes.")
         signed = _unb64(request.headers.get("Kestrel-Envelope", ""))
         signature = request.headers.get("Kestrel-Signature", "")
-        envelope = delivery.read_envelope(signed)
-        school = delivery.recipient_here(envelope["recipient"]["urn"])
-        sender_keys = delivery.sender_keys_for(envelope)
-        _, new = delivery.receive_envelope(
+        envelope = kestrel_inbox.read_envelope(signed)
+        school = kestrel_inbox.recipient_here(envelope["recipient"]["urn"])
+        sender_keys = kestrel_inbox.sender_keys_for(envelope)
+        _, new = kestrel_inbox.receive_envelope(
             signed, signature, request, school=school, sender_keys=sender_keys
         )
     except Refused as refusal:
@@ -171,7 +171,7 @@ def receipts(request):
     """A receipt from the school a file was sent to, signed by it: recorded on the transfer."""
     receipt = None
     try:
-        if int(request.META.get("CONTENT_LENGTH") or 0) > delivery.SMALL_MAX_BYTES:
+        if int(request.META.get("CONTENT_LENGTH") or 0) > kestrel_peers.SMALL_MAX_BYTES:
             raise Refused(413, "too_large", "The receipt is too large.")
         try:
             body = json.loads(request.body)
@@ -179,9 +179,9 @@ def receipts(request):
             signature = body["signature"]
         except (ValueError, KeyError, TypeError, AttributeError):
             raise Refused(400, "receipt_unreadable", "The receipt is not JSON.") from None
-        receipt = delivery.read_receipt(signed)
-        signer_keys = delivery.sender_keys_for(receipt)
-        delivery.take_receipt(signed, signature, signer_keys=signer_keys)
+        receipt = kestrel_inbox.read_receipt(signed)
+        signer_keys = kestrel_inbox.sender_keys_for(receipt)
+        kestrel_inbox.take_receipt(signed, signature, signer_keys=signer_keys)
     except Refused as refusal:
         return _refused(refusal, request, what="receipt", envelope=receipt)
     return JsonResponse({"recorded": True})

@@ -7,7 +7,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kestrel.transfer_pages import crypto
-from kestrel.transfer_pages.delivery import DeliveryFailed, checked_address, same_address
+from kestrel.transfer_pages.kestrel_peers import DeliveryFailed, checked_address, same_address
 
 
 @pytest.fixture

@@ -1,0 +1,180 @@
+"""Other Kestrels: their addresses and the public keys they publish for their schools.
+
+An address is another installation's SITE_URL: https only (plain http to this machine alone, for
+development and tests), no credentials or query. A school's keys are asked of its own Kestrel at
+`<address>/transfers/keys/<urn>/`, never following a redirect, and must name that school at that
+address: this is the trust the route rests on (kestrel.transfer_pages.delivery).
+"""
+
+import ipaddress
+import json
+import urllib.error
+import urllib.request
+from urllib.parse import quote, urlsplit
+
+from django.conf import settings
+
+from kestrel.schools.models import School
+from kestrel.transfer_pages import crypto
+
+# The largest answer read from another Kestrel (keys, an inbox's reply), or receipt taken.
+SMALL_MAX_BYTES = 64 * 1024
+KEYS_TIMEOUT = 10  # seconds, for each step of asking another Kestrel for a school's keys
+LOOPBACK = {"localhost"}
+URN_CHARACTERS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+class DeliveryFailed(Exception):
+    """The file could not be sent; the message says why, for the DSL."""
+
+
+class Refused(Exception):
+    """A package or receipt this Kestrel refuses: the HTTP status, a short code for the audit
+    trail and a plain reason for the sender."""
+
+    def __init__(self, status: int, code: str, reason: str):
+        super().__init__(reason)
+        self.status, self.code, self.reason = status, code, reason
+
+
+def _loopback(host: str) -> bool:
+    if host in LOOPBACK:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _normal(value: str) -> tuple[str, str, str]:
+    """(scheme, host[:port], path) of an address, compared without case or a trailing slash."""
+    try:
+        parts = urlsplit((value or "").strip())
+        port = parts.port
+    except ValueError:
+        raise DeliveryFailed(f"“{value}” is not a web address.") from None
+    host = (parts.hostname or "").lower()
+    if not host or parts.username or parts.password or parts.query or parts.fragment:
+        raise DeliveryFailed(f"“{value}” is not the address of a Kestrel (like https://…).")
+    shown = f"[{host}]" if ":" in host else host
+    return parts.scheme.lower(), f"{shown}:{port}" if port else shown, parts.path.rstrip("/")
+
+
+def checked_address(value: str) -> str:
+    """Another Kestrel's address (its SITE_URL) as compared and used here: https (http only to
+    this machine), no query, no credentials, no trailing slash. DeliveryFailed otherwise."""
+    scheme, netloc, path = _normal(value)
+    host = urlsplit(f"{scheme}://{netloc}").hostname or ""
+    if scheme != "https" and not (scheme == "http" and _loopback(host)):
+        raise DeliveryFailed(
+            f"The Kestrel address “{value}” must start with https:// (a child's file is never "
+            "sent over an unencrypted connection)."
+        )
+    return f"{scheme}://{netloc}{path}"
+
+
+def own_address() -> str:
+    return settings.SITE_URL.rstrip("/")
+
+
+def same_address(one: str, other: str) -> bool:
+    try:
+        return _normal(one) == _normal(other)
+    except DeliveryFailed:
+        return False
+
+
+def is_here(address: str) -> bool:
+    """Whether `address` is this installation's own."""
+    return same_address(address, own_address())
+
+
+def checked_urn(urn) -> str:
+    if not isinstance(urn, str) or not 1 <= len(urn) <= 8 or not set(urn) <= URN_CHARACTERS:
+        raise DeliveryFailed("A school's URN is up to 8 letters and digits.")
+    return urn
+
+
+def school_here(urn: str) -> School | None:
+    """The school of this installation with `urn` (never one of two that share it)."""
+    if not urn:
+        return None
+    schools = list(School.objects.filter(urn=urn)[:2])
+    return schools[0] if len(schools) == 1 else None
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A Kestrel answers at its own address: a redirect elsewhere is refused, not followed."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+def answer_text(error: urllib.error.HTTPError) -> str:
+    try:
+        text = error.read(600).decode("utf-8", "replace").strip()
+    except OSError:
+        text = ""
+    return text[:300] or f"HTTP {error.code}"
+
+
+def fetch_keys(address: str, urn: str) -> crypto.PublicKeys:
+    """The public keys the Kestrel at `address` publishes for its school `urn`; DeliveryFailed
+    with the reason if it cannot be asked or its answer is not that school's keys."""
+    address, urn = checked_address(address), checked_urn(urn)
+    # checked_address allows https (or http to this machine) only: no file: or other schemes.
+    asked = urllib.request.Request(  # noqa: S310
+        f"{address}/transfers/keys/{quote(urn)}/",
+        headers={"Accept": "application/json", "User-Agent": "Kestrel"},
+    )
+    try:
+        with _opener.open(asked, timeout=KEYS_TIMEOUT) as reply:
+            raw = reply.read(SMALL_MAX_BYTES + 1)
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            raise DeliveryFailed(
+                f"The Kestrel at {address} has no school with URN {urn}."
+            ) from None
+        raise DeliveryFailed(
+            f"The Kestrel at {address} did not give its school's keys ({answer_text(error)})."
+        ) from None
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise DeliveryFailed(f"The Kestrel at {address} could not be reached ({reason}).") from None
+    try:
+        keys = crypto.PublicKeys.from_json(json.loads(raw[:SMALL_MAX_BYTES]))
+    except (ValueError, crypto.CryptoError):
+        raise DeliveryFailed(f"The answer from {address} is not a school's keys.") from None
+    if keys.urn != urn:
+        raise DeliveryFailed(f"The Kestrel at {address} answered for another school.")
+    try:
+        said = checked_address(keys.address)
+    except DeliveryFailed:
+        said = keys.address
+    if said != address:
+        raise DeliveryFailed(
+            f"The Kestrel at {address} gives its address as {keys.address}: record that address "
+            "for the school instead."
+        )
+    return keys
+
+
+def keys_of_school(address: str, urn: str) -> crypto.PublicKeys:
+    """A school's public keys: read here for a school of this installation, else asked of its
+    own Kestrel."""
+    if is_here(address):
+        school = school_here(urn)
+        if school is None:
+            raise DeliveryFailed(f"This Kestrel has no school with URN {urn}.")
+        return crypto.public_keys(school, own_address())
+    return fetch_keys(address, urn)
+
+
+def post(url: str, body, headers: dict, timeout: int) -> bytes:
+    # `url` is on an address through checked_address: https, or http to this machine.
+    asked = urllib.request.Request(url, data=body, method="POST", headers=headers)  # noqa: S310
+    with _opener.open(asked, timeout=timeout) as reply:
+        return reply.read(SMALL_MAX_BYTES)
