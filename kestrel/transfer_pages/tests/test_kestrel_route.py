@@ -4,20 +4,25 @@ receipts refusing anything tampered with, signed by another key or of an unknown
 nothing stored and the refusal recorded."""
 
 import datetime
+import hashlib
 import io
 import json
 import zipfile
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from kestrel.audit.models import AuditEvent
 from kestrel.testing.auth import unlock_key
 from kestrel.testing.factories import (
     AccessLevelFactory,
+    ActionFactory,
     CategoryFactory,
     IncidentFactory,
+    LinkedStudentFactory,
     StudentFactory,
     UserFactory,
 )
@@ -155,6 +160,67 @@ def test_a_file_sent_to_a_school_of_this_kestrel_arrives_matched_and_its_accepta
     )
     assert transfer.acknowledged_at == received.accepted_at
     assert transfer.acknowledged_how == "Accepted on Kestrel"
+
+
+def test_the_package_holds_the_childs_file_as_the_dsl_may_open_it_with_the_pdf_and_files(
+    transfer, hannah, people, schools, levels, django_capture_on_commit_callbacks
+):
+    from kestrel.casefile import services as casefile
+    from kestrel.files.models import Attachment
+
+    (concern,) = IncidentFactory._meta.model.objects.filter(student=hannah)
+    ActionFactory(incident=concern, author=people.dsl, text="Called children's social care.")
+    Attachment.objects.create(
+        school=schools[0],
+        uploaded_by=people.teacher,
+        incident=concern,
+        original_name="../minutes/strategy meeting.pdf",
+        stored_name=default_storage.save("attachments/x/minutes.pdf", ContentFile(b"minutes")),
+        content_type="application/pdf",
+        size=7,
+        sha256=hashlib.sha256(b"minutes").hexdigest(),
+    )
+    oliver = StudentFactory(school=schools[0], legal_first_name="Oliver", legal_last_name="Ng")
+    olivers = IncidentFactory(
+        student=oliver,
+        reporter=people.teacher,
+        categories=[CategoryFactory(school=schools[0], access_level=levels.dsl)],
+        text="The account of Oliver's incident.",
+    )
+    LinkedStudentFactory(incident=olivers, student=hannah, note="Hannah saw the push.")
+    casefile.start_status(
+        actor=people.dsl,
+        student=hannah,
+        kind="child_in_need",
+        started_on=timezone.localdate() - datetime.timedelta(days=5),
+        note="Started after the strategy meeting.",
+    )
+    data, to_copy = package.records(transfer, people.dsl, to_name="Brook Lane Academy", to_urn="1")
+    assert [file["name"] for file in to_copy] == ["../minutes/strategy meeting.pdf"]
+    kinds = [record["kind"] for record in data["records"]]
+    assert kinds.count("incident") == 2 and "case_event" in kinds
+    own = next(record for record in data["records"] if record["id"] == f"incident-{concern.pk}")
+    assert own["actions"][0]["text"] == "Called children's social care."
+    linked = next(record for record in data["records"] if record["id"] == f"incident-{olivers.pk}")
+    # A linked entry as Hannah's file shows it: the note for her, not Oliver's account.
+    assert (linked["whole"], linked["note"], linked["text"]) == (False, "Hannah saw the push.", "")
+    assert linked["linked_from"].startswith("Oliver Ng")
+    assert data["from_school"] == {
+        "name": "Ashdown Primary School",
+        "urn": "100001",
+        "address": "http://testserver",
+    }
+
+    send_here(transfer, people.dsl, django_capture_on_commit_callbacks)
+    received = Received.objects.get()
+    with receiving.opened_package(received) as bundle:
+        listed = json.loads(bundle.read(package.RECORDS))["files"]
+        assert bundle.read(package.PDF).startswith(b"%PDF")
+        (attached,) = listed
+        assert attached["path"] == "files/1-strategy meeting.pdf"
+        assert bundle.read(attached["path"]) == b"minutes"
+        assert attached["sha256"] == attached["uploaded_sha256"]
+        assert "stored_name" not in attached
 
 
 def test_sending_again_after_it_arrived_keeps_one_copy_at_the_receiving_school(
