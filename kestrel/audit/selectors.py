@@ -99,6 +99,7 @@ ACTION_LABELS = {
     "transfer.chased": "A file sent with no receipt after 5 school days was chased",
     "transfer.informed": "Recorded that the local authority was told of a leaver",
     "transfer.cancelled": "Cancelled a leaver’s transfer",
+    "transfer.copy_recorded": "Recorded what was done with the school’s copy of a sent file",
     "transfer.kestrel_send_requested": "Sent a file to a school on Kestrel",
     "transfer.kestrel_send_refused": "Was refused sending a file to a school on Kestrel",
     "transfer.kestrel_not_sent": "A file could not be delivered to a school on Kestrel",

@@ -131,3 +131,13 @@ class CancelForm(KestrelForm):
         max_length=300,
         help_text="For example: the child did not leave after all.",
     )
+
+
+class CopyForm(KestrelForm):
+    done_on = DateField(label="Date", latest=_today)
+    note = text_box(
+        "What was done with this school's copy",
+        rows=3,
+        help_text="For example: paper copies shredded; the chronology kept in Kestrel until the "
+        "date the policy sets.",
+    )

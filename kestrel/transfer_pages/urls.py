@@ -14,6 +14,7 @@ urlpatterns = [
     path("transfers/<int:pk>/paper/receipt/", views.paper_receipt, name="paper_receipt"),
     path("transfers/<int:pk>/informed/", views.informed, name="informed"),
     path("transfers/<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("transfers/<int:pk>/copy/", views.copy_done, name="copy_done"),
     path("students/<int:pk>/file/leaving/", views.mark_left, name="mark_left"),
     *urls_kestrel.urlpatterns,
     *urls_link.urlpatterns,

@@ -18,6 +18,7 @@ from kestrel import notices
 from kestrel.access.decorators import requires
 from kestrel.audit.services import record
 from kestrel.exports.models import State as ExportState
+from kestrel.key_facts.selectors import current_professionals
 from kestrel.students.doors import get_student_for_user
 from kestrel.students.names import NamesShown
 from kestrel.transfer_pages import forms, sending
@@ -71,6 +72,9 @@ def transfer(request, pk):
         "receipt_form": forms.PaperReceiptForm(initial={"signed_on": timezone.localdate()}),
         "informed_form": forms.InformedForm(initial={"informed_on": timezone.localdate()}),
         "cancel_form": forms.CancelForm(),
+        "copy_form": forms.CopyForm(initial={"done_on": timezone.localdate()}),
+        # With no school to go to: the professionals to tell besides the local authority.
+        "to_tell": list(current_professionals(item.student)) if item.state == State.INFORM else [],
     }
     record(action="transfer.viewed", request=request, obj=item, student=item.student)
     if request.htmx and request.GET.get("progress"):
@@ -338,4 +342,34 @@ def cancel(request, pk):
         messages.error(request, str(refusal))
     else:
         notices.success(request, "Transfer cancelled.")
+    return redirect("transfer_pages:transfer", pk=item.pk)
+
+
+@requires("keep_case_file")
+@require_POST
+def copy_done(request, pk):
+    """After receipt: the DSL records what was done with this school's own copy under the
+    school's policy (paper copies shredded, the Kestrel file kept for the set time, ...)."""
+    item = _transfer(request, pk)
+    form = forms.CopyForm(request.POST)
+    if not form.is_valid():
+        return _form_page(
+            request,
+            item,
+            form,
+            title="Record what was done with this school's copy",
+            button="Record",
+        )
+    try:
+        services.record_copy(
+            transfer=item,
+            actor=request.user,
+            done_on=form.cleaned_data["done_on"],
+            note=form.cleaned_data["note"],
+            request=request,
+        )
+    except services.NotOpen as refusal:
+        messages.error(request, str(refusal))
+    else:
+        notices.success(request, "Recorded what was done with this school's copy.")
     return redirect("transfer_pages:transfer", pk=item.pk)

@@ -113,6 +113,11 @@ class Transfer(SchoolOwned):
     # The sender's own copy, under the school's policy as it was when the file was sent.
     copy_policy = models.CharField(max_length=20, choices=CopyPolicy.choices, blank=True)
     copy_kept_until = models.DateField(null=True, blank=True)
+    copy_done_on = models.DateField(null=True, blank=True)
+    copy_note = models.TextField(blank=True)
+    copy_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     # No destination: the local authority (and any social worker) told.
     informed_on = models.DateField("Date told", null=True, blank=True)

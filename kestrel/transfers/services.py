@@ -316,6 +316,29 @@ def record_receipt(
     return transfer
 
 
+def record_copy(
+    *, transfer: Transfer, actor, done_on: datetime.date, note: str, request=None
+) -> Transfer:
+    """Once the next school has confirmed receipt: what was done with this school's own copy
+    under its policy (recorded with the transfer; the records themselves are never deleted
+    here)."""
+    if transfer.state != State.RECEIVED:
+        raise NotOpen("Record what was done with this school's copy once receipt is confirmed.")
+    transfer.copy_done_on = done_on
+    transfer.copy_note = note
+    transfer.copy_recorded_by = actor
+    transfer.save(update_fields=["copy_done_on", "copy_note", "copy_recorded_by"])
+    record(
+        action="transfer.copy_recorded",
+        actor=actor,
+        request=request,
+        obj=transfer,
+        student=transfer.student,
+        detail={"done_on": done_on.isoformat(), "policy": transfer.copy_policy},
+    )
+    return transfer
+
+
 def record_informed(
     *, transfer: Transfer, actor, informed_on: datetime.date, whom: str, request=None
 ) -> Transfer:

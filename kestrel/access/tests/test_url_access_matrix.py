@@ -241,6 +241,7 @@ EXPECTED = {
             "transfer_pages:paper_receipt",
             "transfer_pages:informed",
             "transfer_pages:cancel",
+            "transfer_pages:copy_done",
         ],
         expect(**NOT_KEY_HOLDERS, dsl="key", dsl_unlocked="method", other_dsl="method"),
     ),
@@ -307,6 +308,43 @@ EXPECTED = {
         [f"transfer_pages:received_{name}" for name in ("match", "accept", "review", "refuse")],
         expect(**NOT_KEY_HOLDERS, dsl="key", full="method"),
     ),
+    # The staff training log (issue 23): the administrator and the DSL team (no key needed: it
+    # holds no child's data), each of their own school; the teacher's training record (with a
+    # certificate) and an import waiting to be confirmed. The teacher opens their own
+    # certificate (Account Settings links it); other teachers find no such record.
+    **dict.fromkeys(
+        [f"training_pages:{name}" for name in ("overview", "staff_list", "import")],
+        expect(teacher="denied"),
+    ),
+    "training_pages:compliance_csv": expect(teacher="denied"),
+    **dict.fromkeys(
+        [
+            f"training_pages:{name}"
+            for name in (
+                "staff",
+                "record",
+                "joined",
+                "add_certificate",
+                "remove",
+                "import_preview",
+                "import_refused",
+            )
+        ],
+        expect(teacher="denied", other_admin="missing", other_dsl="missing"),
+    ),
+    **dict.fromkeys(
+        ["training_pages:import_confirm", "training_pages:import_cancel"],
+        expect(teacher="denied", full="method"),
+    ),
+    "training_pages:certificate": expect(
+        teacher="ok",
+        alerted="missing",
+        alerted_read="missing",
+        reporter="missing",
+        reporter_after_7_days="missing",
+        other_admin="missing",
+        other_dsl="missing",
+    ),
 }
 
 
@@ -335,9 +373,16 @@ def _concrete(
     key_facts=(0, 0),
     case_file=(0, 0),
     transfers=(0, 0),
+    training=(0, 0),
 ) -> str:
     pk = student_pk
-    if name.startswith("transfer_pages:received"):
+    if name in {"training_pages:staff", "training_pages:record", "training_pages:joined"}:
+        pk = staff_pk
+    elif name.startswith("training_pages:import"):
+        pk = training[1]
+    elif name.startswith("training_pages:"):
+        pk = training[0]
+    elif name.startswith("transfer_pages:received"):
         pk = transfers[1]
     elif name.startswith("transfer_pages:") and name != "transfer_pages:mark_left":
         pk = transfers[0]
@@ -461,6 +506,35 @@ def transfers_of(student, dsl):
     return transfer.pk, received.pk
 
 
+def training_of(teacher, admin):
+    """The teacher's training record, with a certificate, and an import of training records
+    waiting to be confirmed: (their ids)."""
+    import io
+
+    from kestrel.files import encrypted
+    from kestrel.testing.factories import TrainingRecordFactory
+    from kestrel.training.models import Certificate, TrainingImport
+
+    training = TrainingRecordFactory(
+        requirement__school=teacher.school, staff=teacher, recorded_by=admin
+    )
+    kept = encrypted.store(io.BytesIO(b"%PDF-1.4 m"), folder="certificates/matrix", suffix=".pdf")
+    Certificate.objects.create(
+        school=teacher.school,
+        record=training,
+        original_name="certificate.pdf",
+        stored_name=kept.name,
+        content_type="application/pdf",
+        size=kept.size,
+        sha256=kept.sha256,
+        uploaded_by=admin,
+    )
+    waiting = TrainingImport.objects.create(
+        school=teacher.school, file_name="training.csv", file_sha256="0" * 64, uploaded_by=admin
+    )
+    return training.pk, waiting.pk
+
+
 def _outcome(response) -> str:
     if response.status_code == 200:
         return "ok"
@@ -547,6 +621,7 @@ def test_each_role_gets_exactly_the_expected_answer_from_every_url(role, people,
     case_file = case_file_of(student, people.dsl)
     type(school).objects.filter(pk=school.pk).update(urn=URN)
     transfers = transfers_of(student, people.dsl)
+    training = training_of(people.teacher, people.admin)
     if role in {"reporter", "reporter_after_7_days"}:
         sign_in_fully(client, reporter)
     elif role in {"alerted", "alerted_read"}:
@@ -582,6 +657,7 @@ def test_each_role_gets_exactly_the_expected_answer_from_every_url(role, people,
             key_facts,
             case_file,
             transfers,
+            training,
         )
         response = client.get(url)
         got = _outcome(response)

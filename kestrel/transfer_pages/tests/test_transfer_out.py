@@ -344,3 +344,62 @@ def test_the_sender_is_emailed_when_the_receiving_dsl_confirms_receipt(
     assert "Hannah" not in email.body + email.subject
     transfer.refresh_from_db()
     assert transfer.acknowledged_by_name == "Sam Patel"
+
+
+def test_after_receipt_the_dsl_records_what_was_done_with_the_schools_copy(
+    dsl, hannah, people, school
+):
+    school.transfer_copy_policy = "keep_chronology"
+    school.transfer_copy_years = 6
+    school.save()
+    left = datetime.date(2026, 7, 17)
+    transfer = services.mark_left(
+        actor=people.dsl,
+        student=hannah,
+        left_on=left,
+        destination=Destination.SCHOOL,
+        details={"destination_name": "Brook Academy"},
+    )
+    refused = dsl.post(
+        f"/transfers/{transfer.pk}/copy/",
+        {**date_fields("done_on", datetime.date.today()), "note": "Shredded."},
+    )
+    assert refused.status_code == 302
+    transfer.refresh_from_db()
+    assert transfer.copy_done_on is None  # not before receipt
+    services.record_sent(transfer=transfer, actor=people.dsl, route=Route.PAPER, how="By hand")
+    transfer.refresh_from_db()
+    assert (transfer.copy_policy, transfer.copy_kept_until) == (
+        "keep_chronology",
+        datetime.date(2032, 7, 17),
+    )
+    services.record_receipt(transfer=transfer, name="Sam Patel", how="Signed slip")
+    page = dsl.get(f"/transfers/{transfer.pk}/")
+    assert "keep the chronology only, for a set time, until 17 July 2032" in page.text
+    dsl.post(
+        f"/transfers/{transfer.pk}/copy/",
+        {
+            **date_fields("done_on", datetime.date.today()),
+            "note": "Printed copy shredded; chronology kept in Kestrel.",
+        },
+    )
+    transfer.refresh_from_db()
+    assert transfer.copy_note == "Printed copy shredded; chronology kept in Kestrel."
+    assert transfer.copy_recorded_by == people.dsl
+    assert AuditEvent.objects.filter(action="transfer.copy_recorded", student=hannah).exists()
+
+
+def test_a_leaver_with_no_school_shows_the_professionals_to_tell(dsl, hannah, people):
+    from kestrel.key_facts.services import add_professional
+
+    add_professional(
+        actor=people.dsl,
+        student=hannah,
+        role="social_worker",
+        name="Priya Shah",
+    )
+    transfer = services.mark_left(
+        actor=people.dsl, student=hannah, left_on=datetime.date.today(), destination="abroad"
+    )
+    page = dsl.get(f"/transfers/{transfer.pk}/")
+    assert "Priya Shah, Social worker" in page.text
