@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "kestrel.case_pages",
     "kestrel.exports",
     "kestrel.transfer_pages",
+    "kestrel.training",
+    "kestrel.training_pages",
     "kestrel.account_pages",
     "kestrel.ops",
     "bench",
@@ -248,6 +250,7 @@ PERIODIC_JOBS = [
     "kestrel.exports.services.forget_old_exports",
     "kestrel.transfers.services.start_transfers_for_all_leavers",
     "kestrel.transfers.services.chase_transfers",
+    "kestrel.training.reminders.send_training_reminders",
 ]
 # A chain's head is published at most this often (rows written since the last publication are
 # the ones whose removal from the chain's end would not be noticed).

@@ -42,6 +42,8 @@ RULES: dict[str, Callable[..., bool]] = {
     "use_key": _key_holder,
     # The DSL team publishes the Library's documents and sees who has read each policy.
     "manage_library": _key_holder,
+    # The staff training log: the administrator and the DSL team keep it (no child data).
+    "manage_training": lambda request: _school_admin(request) or _key_holder(request),
     # Pages that show records across students: key holders, with their key unlocked.
     "view_audit_trail": _key_unlocked,
     "view_chronology": _key_unlocked,

@@ -1,54 +1,16 @@
-"""An export's files at rest: saved through Django's storage encrypted with the field keys
-(kestrel.encryption), a piece at a time (one Fernet token a line), so that neither saving nor
-downloading ever holds a whole file in memory, and a copy of the storage is no more readable
-than a copy of the database."""
+"""An export's files at rest: encrypted with the field keys, a piece at a time
+(kestrel.files.encrypted), in the exports folder."""
 
-import hashlib
-import tempfile
-import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import BinaryIO
 
-from django.core.files import File
-from django.core.files.storage import default_storage
-
-from kestrel.encryption import decrypt, encrypt
+from kestrel.files.encrypted import PIECE_BYTES, Stored, delete_all, pieces
+from kestrel.files.encrypted import store as store_encrypted
 
 FOLDER = "exports"
-PIECE_BYTES = 1024 * 1024
 
-
-@dataclass(frozen=True)
-class Stored:
-    name: str
-    size: int  # of the file itself, before encryption
-    sha256: str  # of the file itself
+__all__ = ["FOLDER", "PIECE_BYTES", "Stored", "delete_all", "pieces", "store"]
 
 
 def store(source: BinaryIO, *, suffix: str) -> Stored:
     """Saves the open binary file `source`, encrypted, under a generated name."""
-    digest = hashlib.sha256()
-    size = 0
-    with tempfile.TemporaryFile(prefix="kestrel-export-") as out:
-        for piece in iter(lambda: source.read(PIECE_BYTES), b""):
-            size += len(piece)
-            digest.update(piece)
-            out.write(encrypt(piece).encode("ascii") + b"\n")
-        out.seek(0)
-        name = default_storage.save(f"{FOLDER}/{uuid.uuid4().hex}{suffix}.fernet", File(out))
-    return Stored(name=name, size=size, sha256=digest.hexdigest())
-
-
-def pieces(name: str) -> Iterator[bytes]:
-    """The stored file, decrypted, a piece at a time."""
-    with default_storage.open(name, "rb") as stored:
-        for line in stored:
-            if line.strip():
-                yield decrypt(line.strip().decode("ascii"))
-
-
-def delete_all(names) -> None:
-    for name in names:
-        if name:
-            default_storage.delete(name)
+    return store_encrypted(source, folder=FOLDER, suffix=suffix)

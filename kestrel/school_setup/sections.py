@@ -33,6 +33,8 @@ from kestrel.search import matching
 from kestrel.students.forms import StudentForm
 from kestrel.students.models import Student
 from kestrel.students.search import SEARCH_FIELDS
+from kestrel.training.forms import RequirementForm
+from kestrel.training.models import AppliesTo, Requirement
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,26 @@ def _yes_no(value: bool) -> str:
 
 def _status(obj) -> str:
     return "In use" if obj.is_active else "Retired"
+
+
+def _who(requirement: Requirement) -> str:
+    if requirement.applies_to == AppliesTo.JOB_TITLES:
+        return "Job titles: " + ", ".join(
+            line.strip() for line in requirement.job_titles.splitlines() if line.strip()
+        )
+    if requirement.applies_to == AppliesTo.ALERT_GROUP and requirement.alert_group_id:
+        return f"Alert group: {requirement.alert_group.name}"
+    return requirement.get_applies_to_display()
+
+
+def _renewal(requirement: Requirement) -> str:
+    months = requirement.renewal_months
+    if months is None:
+        return "Once"
+    if months % 12 == 0:
+        years = months // 12
+        return "Every year" if years == 1 else f"Every {years} years"
+    return f"Every {months} months"
 
 
 SECTIONS: dict[str, Section] = {
@@ -265,6 +287,25 @@ SECTIONS: dict[str, Section] = {
                 Column("Order", lambda r: r.position),
                 Column("In use", _status),
             ],
+        ),
+        Section(
+            slug="training",
+            title="Training requirements",
+            singular="training requirement",
+            model=Requirement,
+            form=RequirementForm,
+            intro="The training your school requires, of whom and how often, for the staff "
+            "training log. KCSIE: all staff are trained in safeguarding and child protection at "
+            "induction and updated at least once a year; the DSL and deputies have formal "
+            "training every two years and refresh their knowledge at least once a year.",
+            columns=[
+                Column("Training", lambda r: r.name),
+                Column("Who must do it", _who),
+                Column("Renewed", _renewal),
+                Column("New staff within", lambda r: f"{r.induction_days} days"),
+                Column("Status", _status),
+            ],
+            queryset=lambda rows: rows.select_related("alert_group").order_by("name"),
         ),
         Section(
             slug="access-levels",

@@ -153,3 +153,28 @@ class AlertFactory(DjangoModelFactory):
     school = factory.SelfAttribute("incident.school")
     recipient = factory.SubFactory(UserFactory, school=factory.SelfAttribute("..school"))
     sender = factory.SelfAttribute("incident.reporter")
+
+
+class RequirementFactory(DjangoModelFactory):
+    """A training requirement of everyone, renewed yearly, due within 30 days of joining."""
+
+    class Meta:
+        model = "training.Requirement"
+
+    school = factory.SubFactory(SchoolFactory)
+    name = factory.Sequence(lambda n: f"Safeguarding update {n}")
+    renewal_months = 12
+    induction_days = 30
+    due_soon_days = 30
+
+
+class TrainingRecordFactory(DjangoModelFactory):
+    class Meta:
+        model = "training.TrainingRecord"
+
+    requirement = factory.SubFactory(RequirementFactory)
+    school = factory.SelfAttribute("requirement.school")
+    staff = factory.SubFactory(UserFactory, school=factory.SelfAttribute("..school"))
+    course = factory.SelfAttribute("requirement.name")
+    completed_on = factory.LazyFunction(timezone.localdate)
+    recorded_by = factory.SelfAttribute("staff")

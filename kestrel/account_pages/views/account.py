@@ -1,4 +1,5 @@
-"""Account Settings: details, password, second factors, recent sign-ins, sign out everywhere."""
+"""Account Settings: details, password, second factors, recent sign-ins, sign out everywhere,
+and the staff member's own training."""
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -11,6 +12,7 @@ from kestrel.account_pages.views.signin import passkey_config
 from kestrel.accounts import reauth, second_factor, selectors, services
 from kestrel.accounts.forms import PasswordChangeForm
 from kestrel.accounts.reauth import recent_authentication
+from kestrel.training.selectors import own_training
 
 
 @requires("signed_in")
@@ -18,6 +20,7 @@ def account_settings(request):
     user = request.user
     codes = second_factor.backup_codes(user)
     sign_ins = selectors.recent_sign_ins(user=user, current_session_key=request.session.session_key)
+    training, training_records = own_training(user)
     return render(
         request,
         "accounts/account_settings.html",
@@ -26,6 +29,8 @@ def account_settings(request):
             "passkeys": list(second_factor.passkeys(user)),
             "backup_codes_left": codes.remaining() if codes else None,
             "sign_ins": sign_ins,
+            "training": training,
+            "training_records": training_records,
             "passkey_config": passkey_config(request),
             # Adding a passkey needs "Confirm it is you" first, unless it was given just now.
             "recently_confirmed": reauth.is_recent(request),
