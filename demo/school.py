@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from demo.casefile import seed_case_files
+from demo.training import seed_training
 from demo.transfers import seed_transfers
 from kestrel.accounts.models import User
 from kestrel.alerts.models import AlertGroup
@@ -436,6 +437,7 @@ def seed_demo_school(*, today: datetime.date | None = None) -> School:
     _seed_guide_incidents(school, groups)
     seed_case_files(school, today)
     seed_transfers(school, today)
+    seed_training(school, today)
     record(action="demo.seeded", school=school, obj=school)
     return school
 
