@@ -225,6 +225,8 @@ def _training(values: dict, requirements: dict, today: datetime.date) -> dict:
     requirement = requirements.get(course_key(course))
     return {
         "course": requirement.name if requirement else course,
+        "named": course,  # as the file names it
+        "completed_label": f"{day:%-d %b %Y}",
         "requirement_id": requirement.pk if requirement else None,
         "requirement": requirement.name if requirement else "",
         "date": day.isoformat(),
