@@ -33,6 +33,7 @@ address beside the school's name.
 
 import datetime
 import hashlib
+import http.client
 import json
 import logging
 import tempfile
@@ -48,6 +49,7 @@ from kestrel.audit.services import record
 from kestrel.exports import services as exports
 from kestrel.exports.models import ExportRequest
 from kestrel.exports.models import State as ExportState
+from kestrel.faults import pause_point
 from kestrel.schools.models import School
 from kestrel.schools.scope import in_school_of
 from kestrel.tasks import enqueue_with_transaction
@@ -257,11 +259,14 @@ def seal_package(
     return crypto.sign(school, crypto.ENVELOPE, envelope)
 
 
-def _send_over_http(address: str, signed: bytes, signature: str, cipher: BinaryIO) -> None:
+def _send_over_http(address: str, signed: bytes, signature: str, cipher: BinaryIO) -> str:
+    """POSTs the package to the Kestrel at `address`. Returns the digest of the package it holds
+    when it had this transfer's file already (a copy sent before, whose answer was lost), else
+    ''. DeliveryFailed says why not."""
     size = cipher.seek(0, 2)
     cipher.seek(0)
     try:
-        post(
+        answer = post(
             f"{address}/transfers/inbox/",
             cipher,
             {
@@ -277,9 +282,31 @@ def _send_over_http(address: str, signed: bytes, signature: str, cipher: BinaryI
         raise DeliveryFailed(
             f"The Kestrel at {address} refused the file: {answer_text(error)}"
         ) from None
-    except (urllib.error.URLError, OSError) as error:
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
         reason = getattr(error, "reason", error)
+        if isinstance(reason, ConnectionResetError | BrokenPipeError | http.client.HTTPException):
+            # It may have the file: it stopped (or was stopped) before it answered.
+            raise DeliveryFailed(
+                f"The Kestrel at {address} stopped before confirming it had the file "
+                f"({reason or type(reason).__name__}). Sending it again is safe: it keeps one "
+                "copy of each file."
+            ) from None
         raise DeliveryFailed(f"The Kestrel at {address} could not be reached ({reason}).") from None
+    return _digest_held(answer)
+
+
+def _digest_held(answer: bytes) -> str:
+    """From the inbox's answer, the digest of the copy it kept if it had the file already."""
+    try:
+        said = json.loads(answer)
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    if not isinstance(said, dict) or said.get("received") != "already":
+        return ""
+    digest = said.get("sha256")
+    if isinstance(digest, str) and len(digest) == 64 and set(digest) <= set("0123456789abcdef"):
+        return digest
+    return ""
 
 
 def _failed(delivery: KestrelDelivery, reason: str) -> None:
@@ -347,14 +374,22 @@ def send(delivery: KestrelDelivery) -> None:
             zipped=zipped,
             out=cipher,
         )
+        pause_point("package_sealed")  # the fault tests kill the sending Kestrel here
         if to.here:
             sender = crypto.public_keys(transfer.school, own_address())
             try:
-                receive_envelope(signed, signature, cipher, school=to.school, sender_keys=sender)
+                received, new = receive_envelope(
+                    signed, signature, cipher, school=to.school, sender_keys=sender
+                )
             except Refused as refusal:
                 raise DeliveryFailed(f"{to.name} refused the file: {refusal.reason}") from None
+            held = "" if new else received.sha256
         else:
-            _send_over_http(to.address, signed, signature, cipher)
+            held = _send_over_http(to.address, signed, signature, cipher)
+    pause_point("package_delivered")  # ... and here, once the other Kestrel has the file
+    # Sent before (a worker or an answer lost on the way): the copy the receiving school kept
+    # is the one it holds, so its digest is the one recorded as sent.
+    package_sha256 = held or package_sha256
     with transaction.atomic():
         try:
             record_sent(

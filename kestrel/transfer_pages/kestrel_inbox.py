@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kestrel.audit.services import record
+from kestrel.faults import pause_point
 from kestrel.ids import is_id
 from kestrel.schools.models import School
 from kestrel.schools.scope import school_id_of, scope
@@ -145,6 +146,7 @@ def receive_envelope(
             raise Refused(
                 400, "ciphertext_changed", "The package does not match its signed envelope."
             )
+        pause_point("package_arriving")  # the fault tests kill the receiving Kestrel here
         with scope(school=school.pk):
             existing = Received.objects.filter(
                 school=school, from_address=sender["address"], from_transfer=envelope["transfer"]
@@ -190,6 +192,7 @@ def receive_envelope(
                     from_transfer=envelope["transfer"],
                 )
                 return received, False
+    pause_point("package_stored")  # ... and here: kept, the sender not yet answered
     return received, True
 
 

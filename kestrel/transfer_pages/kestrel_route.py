@@ -156,12 +156,16 @@ def inbox(request):
         envelope = kestrel_inbox.read_envelope(signed)
         school = kestrel_inbox.recipient_here(envelope["recipient"]["urn"])
         sender_keys = kestrel_inbox.sender_keys_for(envelope)
-        _, new = kestrel_inbox.receive_envelope(
+        received, new = kestrel_inbox.receive_envelope(
             signed, signature, request, school=school, sender_keys=sender_keys
         )
     except Refused as refusal:
         return _refused(refusal, request, what="package", school=school, envelope=envelope)
-    return JsonResponse({"received": "new" if new else "already"}, status=201 if new else 200)
+    # The digest of the package kept: sent again after a lost answer, the sender records it.
+    return JsonResponse(
+        {"received": "new" if new else "already", "sha256": received.sha256},
+        status=201 if new else 200,
+    )
 
 
 @csrf_exempt

@@ -235,6 +235,8 @@ def test_sending_again_after_it_arrived_keeps_one_copy_at_the_receiving_school(
     assert list(Received.objects.filter(school=hannah_at_brook.school)) == [first]
     transfer.refresh_from_db()
     assert transfer.state == State.SENT
+    # The second package differs (it says when it was sent); the copy kept is the one recorded.
+    assert transfer.package_sha256 == first.sha256
 
 
 def test_sending_before_the_child_has_left_is_refused_with_a_clear_message(
@@ -480,10 +482,17 @@ def test_the_inbox_keeps_a_signed_package_and_a_second_delivery_of_it_once(
 ):
     package_parts = sealed_package(schools[0], schools[1], records_of(schools[0], hannah_at_brook))
     first = post_package(client, *package_parts)
-    assert (first.status_code, first.json()) == (201, {"received": "new"})
-    again = post_package(client, *package_parts)
-    assert (again.status_code, again.json()) == (200, {"received": "already"})
     received = Received.objects.get()
+    assert (first.status_code, first.json()) == (
+        201,
+        {"received": "new", "sha256": received.sha256},
+    )
+    again = post_package(client, *package_parts)
+    assert (again.status_code, again.json()) == (
+        200,
+        {"received": "already", "sha256": received.sha256},
+    )
+    assert Received.objects.get() == received
     assert (received.school, received.student) == (schools[1], hannah_at_brook)
 
 

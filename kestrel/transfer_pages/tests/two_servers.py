@@ -8,7 +8,11 @@ HTTP, or (the browser walk) through its pages at `Kestrel.url`.
 
 School A is the demo school (Ashdown Primary School, URN 100001, Hannah Greenwood among its
 pupils, Chloe Kelan its DSL); school B is Brook Lane Academy (URN 100002), with Priya Shah as its
-DSL and Hannah on its roll under the same UPN (`seed_receiving_school`).
+DSL and Hannah on its roll under the same UPN (`seed_receiving_school`). Chloe and Priya each
+have an authenticator app whose secret the test knows (`Phone`), for signing in through the pages.
+
+The two are migrated and seeded once per test run (a minute); each test serves its own copy of
+their folders, on ports of its own.
 
     from kestrel.transfer_pages.tests.two_servers import two_kestrels  # noqa: F401 (fixture)
 
@@ -17,10 +21,14 @@ DSL and Hannah on its roll under the same UPN (`seed_receiving_school`).
         a.python("print(...)")
 """
 
+import contextlib
 import json
 import os
+import secrets
+import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -36,6 +44,8 @@ MANAGE = [sys.executable, "manage.py"]
 OWN = ("SITE_URL", "DATABASE_URL", "KESTREL_VAR_DIR", "FIELD_ENCRYPTION_KEYS", "SECRET_KEY")
 A_URN, B_URN = "100001", "100002"
 PASSWORD = "correct horse battery staple 22"
+CHLOE = "chloe.kelan@example.org"
+PRIYA = "priya.shah@brooklane.example.org"
 
 
 def free_port() -> int:
@@ -62,6 +72,8 @@ class Kestrel:
     folder: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    # More of its environment: KESTREL_PAUSE_AT and KESTREL_PAUSE_DIR for the fault tests.
+    extra_env: dict = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -84,6 +96,7 @@ class Kestrel:
             "KESTREL_VAR_DIR": str(self.folder),
             "SITE_URL": self.url,
             "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
         }
 
     def manage(self, *command: str, timeout: float = 300) -> str:
@@ -109,7 +122,18 @@ class Kestrel:
         printed = self.manage("shell", "-c", script, timeout=timeout).strip().splitlines()
         return json.loads(printed[-1]) if printed else None
 
+    def rows(self, sql: str, *params) -> list[tuple]:
+        """Rows of this Kestrel's database, read directly (quicker than `python`, and whether
+        or not it is serving)."""
+        with contextlib.closing(sqlite3.connect(self.folder / "kestrel.sqlite3", timeout=20)) as db:
+            return db.execute(sql, params).fetchall()
+
     def start(self) -> None:
+        self.launch()
+        self.wait_until_serving()
+
+    def launch(self) -> None:
+        """Starts `serve` (the web server and the task worker) in a process group of its own."""
         log = self.log.open("a")
         self.process = subprocess.Popen(
             [*MANAGE, "serve", "--port", str(self.port)],
@@ -119,6 +143,8 @@ class Kestrel:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+    def wait_until_serving(self) -> None:
         if not wait_for(self.answers, seconds=60):
             raise AssertionError(f"{self.name} did not start:\n{self.log.read_text()}")
 
@@ -140,6 +166,72 @@ class Kestrel:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
+
+    def kill(self) -> None:
+        """`kill -9` of the whole installation: serve, its web server, its worker supervisor and
+        the worker's db_worker, all at once (as a power cut or the OOM killer would)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+        # Its children were in the group too: wait until none is left holding the port or a task.
+        gone = wait_for(lambda: not _group_alive(self.process.pid), seconds=10, every=0.1)
+        assert gone, f"{self.name}: processes of its group outlived kill -9"
+
+
+def _group_alive(group: int) -> bool:
+    """Whether any process (not a zombie) is left in process group `group`."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":  # pgrp, state
+            return True
+    return False
+
+
+@dataclass
+class Phone:
+    """An authenticator app whose secret the test knows: the codes a person would type, each
+    used once (django-otp refuses a code of a step already used; one step of skew is allowed,
+    so a second code within 30 seconds is the next step's, and a third waits)."""
+
+    key: bytes
+    last_step: int = -1
+
+    def code(self) -> str:
+        from django_otp.oath import TOTP
+
+        now = int(time.time()) // 30
+        step = max(now, self.last_step + 1)
+        if step > now + 1:
+            time.sleep(max(0.0, (step - 1) * 30 - time.time()) + 0.2)
+        self.last_step = step
+        totp = TOTP(self.key, step=30, digits=6)
+        totp.time = step * 30
+        return f"{totp.token():06d}"
+
+
+def give_authenticator(server: Kestrel, email: str) -> bytes:
+    """A confirmed authenticator app for the user `email` at `server`; its secret."""
+    key = secrets.token_bytes(20)
+    server.python(
+        f"""
+        from kestrel.accounts.models import (
+            KEY_ENCRYPTED_ELSEWHERE, Authenticator, AuthenticatorSecret, User,
+        )
+        from kestrel.encryption import encrypt
+        device = Authenticator.objects.create(
+            user=User.objects.get(email={email!r}), name="Phone", confirmed=True,
+            key=KEY_ENCRYPTED_ELSEWHERE,
+        )
+        AuthenticatorSecret.objects.create(
+            device=device, encrypted_key=encrypt(bytes.fromhex({key.hex()!r}))
+        )
+        print("true")
+        """
+    )
+    return key
 
 
 def migrate_all(*servers: Kestrel) -> None:
@@ -220,26 +312,85 @@ class TwoKestrels:
     b: Kestrel
     sender: dict  # Hannah at A: her id, UPN, date of birth, year group
     receiver: dict  # at B: the school's, Priya's and Hannah's ids
+    chloe_phone: Phone  # Chloe Kelan's (A's DSL) authenticator app
+    priya_phone: Phone  # Priya Shah's (B's DSL)
 
     def __iter__(self):
         return iter((self.a, self.b))
 
 
-@pytest.fixture
-def two_kestrels(tmp_path):
-    """Kestrel A (the demo school) and Kestrel B (Brook Lane Academy), each migrated, seeded and
-    serving with its task worker; both stopped when the test ends."""
-    a = Kestrel("Kestrel A", tmp_path / "a")
-    b = Kestrel("Kestrel B", tmp_path / "b")
-    for server in (a, b):
-        server.folder.mkdir()
-    migrate_all(a, b)
-    sender = seed_sending_school(a)
-    receiver = seed_receiving_school(b, sender)
+@dataclass(frozen=True)
+class Seeded:
+    """A's and B's folders, migrated and seeded, not serving: copied for each test."""
+
+    a: Path
+    b: Path
+    sender: dict
+    receiver: dict
+    chloe_key: bytes
+    priya_key: bytes
+
+
+_seeded: dict[Path, Seeded] = {}
+
+
+def seeded(tmp_path_factory) -> Seeded:
+    """Both installations migrated and seeded, once per test run."""
+    base = tmp_path_factory.getbasetemp()
+    if base not in _seeded:
+        folder = tmp_path_factory.mktemp("two-kestrels-seeded")
+        a, b = Kestrel("Kestrel A", folder / "a"), Kestrel("Kestrel B", folder / "b")
+        for server in (a, b):
+            server.folder.mkdir()
+        migrate_all(a, b)
+        sender = seed_sending_school(a)
+        receiver = seed_receiving_school(b, sender)
+        _seeded[base] = Seeded(
+            a=a.folder,
+            b=b.folder,
+            sender=sender,
+            receiver=receiver,
+            chloe_key=give_authenticator(a, CHLOE),
+            priya_key=give_authenticator(b, PRIYA),
+        )
+    return _seeded[base]
+
+
+def start_all(*servers: Kestrel) -> None:
+    """Starts the servers side by side; returns once each answers."""
+    for server in servers:
+        server.launch()
+    for server in servers:
+        server.wait_until_serving()
+
+
+@contextlib.contextmanager
+def serving(tmp_path: Path, tmp_path_factory, *, a_env=None, b_env=None):
+    """A and B, copied from the seeded pair into `tmp_path` and serving (with `a_env` and
+    `b_env` added to their environments); both stopped at the end."""
+    ready = seeded(tmp_path_factory)
+    a = Kestrel("Kestrel A", tmp_path / "a", extra_env=a_env or {})
+    b = Kestrel("Kestrel B", tmp_path / "b", extra_env=b_env or {})
+    shutil.copytree(ready.a, a.folder, ignore=shutil.ignore_patterns("*.log"))
+    shutil.copytree(ready.b, b.folder, ignore=shutil.ignore_patterns("*.log"))
     try:
-        a.start()
-        b.start()
-        yield TwoKestrels(a=a, b=b, sender=sender, receiver=receiver)
+        start_all(a, b)
+        yield TwoKestrels(
+            a=a,
+            b=b,
+            sender=ready.sender,
+            receiver=ready.receiver,
+            chloe_phone=Phone(ready.chloe_key),
+            priya_phone=Phone(ready.priya_key),
+        )
     finally:
         a.stop()
         b.stop()
+
+
+@pytest.fixture
+def two_kestrels(tmp_path, tmp_path_factory):
+    """Kestrel A (the demo school) and Kestrel B (Brook Lane Academy), each migrated, seeded and
+    serving with its task worker; both stopped when the test ends."""
+    with serving(tmp_path, tmp_path_factory) as pair:
+        yield pair
