@@ -19,6 +19,7 @@ from kestrel.access.tests.test_url_access_matrix import (
     all_urls,
     held_import,
     publish_document,
+    training_of,
 )
 from kestrel.audit import chain
 from kestrel.audit.models import AuditEvent
@@ -77,6 +78,16 @@ RECORD_FOR = {
     },
     **dict.fromkeys(CASE_FILE_PAGES, "student"),
     "exports:download": "student",
+    # The staff training log: a member of staff, their training record, an import.
+    **{f"training_pages:{name}": "staff" for name in ("staff", "record", "joined")},
+    **{
+        f"training_pages:{name}": "training_record"
+        for name in ("certificate", "add_certificate", "remove")
+    },
+    **{
+        f"training_pages:{name}": "training_import"
+        for name in ("import_preview", "import_confirm", "import_cancel", "import_refused")
+    },
 }
 PERSONAS = ["teacher", "admin", "dsl_locked", "other_teacher", "other_admin", "other_dsl"]
 OTHER_SCHOOL = {"other_teacher", "other_admin", "other_dsl"}
@@ -107,7 +118,10 @@ def records(school, people):
         user=people.dsl, name="Work laptop", credential_id=b"laptop", public_key=b"key"
     )
     roster_import, held_row = held_import(school, people.admin)
+    training_record, training_import = training_of(people.dsl, people.admin)
     return {
+        "training_record": training_record,
+        "training_import": training_import,
         "roster_import": roster_import,
         "roster_row": held_row,
         "student": student.pk,

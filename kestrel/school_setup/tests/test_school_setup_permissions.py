@@ -15,6 +15,7 @@ from kestrel.testing.factories import (
     AgencyFactory,
     AlertGroupFactory,
     CategoryFactory,
+    RequirementFactory,
     StudentFactory,
 )
 
@@ -42,6 +43,7 @@ def _rows(school, people, levels) -> dict:
         ),
         "case-statuses": StatusKind.objects.create(school=school, name="Subject to a court order"),
         "risk-levels": RiskLevel.objects.create(school=school, name="Critical", position=3),
+        "training": RequirementFactory(school=school),
     }
 
 
@@ -70,6 +72,7 @@ def test_every_section_is_covered_by_these_pages(pages):
         "case-statuses",
         "risk-levels",
         "access-levels",
+        "training",
     }
     assert set(SECTIONS) == sections
     assert len(pages) == 2 + 3 * len(SECTIONS)
