@@ -7,7 +7,7 @@ import io
 from contextlib import nullcontext
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kestrel.accounts.models import User
@@ -69,15 +69,19 @@ def record_training(
     stored = _stored_certificate(actor, certificate, request) if certificate else None
     kept = removed_unless_recorded(stored["stored_name"]) if stored else nullcontext()
     with kept, transaction.atomic():
-        training = TrainingRecord.objects.create(
-            school_id=staff.school_id,
-            staff=staff,
-            requirement=requirement,
-            course=course,
-            completed_on=completed_on,
-            provider=one_line(provider),
-            recorded_by=actor,
-        )
+        try:
+            with transaction.atomic():
+                training = TrainingRecord.objects.create(
+                    school_id=staff.school_id,
+                    staff=staff,
+                    requirement=requirement,
+                    course=course,
+                    completed_on=completed_on,
+                    provider=one_line(provider),
+                    recorded_by=actor,
+                )
+        except IntegrityError:  # recorded by someone else at the same moment
+            raise AlreadyRecorded from None
         record(
             action="training.recorded",
             actor=actor,

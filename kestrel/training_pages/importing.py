@@ -93,6 +93,10 @@ def start_import(*, actor, upload, request=None):
             with open_table(path, name=upload.name) as table:
                 mapping = _columns(table.headers, upload.name)
                 rows = _judged(actor.school, mapping, table.rows, upload.name)
+                if not rows:
+                    raise FileRefused(
+                        f"“{upload.name}” has a header row but no rows of training under it."
+                    )
                 file_format, headers = table.format, table.headers
         except Unreadable as error:
             raise FileRefused(_about_training(str(error))) from None

@@ -180,3 +180,11 @@ def test_a_file_that_is_not_a_table_is_refused_in_training_words(school, people,
     page = response.content.decode()
     assert "“empty.csv” is empty." in page
     assert "students" not in page.split("govuk-error-summary")[1].split("</div>")[0]
+
+
+def test_a_file_with_no_rows_is_refused(school, people, admin):
+    response = upload(admin, HEADER)
+    assert "“training.csv” has a header row but no rows of training under it." in (
+        response.content.decode()
+    )
+    assert not TrainingImport.objects.exists()

@@ -235,3 +235,22 @@ def test_the_compliance_csv_never_starts_a_cell_with_a_formula(school, people, s
     assert '\'=HYPERLINK("http://evil","x")' in cells
     assert "'+cmd|' /C calc'!A0" in cells
     assert "training.compliance_exported" in actions(school)
+
+
+def test_the_lists_narrow_to_one_training(school, people, signed_in, update):
+    prevent = RequirementFactory(school=school, name="Prevent awareness", renewal_months=36)
+    for requirement in (update, prevent):
+        TrainingRecordFactory(
+            requirement=requirement, staff=people.teacher, completed_on=datetime.date(2020, 1, 6)
+        )
+    client = signed_in(people.dsl)
+    both = client.get(reverse("training_pages:overview"))
+    assert {(s.staff, s.requirement) for s in both.context["overdue"]} >= {
+        (people.teacher, update),
+        (people.teacher, prevent),
+    }
+    one = client.get(reverse("training_pages:overview"), {"training": str(prevent.pk)})
+    assert {s.requirement for s in one.context["overdue"]} == {prevent}
+    assert "Showing Prevent awareness only." in one.content.decode()
+    unknown = client.get(reverse("training_pages:overview"), {"training": "999999"})
+    assert unknown.context["chosen"] == ""
