@@ -14,26 +14,17 @@ from django.views.decorators.http import require_GET, require_POST
 from kestrel.access.decorators import requires
 from kestrel.access.policy import PUBLIC
 from kestrel.audit.services import record
-from kestrel.students.doors import get_student_for_user
 from kestrel.students.names import NamesShown
 from kestrel.transfer_pages import crypto, delivery, kestrel_inbox, kestrel_peers
+from kestrel.transfer_pages.doors import get_transfer_for_user
 from kestrel.transfer_pages.kestrel_peers import DeliveryFailed, Refused
-from kestrel.transfers.models import Transfer
 from kestrel.transfers.services import NotLeft, NotOpen, check_can_send
 
 
 def _transfer_for(request, pk):
     """The transfer `pk` of the user's school, once the door lets them open its child's case
-    file (a transfer of another school is not found)."""
-    transfer = (
-        Transfer.objects.select_related("school", "destination_school", "export")
-        .filter(pk=pk)
-        .first()
-    )
-    if transfer is None:
-        raise Http404("No such transfer")
-    transfer.student = get_student_for_user(request, transfer.student_id, "case_file")
-    return transfer
+    file (kestrel.transfer_pages.doors)."""
+    return get_transfer_for_user(request, pk)
 
 
 @requires("keep_case_file")

@@ -9,7 +9,7 @@ file and confirm receipt. A link that does not open is refused with a plain page
 from contextlib import nullcontext
 from functools import wraps
 
-from django.http import Http404, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.http import require_http_methods, require_POST
@@ -21,9 +21,9 @@ from kestrel.audit.services import record
 from kestrel.exports import storage
 from kestrel.exports.models import State as ExportState
 from kestrel.schools.scope import scope
-from kestrel.students.doors import get_student_for_user
 from kestrel.students.names import NamesShown
 from kestrel.transfer_pages import links
+from kestrel.transfer_pages.doors import get_transfer_for_user
 from kestrel.transfer_pages.link_forms import CodeForm, RecipientForm, SendLinkForm
 from kestrel.transfer_pages.models import Download
 from kestrel.transfers.models import Transfer
@@ -33,12 +33,7 @@ from kestrel.transfers.services import NotLeft, NotOpen
 
 
 def _transfer(request, pk) -> Transfer:
-    """The transfer, at the user's school, its child through the case file's door."""
-    transfer = Transfer.objects.select_related("student", "export").filter(pk=pk).first()
-    if transfer is None:
-        raise Http404("No such transfer")
-    get_student_for_user(request, transfer.student_id, "case_file")
-    return transfer
+    return get_transfer_for_user(request, pk)
 
 
 def _send_refusal(transfer: Transfer) -> str:

@@ -168,7 +168,7 @@ def _page(request, received: Received, **forms_):
         "received": received,
         "child": _child_label(received, names),
         "child_name": names.column(received.child_name or "Not given", is_name=True),
-        "names_hidden": names.hidden,
+        "match_withheld": names.hidden,  # matching needs the names shown
         "date_of_birth": "Hidden"
         if names.hidden
         else (received.child_date_of_birth and received.child_date_of_birth.strftime("%-d %B %Y")),

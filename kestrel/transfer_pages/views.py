@@ -22,6 +22,7 @@ from kestrel.key_facts.selectors import current_professionals
 from kestrel.students.doors import get_student_for_user
 from kestrel.students.names import NamesShown
 from kestrel.transfer_pages import forms, sending
+from kestrel.transfer_pages.doors import get_transfer_for_user
 from kestrel.transfers import selectors, services
 from kestrel.transfers.models import Destination, Route, State, Transfer
 
@@ -29,12 +30,7 @@ LOG_SHOWN = 200
 
 
 def _transfer(request, pk) -> Transfer:
-    """The transfer, at the user's school, its child through the case file's door."""
-    transfer = selectors.transfer_for(pk)
-    if transfer is None:
-        raise Http404("No such transfer")
-    get_student_for_user(request, transfer.student_id, "case_file")
-    return transfer
+    return get_transfer_for_user(request, pk)
 
 
 def _send_state(transfer: Transfer) -> tuple[bool, str]:

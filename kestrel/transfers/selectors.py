@@ -66,7 +66,3 @@ def latest_transfer(student) -> Transfer | None:
     """The child's newest transfer (open or not), for the case file's links."""
     return Transfer.objects.filter(student=student).order_by("-created_at", "-id").first()
 
-
-def transfer_for(pk) -> Transfer | None:
-    """One transfer of the school in scope, with what its page shows."""
-    return Transfer.objects.select_related("student", "sent_by", "export").filter(pk=pk).first()

@@ -20,6 +20,7 @@ from kestrel.access.tests.test_url_access_matrix import (
     held_import,
     publish_document,
     training_of,
+    transfers_of,
 )
 from kestrel.audit import chain
 from kestrel.audit.models import AuditEvent
@@ -89,6 +90,39 @@ RECORD_FOR = {
         for name in ("import_preview", "import_confirm", "import_cancel", "import_refused")
     },
 }
+# Transfers of a leaver's file (issue 22): the transfer, its child (Mark as left), a file
+# received from another school.
+RECORD_FOR.update(
+    {
+        f"transfer_pages:{name}": "transfer"
+        for name in (
+            "transfer",
+            "destination",
+            "prepare",
+            "send_paper",
+            "paper_receipt",
+            "informed",
+            "cancel",
+            "copy_done",
+            "kestrel_send",
+            "kestrel_status",
+            "link_send",
+            "link_withdraw",
+        )
+    }
+    | {
+        f"transfer_pages:{name}": "received"
+        for name in (
+            "received",
+            "received_match",
+            "received_accept",
+            "received_review",
+            "received_refuse",
+            "received_download",
+        )
+    }
+    | {"transfer_pages:mark_left": "student"}
+)
 PERSONAS = ["teacher", "admin", "dsl_locked", "other_teacher", "other_admin", "other_dsl"]
 OTHER_SCHOOL = {"other_teacher", "other_admin", "other_dsl"}
 # "action": the policy's action refused on a record the viewer may see ("acknowledge_encompass").
@@ -119,7 +153,10 @@ def records(school, people):
     )
     roster_import, held_row = held_import(school, people.admin)
     training_record, training_import = training_of(people.dsl, people.admin)
+    transfer, received = transfers_of(student, people.dsl)
     return {
+        "transfer": transfer,
+        "received": received,
         "training_record": training_record,
         "training_import": training_import,
         "roster_import": roster_import,
