@@ -1,6 +1,7 @@
 """Browser-test helpers: Debian's Chromium under Playwright, axe-core, and signing in."""
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -62,3 +63,30 @@ def sign_in(page, live_server_url: str, email: str, password: str) -> None:
     if "/login/verify/" in page.url:
         page.get_by_label("Code from your authenticator app").fill(next_unused_code(device))
         page.get_by_role("button", name="Continue").click()
+
+
+# Every element wider than the window, except inside a wide table's own scrolling region
+# (.kestrel-table-wrapper), named by its innermost overflowing element.
+WIDER_THAN_THE_WINDOW = """
+[...document.querySelectorAll("body *")]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest(
+    ".kestrel-table-wrapper") && ![...e.children].some(
+    c => c.getBoundingClientRect().right > window.innerWidth + 1))
+  .map(e => e.tagName + "." + e.className + ": " + (e.textContent || "").trim().slice(0, 60))
+"""
+SCREEN_WIDTHS = (320, 1280)  # a phone's and a desktop's
+
+
+def check_page(page, name: str) -> None:
+    """The page at a phone's width and a desktop's: nothing wider than the window, axe clean;
+    with KESTREL_SCREENSHOTS set to a folder, a full-page screenshot of each (`name`-`width`.png)
+    to look at."""
+    shots = os.environ.get("KESTREL_SCREENSHOTS", "")
+    for width in SCREEN_WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        wide = page.evaluate(WIDER_THAN_THE_WINDOW)
+        assert wide == [], f"{name} is wider than {width} px: {wide}"
+        assert_accessible(page)
+        if shots:
+            page.screenshot(path=f"{shots}/{name}-{width}.png", full_page=True)
+    page.set_viewport_size({"width": SCREEN_WIDTHS[-1], "height": 900})

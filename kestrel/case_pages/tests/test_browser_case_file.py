@@ -6,7 +6,6 @@ the plan ended, and the chronology showing each step in date order. Every new pa
 1280 px: nothing wider than the window, axe clean."""
 
 import datetime
-import os
 
 import pytest
 import time_machine
@@ -19,12 +18,11 @@ from kestrel.casefile.models import Referral, Status
 from kestrel.school_calendar.days import calendar_for
 from kestrel.students.models import Student
 from kestrel.testing.auth import authenticator_for, next_unused_code
-from kestrel.testing.browser import assert_accessible, sign_in
+from kestrel.testing.browser import check_page, sign_in
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "seven quiet owls over the playground"
-SHOTS = os.environ.get("KESTREL_SCREENSHOTS", "")
 
 
 @pytest.fixture
@@ -43,28 +41,6 @@ def unlock(page, chloe) -> None:
     page.get_by_role("button", name="Unlock").click()
 
 
-# The innermost elements that reach past the window's right edge, to say what to fix.
-WIDER_THAN_THE_WINDOW = """
-[...document.querySelectorAll("body *")]
-  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest(
-    ".kestrel-table-wrapper") && ![...e.children].some(
-    c => c.getBoundingClientRect().right > window.innerWidth + 1))
-  .map(e => e.tagName + "." + e.className + ": " + (e.textContent || "").trim().slice(0, 60))
-"""
-
-
-def check_page(page, name: str) -> None:
-    """At a phone's width and a desktop's: nothing wider than the window, axe clean."""
-    for width in (320, 1280):
-        page.set_viewport_size({"width": width, "height": 900})
-        wide = page.evaluate(WIDER_THAN_THE_WINDOW)
-        assert wide == [], f"{name} is wider than {width} px: {wide}"
-        assert_accessible(page)
-        if SHOTS:
-            page.screenshot(path=f"{SHOTS}/case-{name}-{width}.png", full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
-
-
 def test_the_dsl_keeps_hannahs_case_file_from_contact_to_the_end_of_her_plan(
     page, chloe, live_server
 ):
@@ -77,7 +53,7 @@ def test_the_dsl_keeps_hannahs_case_file_from_contact_to_the_end_of_her_plan(
     page.get_by_role("button", name="Find").click()
     page.get_by_role("link", name="Case file of Hannah Greenwood (1B)").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Hannah Greenwood (1B)")
-    check_page(page, "student-empty")
+    check_page(page, "case-student-empty")
 
     # Her father, with parental responsibility.
     page.get_by_role("link", name="Add contact").click()
@@ -90,7 +66,7 @@ def test_the_dsl_keeps_hannahs_case_file_from_contact_to_the_end_of_her_plan(
 
     # A Child Protection Plan under neglect: the category is asked for.
     page.get_by_role("link", name="Start a status").click()
-    check_page(page, "start-status")
+    check_page(page, "case-start-status")
     page.get_by_label("Status", exact=True).select_option(label="Child Protection Plan")
     page.get_by_role("button", name="Start status").click()
     expect(page.get_by_text("Choose the category of the plan.").first).to_be_visible()
@@ -100,7 +76,7 @@ def test_the_dsl_keeps_hannahs_case_file_from_contact_to_the_end_of_her_plan(
 
     # Risk High, with why.
     page.get_by_role("link", name="Set risk level").click()
-    check_page(page, "risk")
+    check_page(page, "case-risk")
     page.get_by_label("High").check()
     page.get_by_label("Why is the risk at this level?").fill(
         "Repeated neglect; a Child Protection Plan has started."
@@ -112,7 +88,7 @@ def test_the_dsl_keeps_hannahs_case_file_from_contact_to_the_end_of_her_plan(
     today = timezone.localdate()
     due = calendar_for(hannah.school_id).school_days_after(today, 3)
     page.get_by_role("link", name="Make a referral").click()
-    check_page(page, "referral")
+    check_page(page, "case-referral")
     feedback = page.get_by_role("group", name="Feedback due")
     expect(feedback.get_by_label("Day")).to_have_value(str(due.day))
     expect(feedback.get_by_label("Month")).to_have_value(str(due.month))
@@ -123,7 +99,7 @@ def test_the_dsl_keeps_hannahs_case_file_from_contact_to_the_end_of_her_plan(
     )
     page.get_by_role("button", name="Record referral").click()
     expect(page.get_by_text("Referral to Children’s social care recorded.")).to_be_visible()
-    check_page(page, "student-open")
+    check_page(page, "case-student-open")
     referral = Referral.objects.get(student=hannah)
     assert referral.feedback_due_on == due
 
@@ -144,16 +120,16 @@ def test_the_dsl_keeps_hannahs_case_file_from_contact_to_the_end_of_her_plan(
         if "/key/" in page.url:
             unlock(page, chloe)
         expect(page.get_by_role("link", name="Hannah Greenwood (1B)", exact=True)).to_be_visible()
-        check_page(page, "awaiting-feedback")
+        check_page(page, "case-awaiting-feedback")
         page.get_by_role("link", name="Record feedback for Hannah Greenwood (1B)").click()
-        check_page(page, "referral-outcome")
+        check_page(page, "case-referral-outcome")
         page.get_by_label("Feedback and outcome").fill(
             "Strategy discussion held; section 47 enquiry opened. Social worker allocated."
         )
         page.get_by_role("button", name="Record feedback").click()
         expect(page.get_by_text("Feedback from Children’s social care recorded.")).to_be_visible()
         page.get_by_role("link", name="Caseload").click()
-        check_page(page, "caseload")
+        check_page(page, "case-caseload")
         expect(page.get_by_role("cell", name="Child Protection Plan (Neglect)")).to_be_visible()
         page.get_by_role("link", name="Awaiting feedback").first.click()
         expect(page.get_by_role("link", name="Hannah Greenwood (1B)", exact=True)).to_have_count(0)
@@ -161,7 +137,7 @@ def test_the_dsl_keeps_hannahs_case_file_from_contact_to_the_end_of_her_plan(
         # The plan ends.
         page.goto(f"{site}/students/{hannah.pk}/file/")
         page.get_by_role("link", name="End Child Protection Plan").click()
-        check_page(page, "end-status")
+        check_page(page, "case-end-status")
         page.get_by_label("Why it ended").fill("Stepped down to Child in Need at review.")
         page.get_by_role("button", name="End status").click()
         expect(page.get_by_text("Child Protection Plan ended on")).to_be_visible()
@@ -179,7 +155,7 @@ def test_the_dsl_keeps_hannahs_case_file_from_contact_to_the_end_of_her_plan(
             "Child Protection Plan started (Neglect)",
             "Case opened",
         ]
-        check_page(page, "chronology")
+        check_page(page, "case-chronology")
 
         # The other forms of the case file pass the same checks.
         for name, path in [

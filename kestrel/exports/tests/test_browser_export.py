@@ -2,7 +2,6 @@
 the downloaded PDF. The page at 320 and 1280 px: nothing wider than the window, axe clean."""
 
 import io
-import os
 
 import pytest
 from django.core.management import call_command
@@ -13,17 +12,11 @@ from kestrel.accounts.models import User
 from kestrel.audit.models import AuditEvent
 from kestrel.students.models import Student
 from kestrel.testing.auth import authenticator_for, next_unused_code
-from kestrel.testing.browser import assert_accessible, sign_in
+from kestrel.testing.browser import check_page, sign_in
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "seven quiet owls over the playground"
-SHOTS = os.environ.get("KESTREL_SCREENSHOTS", "")
-WIDER_THAN_THE_WINDOW = """
-[...document.querySelectorAll("body *")]
-  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
-  .map(e => e.tagName + "." + e.className)
-"""
 
 
 @pytest.fixture
@@ -33,16 +26,6 @@ def chloe(page, transactional_db, live_server):
     dsl.set_password(PASSWORD)
     dsl.save()
     return dsl
-
-
-def check_page(page, name: str) -> None:
-    for width in (320, 1280):
-        page.set_viewport_size({"width": width, "height": 900})
-        assert page.evaluate(WIDER_THAN_THE_WINDOW) == [], f"{name} at {width} px"
-        assert_accessible(page)
-        if SHOTS:
-            page.screenshot(path=f"{SHOTS}/export-{name}-{width}.png", full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_the_dsl_exports_hannahs_whole_file_and_downloads_it(page, chloe, live_server):
@@ -55,12 +38,12 @@ def test_the_dsl_exports_hannahs_whole_file_and_downloads_it(page, chloe, live_s
     page.get_by_role("button", name="Unlock").click()
     page.get_by_role("link", name="Export the whole file (PDF)").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Export the whole file")
-    check_page(page, "start")
+    check_page(page, "export-start")
     page.get_by_label("The whole file").check()
     page.get_by_role("button", name="Export the file (PDF)").click()
     link = page.get_by_role("link", name="Download the PDF (whole file", exact=False)
     expect(link).to_be_visible(timeout=60_000)
-    check_page(page, "ready")
+    check_page(page, "export-ready")
     with page.expect_download() as waiting:
         link.click()
     download = waiting.value

@@ -5,7 +5,6 @@ and the administrator's own training on Account Settings. Each page at 320 and 1
 wider than the window, axe clean."""
 
 import datetime
-import os
 from pathlib import Path
 
 import pytest
@@ -14,22 +13,13 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from kestrel.accounts.models import User
-from kestrel.testing.browser import assert_accessible, sign_in
+from kestrel.testing.browser import check_page, sign_in
 from kestrel.training.models import TrainingRecord
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "the office keeps the training folder by the door"
-SHOTS = os.environ.get("KESTREL_SCREENSHOTS", "")
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
-# A wide table scrolls inside its own region (.kestrel-table-wrapper); nothing else may be wider.
-WIDER_THAN_THE_WINDOW = """
-[...document.querySelectorAll("body *")]
-  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest(
-    ".kestrel-table-wrapper") && ![...e.children].some(
-    c => c.getBoundingClientRect().right > window.innerWidth + 1))
-  .map(e => e.tagName + "." + e.className + ": " + (e.textContent || "").trim().slice(0, 60))
-"""
 
 
 @pytest.fixture
@@ -41,29 +31,19 @@ def office(page, transactional_db, live_server):
     return admin
 
 
-def check_page(page, name: str) -> None:
-    for width in (320, 1280):
-        page.set_viewport_size({"width": width, "height": 900})
-        assert page.evaluate(WIDER_THAN_THE_WINDOW) == [], f"{name} at {width} px"
-        assert_accessible(page)
-        if SHOTS:
-            page.screenshot(path=f"{SHOTS}/training-{name}-{width}.png", full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
-
-
 def test_the_administrator_sets_a_requirement_and_records_training(page, office, live_server):
     site = live_server.url
     sign_in(page, site, office.email, PASSWORD)
     page.get_by_role("link", name="School set-up").click()
     page.get_by_role("link", name="Training requirements").click()
-    check_page(page, "requirements")
+    check_page(page, "training-requirements")
     page.get_by_role("link", name="Add training requirement").click()
     page.get_by_label("Training", exact=True).fill("Online safety")
     page.get_by_role("group", name="Who must do it").get_by_label("Everyone").check()
     page.get_by_label("Renew every (months)").fill("24")
     page.get_by_label("New staff do it within (days of joining)").fill("30")
     page.get_by_label("Show as due soon (days before)").fill("30")
-    check_page(page, "requirement-form")
+    check_page(page, "training-requirement-form")
     page.get_by_role("button", name="Add training requirement").click()
     expect(page.get_by_text("Training requirement “Online safety” has been added.")).to_be_visible()
 
@@ -75,10 +55,10 @@ def test_the_administrator_sets_a_requirement_and_records_training(page, office,
     expect(page.get_by_role("region", name="Training due soon, soonest first")).to_contain_text(
         "DSL training"
     )
-    check_page(page, "overview")
+    check_page(page, "training-overview")
 
     page.get_by_role("link", name="Training by staff member").click()
-    check_page(page, "staff-list")
+    check_page(page, "training-staff-list")
     page.get_by_role("link", name="James Carter").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("James Carter")
     page.get_by_role("link", name="Record training").click()
@@ -92,7 +72,7 @@ def test_the_administrator_sets_a_requirement_and_records_training(page, office,
     page.get_by_label("Certificate (optional)").set_input_files(
         {"name": "online-safety.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )
-    check_page(page, "record-form")
+    check_page(page, "training-record-form")
     page.get_by_role("button", name="Record training").click()
 
     expect(page.get_by_text("Training recorded for James Carter.")).to_be_visible()
@@ -104,7 +84,7 @@ def test_the_administrator_sets_a_requirement_and_records_training(page, office,
     expect(done.get_by_role("row").filter(has_text="Online safety")).to_contain_text(
         "South West Grid for Learning"
     )
-    check_page(page, "staff")
+    check_page(page, "training-staff")
     with page.expect_download() as waiting:
         done.get_by_role("link", name="Download the certificate for Online safety").click()
     assert Path(waiting.value.path()).read_bytes() == PDF
@@ -120,7 +100,7 @@ def test_the_administrator_imports_training_records_after_the_preview(page, offi
     sign_in(page, site, office.email, PASSWORD)
     page.goto(f"{site}/training/")
     page.get_by_role("link", name="Import training records").click()
-    check_page(page, "import")
+    check_page(page, "training-import")
     csv = (
         "Email,Course,Date completed,Provider\r\n"
         "priya.shah@example.org,Prevent duty training,02/11/2026,Home Office e-learning\r\n"
@@ -134,7 +114,7 @@ def test_the_administrator_imports_training_records_after_the_preview(page, offi
     expect(page.get_by_role("region", name="Rows refused, with why")).to_contain_text(
         "No member of staff has the email address nobody@example.org."
     )
-    check_page(page, "import-preview")
+    check_page(page, "training-import-preview")
     page.get_by_role("button", name="Add 1 training record").click()
     expect(page.get_by_text("1 training record added.")).to_be_visible()
     assert TrainingRecord.objects.filter(
@@ -143,4 +123,4 @@ def test_the_administrator_imports_training_records_after_the_preview(page, offi
 
     page.get_by_role("link", name="Account Settings").click()
     expect(page.get_by_role("heading", name="Your training")).to_be_visible()
-    check_page(page, "account-settings")
+    check_page(page, "training-account-settings")

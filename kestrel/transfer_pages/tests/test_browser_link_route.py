@@ -5,7 +5,6 @@ themselves, downloads the PDF and confirms receipt. Each recipient page at 320 a
 nothing wider than the window, axe clean."""
 
 import io
-import os
 import re
 
 import pytest
@@ -17,18 +16,12 @@ from pypdf import PdfReader
 from kestrel.accounts.models import User
 from kestrel.audit.models import AuditEvent
 from kestrel.testing.auth import authenticator_for, next_unused_code
-from kestrel.testing.browser import assert_accessible, sign_in
+from kestrel.testing.browser import check_page, sign_in
 from kestrel.transfers.models import State, Transfer
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "seven quiet owls over the playground"
-SHOTS = os.environ.get("KESTREL_SCREENSHOTS", "")
-WIDER_THAN_THE_WINDOW = """
-[...document.querySelectorAll("body *")]
-  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
-  .map(e => e.tagName + "." + e.className)
-"""
 LINK = re.compile(r"http://[^/\s]+(/receive/[A-Za-z0-9_-]+/)")
 CODE = re.compile(r"^(\d{8})$", re.MULTILINE)
 
@@ -40,16 +33,6 @@ def chloe(page, transactional_db, live_server):
     dsl.set_password(PASSWORD)
     dsl.save()
     return dsl
-
-
-def check_page(page, name: str) -> None:
-    for width in (320, 1280):
-        page.set_viewport_size({"width": width, "height": 900})
-        assert page.evaluate(WIDER_THAN_THE_WINDOW) == [], f"{name} at {width} px"
-        assert_accessible(page)
-        if SHOTS:
-            page.screenshot(path=f"{SHOTS}/link-{name}-{width}.png", full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_brooks_dsl_downloads_kacpers_file_by_link_and_confirms_receipt(
@@ -73,7 +56,7 @@ def test_brooks_dsl_downloads_kacpers_file_by_link_and_confirms_receipt(
     expect(
         page.get_by_text("The download link is being emailed to dsl@brook.example")
     ).to_be_visible()
-    check_page(page, "sender-sent")
+    check_page(page, "link-sender-sent")
     path = LINK.search(mail.outbox[-1].body).group(1)
 
     # Brook's DSL: another browser, never signed in.
@@ -122,4 +105,4 @@ def test_brooks_dsl_downloads_kacpers_file_by_link_and_confirms_receipt(
     check_page(recipient, "refused")
     page.goto(f"{live_server.url}/transfers/{transfer.pk}/link/")
     expect(page.get_by_text("Confirmed by Priya Shah", exact=False)).to_be_visible()
-    check_page(page, "sender-confirmed")
+    check_page(page, "link-sender-confirmed")

@@ -4,7 +4,6 @@ slip; a child marked as left with no school to go to. Each page at 320 and 1280 
 than the window, axe clean."""
 
 import io
-import os
 
 import pytest
 from django.core.management import call_command
@@ -14,21 +13,12 @@ from pypdf import PdfReader
 from kestrel.accounts.models import User
 from kestrel.students.models import Student
 from kestrel.testing.auth import authenticator_for, next_unused_code
-from kestrel.testing.browser import assert_accessible, sign_in
+from kestrel.testing.browser import check_page, sign_in
 from kestrel.transfers.models import State, Transfer
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "seven quiet owls over the playground"
-SHOTS = os.environ.get("KESTREL_SCREENSHOTS", "")
-# A wide table scrolls inside its own region (.kestrel-table-wrapper); nothing else may be wider.
-WIDER_THAN_THE_WINDOW = """
-[...document.querySelectorAll("body *")]
-  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest(
-    ".kestrel-table-wrapper") && ![...e.children].some(
-    c => c.getBoundingClientRect().right > window.innerWidth + 1))
-  .map(e => e.tagName + "." + e.className + ": " + (e.textContent || "").trim().slice(0, 60))
-"""
 
 
 @pytest.fixture
@@ -38,16 +28,6 @@ def chloe(page, transactional_db, live_server):
     dsl.set_password(PASSWORD)
     dsl.save()
     return dsl
-
-
-def check_page(page, name: str) -> None:
-    for width in (320, 1280):
-        page.set_viewport_size({"width": width, "height": 900})
-        assert page.evaluate(WIDER_THAN_THE_WINDOW) == [], f"{name} at {width} px"
-        assert_accessible(page)
-        if SHOTS:
-            page.screenshot(path=f"{SHOTS}/transfer-{name}-{width}.png", full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def unlock(page, user) -> None:
@@ -63,11 +43,11 @@ def test_the_dsl_sends_kacpers_file_on_paper_and_records_rubys_receipt(page, chl
     reminders = page.locator("#transfer-reminders")
     expect(reminders).to_contain_text("1 file due to be sent to the next school")
     expect(reminders).to_contain_text("Chase 1 file sent with no receipt after 5 school days")
-    check_page(page, "dashboard")
+    check_page(page, "transfer-dashboard")
     reminders.get_by_role("link", name="1 file due to be sent to the next school").click()
     unlock(page, chloe)
     expect(page.get_by_role("heading", level=1)).to_have_text("Transfers")
-    check_page(page, "log")
+    check_page(page, "transfer-log")
     page.get_by_role("link", name="Kacper Nowak").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Transfer of the child protection file"
@@ -75,7 +55,7 @@ def test_the_dsl_sends_kacpers_file_on_paper_and_records_rubys_receipt(page, chl
     page.get_by_role("button", name="Prepare the file").click()
     download_link = page.get_by_role("link", name="Download the file to print", exact=False)
     expect(download_link).to_be_visible(timeout=60_000)
-    check_page(page, "due")
+    check_page(page, "transfer-due")
     with page.expect_download() as waiting:
         download_link.click()
     reader = PdfReader(io.BytesIO(open(waiting.value.path(), "rb").read()))  # noqa: SIM115
@@ -89,13 +69,13 @@ def test_the_dsl_sends_kacpers_file_on_paper_and_records_rubys_receipt(page, chl
     page.goto(f"{live_server.url}/transfers/")
     page.get_by_role("link", name="Ruby Clarke").click()
     expect(page.get_by_text("No receipt 5 school days after sending")).to_be_visible()
-    check_page(page, "chase")
+    check_page(page, "transfer-chase")
     page.get_by_label("Name of the person who signed the slip").fill("Sam Patel")
     page.get_by_label("Their role").fill("Designated Safeguarding Lead")
     page.get_by_role("button", name="Record receipt").click()
     expect(page.get_by_text("Receipt recorded.")).to_be_visible()
     expect(page.get_by_text("Sam Patel, Designated Safeguarding Lead")).to_be_visible()
-    check_page(page, "received")
+    check_page(page, "transfer-received")
 
 
 def test_the_dsl_marks_a_child_as_left_with_no_school_to_go_to(page, chloe, live_server):
@@ -105,11 +85,11 @@ def test_the_dsl_marks_a_child_as_left_with_no_school_to_go_to(page, chloe, live
     unlock(page, chloe)
     page.get_by_role("link", name="Mark as left").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mark as left")
-    check_page(page, "mark-left")
+    check_page(page, "transfer-mark-left")
     page.get_by_label("Home educated (elective home education)").check()
     page.get_by_role("button", name="Mark as left").click()
     expect(page.get_by_text("Tell the local authority by", exact=False).first).to_be_visible()
-    check_page(page, "inform")
+    check_page(page, "transfer-inform")
     page.get_by_label("Who was told, and how").fill(
         "Children missing education officer by phone; Danielle's early help worker by email."
     )

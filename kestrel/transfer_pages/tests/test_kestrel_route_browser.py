@@ -4,7 +4,6 @@ with Try again); the DSL sees the school as Kestrel names it, confirms, and the 
 there. Each page at 320 and 1280 px: nothing wider than the window, axe clean."""
 
 import datetime
-import os
 
 import pytest
 from django.core.management import call_command
@@ -15,7 +14,7 @@ from kestrel.accounts.models import User
 from kestrel.schools.models import School
 from kestrel.students.models import Student
 from kestrel.testing.auth import authenticator_for, next_unused_code
-from kestrel.testing.browser import assert_accessible, sign_in
+from kestrel.testing.browser import check_page, sign_in
 from kestrel.transfers.models import (
     DeliveryState,
     Destination,
@@ -29,24 +28,6 @@ from kestrel.transfers.services import set_destination
 pytestmark = pytest.mark.browser
 
 PASSWORD = "seven quiet owls over the playground"
-SHOTS = os.environ.get("KESTREL_SCREENSHOTS", "")
-WIDER_THAN_THE_WINDOW = """
-[...document.querySelectorAll("body *")]
-  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest(
-    ".kestrel-table-wrapper") && ![...e.children].some(
-    c => c.getBoundingClientRect().right > window.innerWidth + 1))
-  .map(e => e.tagName + "." + e.className + ": " + (e.textContent || "").trim().slice(0, 60))
-"""
-
-
-def check_page(page, name: str) -> None:
-    for width in (320, 1280):
-        page.set_viewport_size({"width": width, "height": 900})
-        assert page.evaluate(WIDER_THAN_THE_WINDOW) == [], f"{name} at {width} px"
-        assert_accessible(page)
-        if SHOTS:
-            page.screenshot(path=f"{SHOTS}/kestrel-route-{name}-{width}.png", full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 @pytest.fixture
@@ -100,19 +81,19 @@ def test_the_dsl_sends_kacpers_file_to_a_school_on_kestrel(page, kacpers_transfe
     expect(page.get_by_role("heading", name="To a school on Kestrel")).to_be_visible(timeout=60_000)
     expect(page.get_by_text("The file was not sent to Brook Lane Academy")).to_be_visible()
     expect(page.get_by_text("The package is for another school.")).to_be_visible()
-    check_page(page, "failed")
+    check_page(page, "kestrel-route-failed")
 
     page.get_by_role("button", name="Try again").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Send the file to a school on Kestrel"
     )
     expect(page.get_by_text("This Kestrel", exact=True)).to_be_visible()
-    check_page(page, "confirm")
+    check_page(page, "kestrel-route-confirm")
     page.get_by_role("button", name="Send the file to Brook Lane Academy").click()
     expect(page.get_by_text("Sent to Brook Lane Academy on Kestrel", exact=False)).to_be_visible()
     expect(page.get_by_text("Waiting for their DSL to accept it", exact=False)).to_be_visible()
     expect(page.get_by_text("To a school on Kestrel: Brook Lane Academy")).to_be_visible()
-    check_page(page, "sent")
+    check_page(page, "kestrel-route-sent")
     transfer.refresh_from_db()
     assert transfer.state == State.SENT
     received = Received.objects.get(school__name="Brook Lane Academy")

@@ -4,8 +4,6 @@ never had: it is held; Chloe (the DSL) opens it from Files received, matches it 
 Hannah's chronology labelled with the school they came from, and records her review. Every page
 at 320 and 1280 px: nothing wider than the window, axe clean."""
 
-import os
-
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
@@ -15,34 +13,14 @@ from kestrel.casefile.models import CaseEvent
 from kestrel.students.models import Student
 from kestrel.students.upn import make_upn
 from kestrel.testing.auth import authenticator_for, next_unused_code
-from kestrel.testing.browser import assert_accessible, sign_in
+from kestrel.testing.browser import check_page, sign_in
 from kestrel.transfer_pages.tests.packages import CASE_EVENT, INCIDENT, deliver
 from kestrel.transfers.models import ReceivedState
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "seven quiet owls over the playground"
-SHOTS = os.environ.get("KESTREL_SCREENSHOTS", "")
 FROM = "Oakfield Primary School"
-
-WIDER_THAN_THE_WINDOW = """
-[...document.querySelectorAll("body *")]
-  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest(
-    ".kestrel-table-wrapper") && ![...e.children].some(
-    c => c.getBoundingClientRect().right > window.innerWidth + 1))
-  .map(e => e.tagName + "." + e.className + ": " + (e.textContent || "").trim().slice(0, 60))
-"""
-
-
-def check_page(page, name: str) -> None:
-    for width in (320, 1280):
-        page.set_viewport_size({"width": width, "height": 900})
-        wide = page.evaluate(WIDER_THAN_THE_WINDOW)
-        assert wide == [], f"{name} is wider than {width} px: {wide}"
-        assert_accessible(page)
-        if SHOTS:
-            page.screenshot(path=f"{SHOTS}/received-{name}-{width}.png", full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 @pytest.fixture
@@ -78,23 +56,23 @@ def test_the_dsl_matches_accepts_and_reviews_a_file_received(page, chloe, live_s
     )
     page.get_by_role("button", name="Unlock").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Files received")
-    check_page(page, "list")
+    check_page(page, "received-list")
 
     page.get_by_role("link", name="Hannah Greenwood").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Child protection file from {FROM}")
-    check_page(page, "held")
+    check_page(page, "received-held")
     page.get_by_role("button", name="Match to this student").click()
     expect(page.get_by_text("Choose a student, or enter their UPN.").first).to_be_visible()
     page.get_by_label(f"Hannah Greenwood ({hannah.tutor_group})").check()
     page.get_by_role("button", name="Match to this student").click()
     expect(page.get_by_text("The file is matched.")).to_be_visible()
-    check_page(page, "waiting")
+    check_page(page, "received-waiting")
 
     page.get_by_text("Also alert colleagues (optional)").click()
     page.get_by_label(senco.full_name, exact=False).first.check()
     page.get_by_role("button", name="Accept file").click()
     expect(page.get_by_text("File accepted.")).to_be_visible()
-    check_page(page, "accepted")
+    check_page(page, "received-accepted")
     assert CaseEvent.objects.filter(student=hannah, source_school=FROM).count() == 2
     assert len(receipts) == 1
 
@@ -102,7 +80,7 @@ def test_the_dsl_matches_accepts_and_reviews_a_file_received(page, chloe, live_s
     expect(page.get_by_text(f"From {FROM}").first).to_be_visible()
     expect(page.get_by_text(CASE_EVENT["summary"])).to_be_visible()
     expect(page.get_by_text(INCIDENT["child_words"]).first).to_be_visible()
-    check_page(page, "chronology")
+    check_page(page, "received-chronology")
 
     page.go_back()
     page.get_by_label("What you found and what you did").fill(
@@ -111,4 +89,4 @@ def test_the_dsl_matches_accepts_and_reviews_a_file_received(page, chloe, live_s
     )
     page.get_by_role("button", name="Record the review").click()
     expect(page.get_by_text("Review recorded.")).to_be_visible()
-    check_page(page, "reviewed")
+    check_page(page, "received-reviewed")
