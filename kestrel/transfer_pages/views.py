@@ -9,7 +9,7 @@ from other schools in received_views.py."""
 import datetime
 
 from django.contrib import messages
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -74,6 +74,12 @@ def transfer(request, pk):
     }
     record(action="transfer.viewed", request=request, obj=item, student=item.student)
     if request.htmx and request.GET.get("progress"):
+        if not context["export_working"]:
+            # Made (or failed): the whole page changes (the ways to send it appear), not only
+            # this part, as when a delivery on Kestrel ends (kestrel_route.status).
+            response = HttpResponse(status=204)
+            response["HX-Refresh"] = "true"
+            return response
         return render(request, "transfer_pages/_prepare.html", context)
     return render(request, "transfer_pages/transfer.html", context)
 

@@ -13,6 +13,7 @@ from django.core import mail
 from pypdf import PdfReader
 
 from kestrel.audit.models import AuditEvent
+from kestrel.exports import services as exports_services
 from kestrel.exports import storage
 from kestrel.school_calendar.days import forget
 from kestrel.school_calendar.models import Closure, Term
@@ -299,6 +300,30 @@ def test_teachers_see_no_transfer_reminders(signed_in, people, hannah):
     teacher = signed_in(people.teacher)
     assert "not sent within 5 school days" not in teacher.get("/dashboard/").text
     assert teacher.get("/transfers/").status_code == 403
+
+
+def test_the_transfer_page_polls_while_the_file_is_made_and_reloads_once_it_is_ready(
+    dsl, hannah, people, django_capture_on_commit_callbacks
+):
+    transfer = services.mark_left(
+        actor=people.dsl,
+        student=hannah,
+        left_on=datetime.date.today(),
+        destination=Destination.SCHOOL,
+        details={"destination_name": "Brook Academy"},
+    )
+    with django_capture_on_commit_callbacks(execute=False):  # the task queued, not yet run
+        dsl.post(f"/transfers/{transfer.pk}/prepare/")
+    progress = f"/transfers/{transfer.pk}/?progress=1"
+    making = dsl.get(progress, headers={"HX-Request": "true"})
+    assert making.status_code == 200 and "Making the file" in making.text
+    assert 'hx-trigger="every 2s"' in making.text
+    transfer.refresh_from_db()
+    exports_services.make(transfer.export)
+    # Made: the whole page reloads, for the ways to send it appear below the file.
+    ready = dsl.get(progress, headers={"HX-Request": "true"})
+    assert (ready.status_code, ready["HX-Refresh"]) == (204, "true")
+    assert "Download the file to print" in dsl.get(f"/transfers/{transfer.pk}/").text
 
 
 def test_the_stored_export_of_a_transfer_is_the_whole_file(

@@ -257,12 +257,16 @@ def migrate_all(*servers: Kestrel) -> None:
 
 
 def seed_sending_school(a: Kestrel) -> dict:
-    """The demo school at A (URN 100001); Chloe Kelan's password set. Hannah's id and UPN."""
+    """The demo school at A (URN 100001); Chloe Kelan's password set; on Hannah's case file, a
+    referral the deputy DSL (Daniel Fitzgerald) recorded three weeks ago, so that her file holds
+    an entry by someone other than the DSL who sends it. Hannah's id and UPN."""
     a.manage("seed_demo")
     return a.python(
         f"""
-        import json
+        import datetime, json
+        from django.utils import timezone
         from kestrel.accounts.models import User
+        from kestrel.casefile.services import make_referral
         from kestrel.schools.models import School
         from kestrel.students.models import Student
         School.objects.update(urn={A_URN!r})
@@ -270,6 +274,13 @@ def seed_sending_school(a: Kestrel) -> dict:
         chloe.set_password({PASSWORD!r})
         chloe.save()
         hannah = Student.objects.get(legal_first_name="Hannah", legal_last_name="Greenwood")
+        deputy = User.objects.get(first_name="Daniel", last_name="Fitzgerald")
+        made_on = timezone.localdate() - datetime.timedelta(days=21)
+        make_referral(
+            actor=deputy, student=hannah, target="early_help", to_label="Early help",
+            made_on=made_on, made_by=deputy, feedback_due_on=made_on + datetime.timedelta(days=10),
+            reason="Father seen at the school gates despite the order; family support asked for.",
+        )
         print(json.dumps({{"hannah": hannah.pk, "upn": hannah.upn, "dob": str(hannah.date_of_birth),
                           "year": hannah.year_group}}))
         """
