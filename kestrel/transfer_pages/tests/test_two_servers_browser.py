@@ -5,16 +5,13 @@ prepares her file and sends it on Kestrel, confirming the school as B names it; 
 of Brook Lane Academy, signs in to B in a browser of her own, finds the file on her Dashboard,
 opens and accepts it; Hannah's chronology at B shows A's entries labelled "From Ashdown Primary
 School" with their original authors and dates; back at A, the transfer log shows Priya's
-acknowledgement and its time. Each page as its users find it, by its visible labels; the pages
-this walk is the first to show at 320 and 1280 px (nothing wider than the window, axe clean),
-the others at 1280."""
-
-import os
+acknowledgement and its time. Each page as its users find it, by its visible labels, at 320 and
+1280 px: nothing wider than the window, axe clean."""
 
 import pytest
 from playwright.sync_api import expect
 
-from kestrel.testing.browser import assert_accessible
+from kestrel.testing.browser import check_page
 from kestrel.transfer_pages.tests.two_servers import (
     B_URN,
     CHLOE,
@@ -28,27 +25,7 @@ __all__ = ["two_kestrels"]  # the fixture, used below
 
 pytestmark = pytest.mark.browser
 
-SHOTS = os.environ.get("KESTREL_SCREENSHOTS", "")
 A_NAME, B_NAME = "Ashdown Primary School", "Brook Lane Academy"
-WIDER_THAN_THE_WINDOW = """
-[...document.querySelectorAll("body *")]
-  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest(
-    ".kestrel-table-wrapper") && ![...e.children].some(
-    c => c.getBoundingClientRect().right > window.innerWidth + 1))
-  .map(e => e.tagName + "." + e.className + ": " + (e.textContent || "").trim().slice(0, 60))
-"""
-
-
-def check_page(page, name: str, *, narrow: bool = False) -> None:
-    """Nothing wider than the window and axe clean, at 1280 px (and 320 px if `narrow`)."""
-    for width in (320, 1280) if narrow else (1280,):
-        page.set_viewport_size({"width": width, "height": 900})
-        wide = page.evaluate(WIDER_THAN_THE_WINDOW)
-        assert wide == [], f"{name} is wider than {width} px: {wide}"
-        assert_accessible(page)
-        if SHOTS:
-            page.screenshot(path=f"{SHOTS}/two-kestrels-{name}-{width}.png", full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def sign_in(page, server, email: str, phone) -> None:
@@ -135,14 +112,14 @@ def walk(chloe, priya, two_kestrels, entries) -> None:
     chloe.goto(f"{a.url}/students/{hannah}/file/")
     unlock(chloe, two_kestrels.chloe_phone)
     expect(chloe.get_by_role("heading", level=1)).to_contain_text("Hannah Greenwood")
-    check_page(chloe, "a-case-file")
+    check_page(chloe, "two-kestrels-a-case-file")
     chloe.get_by_role("link", name="Mark as left").click()
     expect(chloe.get_by_role("heading", level=1)).to_have_text("Mark as left")
     chloe.get_by_label("Another school").check()
     chloe.get_by_label("New school's name").fill(B_NAME)
     chloe.get_by_label("New school's URN").fill(B_URN)
     chloe.get_by_label("The new school's Kestrel address").fill(b.url)
-    check_page(chloe, "a-mark-left", narrow=True)
+    check_page(chloe, "two-kestrels-a-mark-left")
     chloe.get_by_role("button", name="Mark as left").click()
     expect(
         chloe.get_by_text("The child protection file is due at the new school by")
@@ -153,7 +130,7 @@ def walk(chloe, priya, two_kestrels, entries) -> None:
     chloe.get_by_role("button", name="Prepare the file").click()
     send = chloe.get_by_role("button", name=f"Send to {B_NAME} on Kestrel")
     expect(send).to_be_visible(timeout=90_000)
-    check_page(chloe, "a-ready")
+    check_page(chloe, "two-kestrels-a-ready")
     send.click()
     expect(chloe.get_by_role("heading", level=1)).to_have_text(
         "Send the file to a school on Kestrel"
@@ -164,27 +141,27 @@ def walk(chloe, priya, two_kestrels, entries) -> None:
     expect(school.filter(has_text="URN")).to_contain_text(B_URN)
     expect(school.filter(has_text="Kestrel")).to_contain_text(b.url)
     expect(school.filter(has_text="Their key")).to_be_visible()
-    check_page(chloe, "a-confirm", narrow=True)
+    check_page(chloe, "two-kestrels-a-confirm")
     chloe.get_by_role("button", name=f"Send the file to {B_NAME}").click()
     expect(chloe.get_by_text(f"Sent to {B_NAME} on Kestrel on", exact=False)).to_be_visible(
         timeout=90_000
     )
     expect(chloe.get_by_text("Waiting for their DSL to accept it", exact=False)).to_be_visible()
     expect(chloe.get_by_text(f"To a school on Kestrel: {B_NAME} ({b.url})")).to_be_visible()
-    check_page(chloe, "a-sent", narrow=True)
+    check_page(chloe, "two-kestrels-a-sent")
 
     # At B, in a browser of her own: Priya finds the file on her Dashboard and opens it.
     sign_in(priya, b, PRIYA, two_kestrels.priya_phone)
     reminders = priya.locator("#transfer-reminders")
     waiting = reminders.get_by_role("link", name="1 file received from other schools to accept")
     expect(waiting).to_be_visible()
-    check_page(priya, "b-dashboard", narrow=True)
+    check_page(priya, "two-kestrels-b-dashboard")
     waiting.click()
     unlock(priya, two_kestrels.priya_phone)
     expect(priya.get_by_role("heading", level=1)).to_have_text("Files received")
     row = priya.get_by_role("row").filter(has_text=A_NAME)
     expect(row).to_contain_text("Hannah Greenwood")
-    check_page(priya, "b-received-list")
+    check_page(priya, "two-kestrels-b-received-list")
     row.get_by_role("link", name="Hannah Greenwood").click()
     expect(priya.get_by_role("heading", level=1)).to_have_text(
         f"Child protection file from {A_NAME}"
@@ -193,12 +170,12 @@ def walk(chloe, priya, two_kestrels, entries) -> None:
     expect(sent_by).to_contain_text("Chloe Kelan")
     here = priya.locator(".govuk-summary-list__row").filter(has_text="Student here")
     expect(here).to_contain_text("Hannah Greenwood")  # matched by her UPN
-    check_page(priya, "b-received", narrow=True)
+    check_page(priya, "two-kestrels-b-received")
 
     # She accepts it: A's entries join Hannah's chronology at B, labelled with A's name.
     priya.get_by_role("button", name="Accept file").click()
     expect(priya.get_by_text("File accepted.")).to_be_visible()
-    check_page(priya, "b-accepted")
+    check_page(priya, "two-kestrels-b-accepted")
     priya.get_by_role("link", name="the child's chronology").click()
     received = priya.locator(".kestrel-timeline__item--case").filter(has_text=f"From {A_NAME}")
     expect(received.first).to_be_visible()
@@ -209,7 +186,7 @@ def walk(chloe, priya, two_kestrels, entries) -> None:
             .filter(has_text=entry["summary"])
         )
         expect(line).to_have_count(1)
-    check_page(priya, "b-chronology", narrow=True)
+    check_page(priya, "two-kestrels-b-chronology")
 
     # Back at A: the transfer log shows Priya's acknowledgement and when she accepted.
     accepted = acceptance_at_b(b)
@@ -223,9 +200,9 @@ def walk(chloe, priya, two_kestrels, entries) -> None:
     expect(row).to_contain_text(accepted)
     expect(row).to_contain_text("Priya Shah, Designated Safeguarding Lead")
     expect(row).to_contain_text("Receipt confirmed")
-    check_page(chloe, "a-log", narrow=True)
+    check_page(chloe, "two-kestrels-a-log")
     row.get_by_role("link", name="Hannah Greenwood").click()
     by = chloe.locator(".govuk-summary-list__row").filter(has_text="Acknowledged by")
     expect(by).to_contain_text("Priya Shah, Designated Safeguarding Lead")
     expect(by).to_contain_text("Accepted on Kestrel")
-    check_page(chloe, "a-received", narrow=True)
+    check_page(chloe, "two-kestrels-a-received")
