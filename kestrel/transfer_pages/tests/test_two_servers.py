@@ -4,7 +4,12 @@ delivers it over HTTP to B's inbox, which checks it with A's keys fetched from A
 its Hannah by UPN; B's DSL accepts it, B's worker sends the signed receipt back, and A's transfer
 log shows the acknowledgement with B's DSL's name and time."""
 
+import pytest
+
 from kestrel.transfer_pages.tests.two_servers import B_URN, two_kestrels, wait_for
+
+# Real servers on their own SQLite databases: run once (in the SQLite pass of CI).
+pytestmark = pytest.mark.own_servers
 
 __all__ = ["two_kestrels"]  # the fixture, used below
 

@@ -23,7 +23,7 @@ from kestrel.transfer_pages.tests.two_servers import (
 
 __all__ = ["two_kestrels"]  # the fixture, used below
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.own_servers]
 
 A_NAME, B_NAME = "Ashdown Primary School", "Brook Lane Academy"
 

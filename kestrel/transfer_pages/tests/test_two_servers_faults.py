@@ -19,6 +19,9 @@ import pytest
 
 from kestrel.transfer_pages.tests.two_servers import B_URN, serving, wait_for
 
+# Real servers on their own SQLite databases: run once (in the SQLite pass of CI).
+pytestmark = pytest.mark.own_servers
+
 
 def pause_at(folder, *points: str) -> dict:
     """The environment that stops a Kestrel's process at each named point, once."""
