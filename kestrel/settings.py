@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "kestrel.transfer_pages",
     "kestrel.training",
     "kestrel.training_pages",
+    "kestrel.reports",
+    "kestrel.report_pages",
     "kestrel.account_pages",
     "kestrel.ops",
     "bench",

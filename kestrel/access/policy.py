@@ -49,11 +49,13 @@ RULES: dict[str, Callable[..., bool]] = {
     "view_chronology": _key_unlocked,
     # A child's case file (key facts, statuses, referrals, decisions) and the caseload.
     "keep_case_file": _key_unlocked,
+    # The reports for governors and inspectors, and the DSL's pattern report.
+    "view_reports": _key_unlocked,
 }
 
 # Permissions a key holder gets by unlocking their key: while it is locked they are sent to
 # unlock it rather than refused.
-NEEDS_KEY = {"view_audit_trail", "view_chronology", "keep_case_file"}
+NEEDS_KEY = {"view_audit_trail", "view_chronology", "keep_case_file", "view_reports"}
 
 
 def allows(request, permission: str) -> bool:

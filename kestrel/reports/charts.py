@@ -1,0 +1,91 @@
+"""Bar charts for the reports, laid out here and drawn as SVG by the template
+(report_pages/_bar_chart.html), on the page and in the PDF alike. A hidden count is never drawn
+as a bar of its size: its place shows a dashed outline and its words ("fewer than 5")."""
+
+from dataclasses import dataclass
+
+from kestrel.reports.suppression import Count
+
+WIDTH = 400
+LABEL_HEIGHT = 18  # a row's label above its bar (horizontal charts), or below it (vertical)
+BAR = 18
+GAP = 14
+PLOT_HEIGHT = 160
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    count: Count
+    x: float
+    y: float
+    width: float
+    height: float
+    label_x: float
+    label_y: float
+    value_x: float
+    value_y: float
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart's title, its drawing's size, and its bars (with the counts it shows)."""
+
+    key: str
+    title: str
+    description: str
+    width: int
+    height: int
+    bars: list[Bar]
+    horizontal: bool
+
+
+def _scale(counts: list[Count]) -> int:
+    return max([c.value for c in counts if c.shown] + [1])
+
+
+def compared(key: str, title: str, labels: list[str], counts: list[Count]) -> Chart:
+    """Horizontal bars, one a row with its name above it: categories compared."""
+    most = _scale(counts)
+    room = WIDTH - 80  # space on the right for the value's words
+    bars, y = [], 0
+    for label, count in zip(labels, counts, strict=True):
+        y += LABEL_HEIGHT
+        width = count.value / most * room if count.shown else 0
+        bars.append(
+            Bar(label, count, 0, y, round(width, 1), BAR, 0, y - 5, round(width + 6, 1), y + 13)
+        )
+        y += BAR + GAP
+    return Chart(key, title, _description(labels, counts), WIDTH, y, bars, horizontal=True)
+
+
+def trend(key: str, title: str, labels: list[str], counts: list[Count]) -> Chart:
+    """Vertical bars, one a term, oldest first: how a count went over the year."""
+    most = _scale(counts)
+    slot = WIDTH / max(len(counts), 1)
+    width = min(slot * 0.6, 80)
+    bars = []
+    for index, (label, count) in enumerate(zip(labels, counts, strict=True)):
+        height = count.value / most * (PLOT_HEIGHT - 20) if count.shown else 0
+        x = index * slot + (slot - width) / 2
+        top = PLOT_HEIGHT - height
+        bars.append(
+            Bar(
+                label,
+                count,
+                round(x, 1),
+                round(top, 1),
+                round(width, 1),
+                round(height, 1),
+                round(index * slot + slot / 2, 1),
+                PLOT_HEIGHT + LABEL_HEIGHT,
+                round(index * slot + slot / 2, 1),
+                round(top - 6, 1),
+            )
+        )
+    height = PLOT_HEIGHT + LABEL_HEIGHT + 8
+    return Chart(key, title, _description(labels, counts), WIDTH, height, bars, horizontal=False)
+
+
+def _description(labels: list[str], counts: list[Count]) -> str:
+    return "; ".join(f"{label}: {count.text}" for label, count in zip(labels, counts, strict=True))
