@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from demo.casefile import seed_case_files
+from demo.reports import seed_report_history
 from demo.training import seed_training
 from demo.transfers import seed_transfers
 from kestrel.accounts.models import User
@@ -438,6 +439,7 @@ def seed_demo_school(*, today: datetime.date | None = None) -> School:
     seed_case_files(school, today)
     seed_transfers(school, today)
     seed_training(school, today)
+    seed_report_history(school, today)
     record(action="demo.seeded", school=school, obj=school)
     return school
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from kestrel.reports.suppression import Count
 
-WIDTH = 400
+WIDTH = 320
 LABEL_HEIGHT = 18  # a row's label above its bar (horizontal charts), or below it (vertical)
 BAR = 18
 GAP = 14
@@ -47,7 +47,7 @@ def _scale(counts: list[Count]) -> int:
 def compared(key: str, title: str, labels: list[str], counts: list[Count]) -> Chart:
     """Horizontal bars, one a row with its name above it: categories compared."""
     most = _scale(counts)
-    room = WIDTH - 80  # space on the right for the value's words
+    room = WIDTH - 90  # space on the right for the value's words
     bars, y = [], 0
     for label, count in zip(labels, counts, strict=True):
         y += LABEL_HEIGHT
@@ -64,6 +64,7 @@ def trend(key: str, title: str, labels: list[str], counts: list[Count]) -> Chart
     most = _scale(counts)
     slot = WIDTH / max(len(counts), 1)
     width = min(slot * 0.6, 80)
+    staggered = len(counts) > 3
     bars = []
     for index, (label, count) in enumerate(zip(labels, counts, strict=True)):
         height = count.value / most * (PLOT_HEIGHT - 20) if count.shown else 0
@@ -78,12 +79,13 @@ def trend(key: str, title: str, labels: list[str], counts: list[Count]) -> Chart
                 round(width, 1),
                 round(height, 1),
                 round(index * slot + slot / 2, 1),
-                PLOT_HEIGHT + LABEL_HEIGHT,
+                # More than three terms: their names on two lines in turn, so they do not meet.
+                PLOT_HEIGHT + LABEL_HEIGHT * (1 + (index % 2 if staggered else 0)),
                 round(index * slot + slot / 2, 1),
                 round(top - 6, 1),
             )
         )
-    height = PLOT_HEIGHT + LABEL_HEIGHT + 8
+    height = PLOT_HEIGHT + LABEL_HEIGHT * (2 if staggered else 1) + 8
     return Chart(key, title, _description(labels, counts), WIDTH, height, bars, horizontal=False)
 
 
