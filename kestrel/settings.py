@@ -49,6 +49,10 @@ try:
     AUDIT_SEAL_SECONDS = env.int("AUDIT_SEAL_SECONDS", default=5)
     # The most an office document (a ZIP inside) may unpack to; more is refused as a zip bomb.
     FILES_MAX_UNPACKED_MB = env.int("FILES_MAX_UNPACKED_MB", default=100)
+    # Whether another Kestrel may be at a loopback or private address (and plain http to this
+    # machine): for development and tests only; off, such addresses are refused
+    # (kestrel.transfer_pages.kestrel_peers).
+    TRANSFER_PEERS_ALLOW_PRIVATE = env.bool("TRANSFER_PEERS_ALLOW_PRIVATE", default=False)
 except EnvError as error:
     raise ImproperlyConfigured(str(error)) from error
 

@@ -9,6 +9,8 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 # Argon2 is deliberately slow; the tests need hashing to work, not to resist attack.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SITE_URL = "http://testserver"
+# The tests' Kestrels run on this machine (kestrel.transfer_pages.kestrel_peers).
+TRANSFER_PEERS_ALLOW_PRIVATE = True
 
 # Uploaded files go to a throwaway folder, never the developer's var/files.
 STORAGES = {

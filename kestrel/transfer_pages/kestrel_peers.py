@@ -4,10 +4,18 @@ An address is another installation's SITE_URL: https only (plain http to this ma
 development and tests), no credentials or query. A school's keys are asked of its own Kestrel at
 `<address>/transfers/keys/<urn>/`, never following a redirect, and must name that school at that
 address: this is the trust the route rests on (kestrel.transfer_pages.delivery).
+
+An address is public: every address its name resolves to must be on the internet (no loopback,
+private, link-local, multicast, reserved or unspecified range, IPv4 or IPv6), and the connection
+goes to the address that was checked, so a name that resolves differently a moment later (DNS
+rebinding) cannot point it inside the network. TRANSFER_PEERS_ALLOW_PRIVATE (for development and
+the tests, whose Kestrels run on 127.0.0.1) allows them, and plain http to this machine.
 """
 
+import http.client
 import ipaddress
 import json
+import socket
 import urllib.error
 import urllib.request
 from urllib.parse import quote, urlsplit
@@ -37,6 +45,10 @@ class Refused(Exception):
         self.status, self.code, self.reason = status, code, reason
 
 
+def allow_private() -> bool:
+    return bool(getattr(settings, "TRANSFER_PEERS_ALLOW_PRIVATE", False))
+
+
 def _loopback(host: str) -> bool:
     if host in LOOPBACK:
         return True
@@ -44,6 +56,57 @@ def _loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """Every IP address `host` resolves to (tests substitute their own resolver)."""
+    found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(info[4][0] for info in found))
+
+
+def is_public_ip(text: str) -> bool:
+    """Whether an IP address is on the internet: not loopback, private, link-local, multicast,
+    reserved or unspecified (an IPv4 address inside IPv6 is judged as itself)."""
+    try:
+        ip = ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if inner is not None and not is_public_ip(str(inner)):
+            return False
+    return ip.is_global and not (
+        ip.is_loopback
+        or ip.is_private
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+    )
+
+
+def _refused_host(address: str) -> DeliveryFailed:
+    return DeliveryFailed(
+        f"The Kestrel address {address} is inside a private network, not on the internet: "
+        "another school's Kestrel is never asked there."
+    )
+
+
+def public_ip(address: str) -> str:
+    """The IP address to connect to for `address` (checked by checked_address): its name's, once
+    every address it resolves to is public (or private ones are allowed). DeliveryFailed
+    otherwise."""
+    parts = urlsplit(address)
+    host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        found = resolve(host, port)
+    except (OSError, UnicodeError):
+        raise DeliveryFailed(f"The Kestrel at {address} could not be found ({host}).") from None
+    if not found:
+        raise DeliveryFailed(f"The Kestrel at {address} could not be found ({host}).")
+    if not allow_private() and not all(is_public_ip(ip) for ip in found):
+        raise _refused_host(address)
+    return found[0]
 
 
 def _normal(value: str) -> tuple[str, str, str]:
@@ -65,11 +128,19 @@ def checked_address(value: str) -> str:
     this machine), no query, no credentials, no trailing slash. DeliveryFailed otherwise."""
     scheme, netloc, path = _normal(value)
     host = urlsplit(f"{scheme}://{netloc}").hostname or ""
-    if scheme != "https" and not (scheme == "http" and _loopback(host)):
+    if scheme != "https" and not (scheme == "http" and _loopback(host) and allow_private()):
         raise DeliveryFailed(
             f"The Kestrel address “{value}” must start with https:// (a child's file is never "
             "sent over an unencrypted connection)."
         )
+    literal = host in LOOPBACK
+    try:
+        ipaddress.ip_address(host)
+        literal = True
+    except ValueError:
+        pass
+    if literal and not allow_private() and (host in LOOPBACK or not is_public_ip(host)):
+        raise _refused_host(value)
     return f"{scheme}://{netloc}{path}"
 
 
@@ -110,7 +181,56 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+class _PinnedHTTP(http.client.HTTPConnection):
+    """Connects to the IP address already checked, whatever the name resolves to now."""
+
+    def __init__(self, host, *, ip: str, **kwargs):
+        super().__init__(host, **kwargs)
+        self.ip = ip
+
+    def connect(self):
+        self.sock = socket.create_connection((self.ip, self.port), self.timeout)
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    """As _PinnedHTTP, over TLS: the certificate is still checked against the name."""
+
+    def __init__(self, host, *, ip: str, **kwargs):
+        super().__init__(host, **kwargs)
+        self.ip = ip
+
+    def connect(self):
+        sock = socket.create_connection((self.ip, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+class _Pinned(urllib.request.HTTPHandler, urllib.request.HTTPSHandler):
+    def __init__(self, ip: str):
+        urllib.request.HTTPHandler.__init__(self)
+        urllib.request.HTTPSHandler.__init__(self)
+        self.ip = ip
+
+    def http_open(self, req):
+        return self.do_open(_PinnedHTTP, req, ip=self.ip)
+
+    def https_open(self, req):
+        return self.do_open(_PinnedHTTPS, req, ip=self.ip, context=self._context)
+
+
+def _open(asked: urllib.request.Request, timeout: int):
+    """Opens a request to another Kestrel: at the public IP address checked for its address, no
+    proxy, no redirect followed."""
+    ip = public_ip(f"{asked.type}://{asked.host}")
+    opener = urllib.request.OpenerDirector()
+    for handler in (
+        urllib.request.ProxyHandler({}),
+        _Pinned(ip),
+        _NoRedirects(),
+        urllib.request.HTTPDefaultErrorHandler(),
+        urllib.request.HTTPErrorProcessor(),
+    ):
+        opener.add_handler(handler)
+    return opener.open(asked, timeout=timeout)
 
 
 def answer_text(error: urllib.error.HTTPError) -> str:
@@ -131,7 +251,7 @@ def fetch_keys(address: str, urn: str) -> crypto.PublicKeys:
         headers={"Accept": "application/json", "User-Agent": "Kestrel"},
     )
     try:
-        with _opener.open(asked, timeout=KEYS_TIMEOUT) as reply:
+        with _open(asked, KEYS_TIMEOUT) as reply:
             raw = reply.read(SMALL_MAX_BYTES + 1)
     except urllib.error.HTTPError as error:
         if error.code == 404:
@@ -176,5 +296,5 @@ def keys_of_school(address: str, urn: str) -> crypto.PublicKeys:
 def post(url: str, body, headers: dict, timeout: int) -> bytes:
     # `url` is on an address through checked_address: https, or http to this machine.
     asked = urllib.request.Request(url, data=body, method="POST", headers=headers)  # noqa: S310
-    with _opener.open(asked, timeout=timeout) as reply:
+    with _open(asked, timeout) as reply:
         return reply.read(SMALL_MAX_BYTES)

@@ -96,6 +96,8 @@ class Kestrel:
             "KESTREL_VAR_DIR": str(self.folder),
             "SITE_URL": self.url,
             "PYTHONUNBUFFERED": "1",
+            # Both run on 127.0.0.1, which a real Kestrel would refuse to ask.
+            "TRANSFER_PEERS_ALLOW_PRIVATE": "1",
             **self.extra_env,
         }
 
