@@ -43,6 +43,13 @@ RULES = {
     "password_strength.session": Rule(limit=300, window=HOUR),
     "password_strength.no_session": Rule(limit=60, window=HOUR),
     "password_strength.ip": Rule(limit=2000, window=HOUR),
+    # The transfer addresses anyone may call, per IP address (kestrel.transfer_pages.rate_limits):
+    # another Kestrel asking a school's keys (once per file or receipt it checks), posting
+    # packages and receipts; a person at a download link's pages (besides each link's own limits).
+    "transfer_keys.ip": Rule(limit=600, window=HOUR),
+    "transfer_inbox.ip": Rule(limit=120, window=HOUR),
+    "transfer_receipts.ip": Rule(limit=300, window=HOUR),
+    "transfer_link.ip": Rule(limit=200, window=HOUR),
 }
 
 
@@ -62,6 +69,20 @@ def is_limited(kind: str, value: str) -> bool:
     if rule.lock is not None:
         return ThrottleEvent.objects.filter(kind=f"{kind}.lock", key=key, at__gt=since).exists()
     return ThrottleEvent.objects.filter(kind=kind, key=key, at__gt=since).count() >= rule.limit
+
+
+def retry_after(kind: str, value: str) -> int:
+    """Seconds until `value` may be counted for `kind` again (0 if it may now)."""
+    rule = RULES[kind]
+    now, key = timezone.now(), _key(value)
+    if rule.lock is not None:
+        events = ThrottleEvent.objects.filter(kind=f"{kind}.lock", key=key)
+        ends = [at + rule.lock for at in events.order_by("-at").values_list("at", flat=True)[:1]]
+    else:
+        recent = ThrottleEvent.objects.filter(kind=kind, key=key, at__gt=now - rule.window)
+        times = list(recent.order_by("-at").values_list("at", flat=True)[: rule.limit])
+        ends = [times[-1] + rule.window] if len(times) >= rule.limit else []
+    return max(0, -int(-(ends[0] - now).total_seconds() // 1)) if ends else 0
 
 
 def count(kind: str, value: str) -> None:

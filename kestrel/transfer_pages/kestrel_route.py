@@ -18,6 +18,7 @@ from kestrel.students.names import NamesShown
 from kestrel.transfer_pages import crypto, delivery, kestrel_inbox, kestrel_peers
 from kestrel.transfer_pages.doors import get_transfer_for_user
 from kestrel.transfer_pages.kestrel_peers import DeliveryFailed, Refused
+from kestrel.transfer_pages.rate_limits import per_ip
 from kestrel.transfers.services import NotLeft, NotOpen, check_can_send
 
 
@@ -105,6 +106,7 @@ def status(request, pk):
 
 @requires(PUBLIC)
 @require_GET
+@per_ip("transfer_keys.ip")
 def keys(request, urn):
     """A school's public keys, for another Kestrel sending it a file or a receipt."""
     school = kestrel_peers.school_here(urn)
@@ -133,6 +135,7 @@ def _unb64(text: str) -> bytes:
 @csrf_exempt
 @requires(PUBLIC)
 @require_POST
+@per_ip("transfer_inbox.ip")
 def inbox(request):
     """A package from another Kestrel: its envelope and signature in headers, the ciphertext as
     the body. Refused (4xx, a plain reason, recorded) unless it is for a school here, signed by
@@ -162,6 +165,7 @@ def inbox(request):
 @csrf_exempt
 @requires(PUBLIC)
 @require_POST
+@per_ip("transfer_receipts.ip")
 def receipts(request):
     """A receipt from the school a file was sent to, signed by it: recorded on the transfer."""
     receipt = None

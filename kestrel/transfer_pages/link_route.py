@@ -26,6 +26,7 @@ from kestrel.transfer_pages import links
 from kestrel.transfer_pages.doors import get_transfer_for_user
 from kestrel.transfer_pages.link_forms import CodeForm, RecipientForm, SendLinkForm
 from kestrel.transfer_pages.models import Download
+from kestrel.transfer_pages.rate_limits import per_ip
 from kestrel.transfers.models import Transfer
 from kestrel.transfers.services import NotLeft, NotOpen
 
@@ -142,6 +143,7 @@ def _at_link(needs: str = ""):
 
     def decorate(view):
         @requires(PUBLIC)
+        @per_ip("transfer_link.ip")  # besides each link's own limits (kestrel.transfer_pages.links)
         @wraps(view)
         def page(request, token, *args, **kwargs):
             link = links.find_link(token)
