@@ -4,14 +4,18 @@ audit trail when it is viewed or downloaded (which report and which year: never 
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from kestrel.access.decorators import requires
 from kestrel.access.policies import Viewer
 from kestrel.audit.services import record
 from kestrel.exports.pdf import pdf_of
-from kestrel.report_pages import spreadsheets
+from kestrel.report_pages import forms, spreadsheets
 from kestrel.reports.governors import charts_of, governors_report
+from kestrel.reports.inspection import inspection_pack
+from kestrel.reports.terms import school_year
+from kestrel.students.names import NamesShown
 
 
 def _governors(request, action: str, **detail):
@@ -56,3 +60,53 @@ def governors_csv(request):
     report = _governors(request, "reports.governors_exported", format="csv")
     name = f"Governors report {report.year.name}.csv"
     return _download(spreadsheets.governors_csv(report), "text/csv; charset=utf-8", name)
+
+
+def _pack(request, action: str, **detail):
+    """The inspection pack for the dates asked (the school year to date if none), its form, and
+    the names as this request shows them (Hide Names); None for the pack if the dates are wrong."""
+    default = school_year(request.school, timezone.localdate()).year_to_date
+    form = forms.PeriodForm.showing(request.GET, default)
+    period = form.period(default)
+    if period is None:
+        return form, None
+    pack = inspection_pack(Viewer.of(request), period)
+    names = NamesShown.of(request)
+    for line in pack.pupils:
+        line.label = names.label(line.student)
+    for line in pack.social_care + pack.lado:
+        line.label = names.label(line.referral.student)
+        line.resolution = names.text(line.resolution, [line.referral.student])
+    record(
+        action=action,
+        request=request,
+        school=request.school,
+        detail={
+            "from": period.starts_on.isoformat(),
+            "to": period.ends_on.isoformat(),
+            "pupils": len(pack.pupils),
+            **detail,
+        },
+    )
+    return form, pack
+
+
+@requires("view_reports")
+def inspection(request):
+    """The inspection pack: one page for a date range, with its PDF."""
+    form, pack = _pack(request, "reports.inspection_viewed")
+    query = request.GET.urlencode()
+    return render(
+        request, "report_pages/inspection.html", {"form": form, "pack": pack, "query": query}
+    )
+
+
+@requires("view_reports")
+def inspection_pdf(request):
+    form, pack = _pack(request, "reports.inspection_exported", format="pdf")
+    if pack is None:
+        return render(request, "report_pages/inspection.html", {"form": form, "pack": None})
+    html = render_to_string("report_pages/inspection_pdf.html", {"pack": pack})
+    content, _ = pdf_of(html)
+    name = f"Inspection pack {pack.period.starts_on} to {pack.period.ends_on}.pdf"
+    return _download(content, "application/pdf", name)

@@ -27,7 +27,7 @@ from kestrel.casefile.models import Case as CaseFileCase
 from kestrel.incidents.models import Category, Incident
 from kestrel.reports import charts
 from kestrel.reports.suppression import Table, suppress
-from kestrel.reports.terms import Period, SchoolYear, school_year
+from kestrel.reports.terms import SchoolYear, school_year
 from kestrel.students.models import YEAR_GROUPS, Student
 from kestrel.training.selectors import compliance
 from kestrel.transfers.models import Received, ReceivedState, Transfer
@@ -78,24 +78,13 @@ class GovernorsReport:
         return next(table for table in self.tables if table.key == key)
 
 
-def _bounds(period: Period) -> tuple[datetime.datetime, datetime.datetime]:
-    """The period as moments in the school's time zone: from its first midnight to the next
-    midnight after its last day (an index range on a timestamp, not a date per row)."""
-    zone = timezone.get_current_timezone()
-    start = datetime.datetime.combine(period.starts_on, datetime.time(), zone)
-    end = datetime.datetime.combine(
-        period.ends_on + datetime.timedelta(days=1), datetime.time(), zone
-    )
-    return start, end
-
-
 def _term_of(field_name: str, year: SchoolYear, *, dates: bool = False) -> Case:
     """Which term (its index) a row's moment or date falls in; OUTSIDE_TERMS for none."""
     whens = []
     for index, term in enumerate(year.terms):
         start, end = (term.starts_on, term.ends_on + datetime.timedelta(days=1))
         if not dates:
-            start, end = _bounds(term)
+            start, end = term.bounds()
         whens.append(
             When(**{f"{field_name}__gte": start, f"{field_name}__lt": end}, then=Value(index))
         )
@@ -103,7 +92,7 @@ def _term_of(field_name: str, year: SchoolYear, *, dates: bool = False) -> Case:
 
 
 def _in_year(field_name: str, year: SchoolYear, *, dates: bool = False) -> Q:
-    start, end = _bounds(year.year_to_date)
+    start, end = year.year_to_date.bounds()
     if dates:
         start, end = year.year_to_date.starts_on, year.year_to_date.ends_on
         return Q(**{f"{field_name}__gte": start, f"{field_name}__lte": end})

@@ -10,6 +10,8 @@ Monday to 31 July. Those three cover every day of the school year, holidays incl
 import datetime
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from kestrel.school_calendar.models import Term
 
 
@@ -23,6 +25,14 @@ class Period:
 
     def __contains__(self, day: datetime.date) -> bool:
         return self.starts_on <= day <= self.ends_on
+
+    def bounds(self) -> tuple[datetime.datetime, datetime.datetime]:
+        """The period as moments in the school's time zone: from its first midnight to the
+        midnight after its last day (an index range on a timestamp, not a date per row)."""
+        zone = timezone.get_current_timezone()
+        start = datetime.datetime.combine(self.starts_on, datetime.time(), zone)
+        after = self.ends_on + datetime.timedelta(days=1)
+        return start, datetime.datetime.combine(after, datetime.time(), zone)
 
 
 @dataclass(frozen=True)

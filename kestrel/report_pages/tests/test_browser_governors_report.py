@@ -83,3 +83,26 @@ def test_the_dsl_opens_the_governors_report_and_downloads_it(page, chloe, live_s
     assert found[("Incidents by category", "Prevent", "Year to date")] == "fewer than 5"
     assert AuditEvent.objects.filter(action="reports.governors_viewed").count() == 1
     assert AuditEvent.objects.filter(action="reports.governors_exported").count() == 2
+
+
+def test_the_dsl_opens_the_inspection_pack_and_a_pupils_file_from_it(page, chloe, live_server):
+    sign_in(page, live_server.url, chloe.email, PASSWORD)
+    page.goto(f"{live_server.url}/caseload/")
+    page.get_by_label("Code from your authenticator app").fill(
+        next_unused_code(authenticator_for(chloe))
+    )
+    page.get_by_role("button", name="Unlock").click()
+    page.get_by_role("link", name="Inspection pack").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Inspection pack")
+    pupils = page.locator("table[data-table=pupils]")
+    for name in ("Asif Hussain", "Danielle Bradshaw", "Zoë O'Brien"):
+        expect(pupils).to_contain_text(name)
+    check_page(page, "inspection-pack")
+    with page.expect_download() as waiting:
+        page.get_by_role("link", name="Download the PDF").click()
+    reader = PdfReader(io.BytesIO(open(waiting.value.path(), "rb").read()))  # noqa: SIM115
+    assert "Asif Hussain" in " ".join(p.extract_text() for p in reader.pages)
+    pupils.get_by_role("link", name="Asif Hussain", exact=False).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Asif Hussain")
+    assert AuditEvent.objects.filter(action="reports.inspection_viewed").count() == 1
+    assert AuditEvent.objects.filter(action="reports.inspection_exported").count() == 1
