@@ -9,4 +9,5 @@ urlpatterns = [
     path("governors.csv", views.governors_csv, name="governors_csv"),
     path("inspection/", views.inspection, name="inspection"),
     path("inspection.pdf", views.inspection_pdf, name="inspection_pdf"),
+    path("patterns/", views.patterns, name="patterns"),
 ]

@@ -14,6 +14,7 @@ from kestrel.exports.pdf import pdf_of
 from kestrel.report_pages import forms, spreadsheets
 from kestrel.reports.governors import charts_of, governors_report
 from kestrel.reports.inspection import inspection_pack
+from kestrel.reports.patterns import filter_choices, pattern_report
 from kestrel.reports.terms import school_year
 from kestrel.students.names import NamesShown
 
@@ -110,3 +111,24 @@ def inspection_pdf(request):
     content, _ = pdf_of(html)
     name = f"Inspection pack {pack.period.starts_on} to {pack.period.ends_on}.pdf"
     return _download(content, "application/pdf", name)
+
+
+@requires("view_reports")
+def patterns(request):
+    """The DSL's category and pattern report, narrowed by the filters chosen."""
+    form = forms.PatternForm(request.GET or None, **filter_choices())
+    chosen = form.chosen()
+    report = None
+    if chosen is not None:
+        year = school_year(request.school, timezone.localdate())
+        report = pattern_report(Viewer.of(request), year, chosen)
+        names = NamesShown.of(request)
+        for line in report.students:
+            line.label = names.label(line.student)
+        record(
+            action="reports.patterns_viewed",
+            request=request,
+            school=request.school,
+            detail={"filters": chosen.detail(), "students": len(report.students)},
+        )
+    return render(request, "report_pages/patterns.html", {"form": form, "report": report})

@@ -38,6 +38,7 @@ class Chart:
     height: int
     bars: list[Bar]
     horizontal: bool
+    axis: str = "Term"  # what each bar is, for the table beside the chart
 
 
 def _scale(counts: list[Count]) -> int:
@@ -56,10 +57,14 @@ def compared(key: str, title: str, labels: list[str], counts: list[Count]) -> Ch
             Bar(label, count, 0, y, round(width, 1), BAR, 0, y - 5, round(width + 6, 1), y + 13)
         )
         y += BAR + GAP
-    return Chart(key, title, _description(labels, counts), WIDTH, y, bars, horizontal=True)
+    return Chart(
+        key, title, _description(labels, counts), WIDTH, y, bars, horizontal=True, axis="Category"
+    )
 
 
-def trend(key: str, title: str, labels: list[str], counts: list[Count]) -> Chart:
+def trend(
+    key: str, title: str, labels: list[str], counts: list[Count], axis: str = "Term"
+) -> Chart:
     """Vertical bars, one a term, oldest first: how a count went over the year."""
     most = _scale(counts)
     slot = WIDTH / max(len(counts), 1)
@@ -86,7 +91,9 @@ def trend(key: str, title: str, labels: list[str], counts: list[Count]) -> Chart
             )
         )
     height = PLOT_HEIGHT + LABEL_HEIGHT * (2 if staggered else 1) + 8
-    return Chart(key, title, _description(labels, counts), WIDTH, height, bars, horizontal=False)
+    return Chart(
+        key, title, _description(labels, counts), WIDTH, height, bars, horizontal=False, axis=axis
+    )
 
 
 def _description(labels: list[str], counts: list[Count]) -> str:

@@ -226,6 +226,7 @@ EXPECTED = {
     "report_pages:governors_csv": KEY_UNLOCKED,
     "report_pages:inspection": KEY_UNLOCKED,
     "report_pages:inspection_pdf": KEY_UNLOCKED,
+    "report_pages:patterns": KEY_UNLOCKED,
     # Transfers of a leaver's file (issue 22): the DSL team, key unlocked. The matrix's transfer
     # is due and its file not yet made (nothing to download); its child has it open, so Mark as
     # left leads to it.

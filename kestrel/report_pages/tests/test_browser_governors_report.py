@@ -106,3 +106,20 @@ def test_the_dsl_opens_the_inspection_pack_and_a_pupils_file_from_it(page, chloe
     expect(page.get_by_role("heading", level=1)).to_contain_text("Asif Hussain")
     assert AuditEvent.objects.filter(action="reports.inspection_viewed").count() == 1
     assert AuditEvent.objects.filter(action="reports.inspection_exported").count() == 1
+
+
+def test_the_dsl_filters_the_pattern_report_by_category(page, chloe, live_server):
+    sign_in(page, live_server.url, chloe.email, PASSWORD)
+    page.goto(f"{live_server.url}/caseload/")
+    page.get_by_label("Code from your authenticator app").fill(
+        next_unused_code(authenticator_for(chloe))
+    )
+    page.get_by_role("button", name="Unlock").click()
+    page.get_by_role("link", name="Categories and patterns").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Categories and patterns")
+    check_page(page, "patterns")
+    page.get_by_label("Category").select_option(label="Behaviour")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("[data-count=total]")).to_contain_text(f"{counted('Behaviour')} incidents")
+    expect(page.get_by_role("img", name="Incidents each month", exact=False)).to_be_visible()
+    assert AuditEvent.objects.filter(action="reports.patterns_viewed").count() == 2
