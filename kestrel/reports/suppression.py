@@ -188,7 +188,9 @@ def _gives_one_away(values: dict, members: list, total, hidden: set, primary: se
         for part in _sums(small - 1)
         if left - value - part == 0 or (others_large and left - value - part >= THRESHOLD)
     }
-    return len(possible) < 2
+    # No reading at all: the cells do not add up to the total (a table of overlapping counts,
+    # subcategories against all incidents), so nothing can be worked out by subtraction.
+    return len(possible) == 1
 
 
 def _sums(how_many: int) -> range:

@@ -148,3 +148,14 @@ def test_negative_counts_and_ragged_rows_are_refused():
         suppress([[1, -1]])
     with pytest.raises(ValueError):
         suppress([[1, 2], [3]])
+
+
+def test_a_line_whose_cells_cannot_add_up_to_its_total_hides_no_more():
+    # Subcategories against all incidents: 3 and 2 hidden, 48 elsewhere; nothing to subtract.
+    table = suppress([[0], [3], [0], [2]], column_totals=[53])
+    assert [row[0].text for row in table.cells] == ["0", FEWER_THAN, "0", FEWER_THAN]
+
+
+def test_a_row_without_a_total_hides_only_its_small_counts():
+    table = suppress([[3, 10]])
+    assert [count.text for count in table.cells[0]] == [FEWER_THAN, "10"]
