@@ -23,7 +23,11 @@ base64) and Kestrel-Signature (Ed25519, base64).
 A receipt (format "kestrel-transfer-receipt", version 1) goes back once the receiving DSL accepts
 the file, signed by the receiving school: POST <sender's address>/transfers/receipts/ with JSON
 {"receipt": "<base64 of its signed bytes>", "signature": "<base64>"}. The sender checks it
-against the keys of the school the file was sent to, fetched from that school's address.
+against the keys of the school the file was sent to, fetched from that school's address. When
+the receiving DSL refuses the file instead (not their pupil), the same goes back as version 2 with
+"outcome": "refused" and "reason": "<their words>" (acknowledged_by and _at: who refused it, when);
+version 2 may also say "outcome": "accepted". A Kestrel that reads version 1 only refuses a
+version 2 receipt rather than taking a refusal for an acceptance.
 
 Trust: a school's keys are those its Kestrel publishes at its own address over HTTPS (plain HTTP
 only to this machine, for development and tests). A package can claim to come from a school only
@@ -57,6 +61,7 @@ from kestrel.transfer_pages import crypto, package
 from kestrel.transfer_pages.kestrel_inbox import (
     ENVELOPE_FORMAT,
     RECEIPT_FORMAT,
+    REFUSED,
     VERSION,
     binding,
     digest_of,
@@ -461,10 +466,16 @@ def _retry_receipt(received: Received, attempt: int, reason: str) -> None:
 
 
 def receipt_of(received: Received) -> dict:
-    accepter = received.accepted_by
+    """The receipt for an accepted file (version 1, as every Kestrel reads it), or the answer
+    for a refused one (version 2: its outcome and the receiving DSL's reason)."""
+    refused = received.state == ReceivedState.REFUSED
+    accepter = received.refused_by if refused else received.accepted_by
+    at = received.refused_at if refused else received.accepted_at
+    outcome = {"outcome": REFUSED, "reason": received.refused_reason} if refused else {}
     return {
         "format": RECEIPT_FORMAT,
-        "version": VERSION,
+        "version": 2 if refused else VERSION,
+        **outcome,
         "sender": {
             "address": own_address(),
             "urn": received.school.urn,
@@ -476,20 +487,25 @@ def receipt_of(received: Received) -> dict:
             "name": accepter.full_name if accepter else "",
             "role": accepter.job_title if accepter else "",
         },
-        "acknowledged_at": (received.accepted_at or timezone.now()).isoformat(),
+        "acknowledged_at": (at or timezone.now()).isoformat(),
     }
 
 
 @task
 def deliver_receipt(received_id: int, attempt: int = 1) -> None:
-    """Tells the sending school that its file was accepted here, signed by this school."""
+    """Tells the sending school that its file was accepted (or refused) here, signed by this
+    school."""
     with in_school_of(Received, received_id):
         received = (
-            Received.objects.select_related("school", "accepted_by", "student")
-            .filter(pk=received_id, state=ReceivedState.ACCEPTED, receipt_sent_at__isnull=True)
+            Received.objects.select_related("school", "accepted_by", "refused_by", "student")
+            .filter(
+                pk=received_id,
+                state__in=[ReceivedState.ACCEPTED, ReceivedState.REFUSED],
+                receipt_sent_at__isnull=True,
+            )
             .first()
         )
-        if received is None:  # sent already, or not accepted
+        if received is None:  # sent already, or neither accepted nor refused
             return
         signed, signature = crypto.sign(received.school, crypto.RECEIPT, receipt_of(received))
         try:
@@ -526,7 +542,11 @@ def deliver_receipt(received_id: int, attempt: int = 1) -> None:
                 obj=received,
                 school=received.school,
                 student=received.student,
-                detail={"to_address": received.from_address, "attempt": attempt},
+                detail={
+                    "to_address": received.from_address,
+                    "attempt": attempt,
+                    "outcome": received.state,
+                },
             )
 
 

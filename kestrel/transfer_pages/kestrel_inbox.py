@@ -30,12 +30,17 @@ from kestrel.transfer_pages.kestrel_peers import (
     school_here,
 )
 from kestrel.transfers import schema
-from kestrel.transfers.models import Received, Route, State, Transfer
-from kestrel.transfers.services import NotOpen, record_receipt
+from kestrel.transfers.models import Received, ReceivedState, Route, State, Transfer
+from kestrel.transfers.services import NotOpen, record_receipt, record_refusal
 
 ENVELOPE_FORMAT = "kestrel-transfer-envelope"
 RECEIPT_FORMAT = "kestrel-transfer-receipt"
 VERSION = 1
+# A receipt of version 1 says the file was accepted; version 2 adds its outcome ("accepted" or
+# "refused", with the receiving DSL's reason), so a refusal is never read as an acceptance by a
+# Kestrel that reads version 1 only (it refuses it instead). Acceptances are still sent as 1.
+RECEIPT_VERSIONS = (1, 2)
+ACCEPTED, REFUSED = "accepted", "refused"
 # The largest package this Kestrel takes (its ciphertext).
 PACKAGE_MAX_BYTES = getattr(settings, "TRANSFER_PACKAGE_MAX_MB", 1024) * 1024 * 1024
 
@@ -152,6 +157,13 @@ def receive_envelope(
                 school=school, from_address=sender["address"], from_transfer=envelope["transfer"]
             ).first()
             if existing is not None:
+                if existing.state == ReceivedState.REFUSED:
+                    raise Refused(
+                        409,
+                        "refused_before",
+                        "This school refused this file already (the child is not its pupil): "
+                        "check where the child has gone.",
+                    )
                 return existing, False
             try:
                 crypto.unseal(
@@ -247,10 +259,16 @@ def read_receipt(signed: bytes) -> dict:
         raise Refused(400, "receipt_unreadable", "The receipt is not JSON.") from None
     if not isinstance(receipt, dict) or receipt.get("format") != RECEIPT_FORMAT:
         raise Refused(400, "receipt_unreadable", "This is not a Kestrel transfer receipt.")
-    if receipt.get("version") != VERSION:
+    if receipt.get("version") not in RECEIPT_VERSIONS:
         raise Refused(
             400, "receipt_version", "The receipt is of a version this Kestrel does not read."
         )
+    if receipt["version"] == 1:
+        receipt["outcome"], receipt["reason"] = ACCEPTED, ""
+    elif receipt.get("outcome") not in (ACCEPTED, REFUSED) or not isinstance(
+        receipt.get("reason", ""), str
+    ):
+        raise Refused(400, "receipt_unreadable", "The receipt's outcome is not one this reads.")
     sender, recipient, by = (receipt.get(key) for key in ("sender", "recipient", "acknowledged_by"))
     try:
         ok = (
@@ -301,16 +319,25 @@ def take_receipt(signed: bytes, signature: str, *, signer_keys: crypto.PublicKey
             or not _sent_to(transfer, receipt["sender"])
         ):
             raise unknown
-        if transfer.state == State.RECEIVED:
-            return transfer
         by = receipt["acknowledged_by"]
+        at = datetime.datetime.fromisoformat(receipt["acknowledged_at"])
         try:
+            if receipt["outcome"] == REFUSED:
+                return record_refusal(
+                    transfer=transfer,
+                    name=by["name"][:200],
+                    role=by["role"][:200],
+                    reason=receipt.get("reason") or "",
+                    at=at,
+                )
+            if transfer.state == State.RECEIVED:
+                return transfer
             return record_receipt(
                 transfer=transfer,
                 name=by["name"][:200],
                 role=by["role"][:200],
                 how="Accepted on Kestrel",
-                at=datetime.datetime.fromisoformat(receipt["acknowledged_at"]),
+                at=at,
             )
         except NotOpen as refusal:
             raise Refused(409, "not_sent", str(refusal)) from None

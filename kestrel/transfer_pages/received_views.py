@@ -75,8 +75,8 @@ class RefuseForm(KestrelForm):
     reason = forms.CharField(
         label="Why are you refusing this file?",
         max_length=300,
-        help_text="For example: not our pupil. The sending school will need to send it to the "
-        "right school.",
+        help_text="For example: not our pupil. Your reason is sent to the school that sent the "
+        "file, so that it can send it to the right school: do not name the child.",
     )
 
 

@@ -596,7 +596,7 @@ def accept(*, actor, received: Received, also_alert=(), request=None) -> Receive
 
 def refuse(*, actor, received: Received, reason: str, request=None) -> Received:
     """A key holder refuses a file that is not for this school (not our pupil): nothing joins
-    any chronology."""
+    any chronology, and the sending school is told why."""
     _checked(actor, request, received, None)
     reason = reason.strip()
     if not reason:
@@ -607,10 +607,14 @@ def refuse(*, actor, received: Received, reason: str, request=None) -> Received:
             raise ValidationError("This file has been accepted or refused already.")
         received.state = ReceivedState.REFUSED
         received.refused_reason = reason[:300]
-        received.save(update_fields=["state", "refused_reason"])
+        received.refused_at = timezone.now()
+        received.refused_by = actor
+        received.save(update_fields=["state", "refused_reason", "refused_at", "refused_by"])
         record(
             action="transfer.file_refused", actor=actor, request=request, obj=received, detail={}
         )
+        # The sending school is told, signed, as a receipt is (with this transaction).
+        send_receipt(received)
     return received
 
 

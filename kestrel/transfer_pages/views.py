@@ -195,7 +195,7 @@ def _started_notice(item: Transfer) -> str:
 def destination(request, pk):
     """Record (or change) where the child has gone, until the file is sent."""
     item = _transfer(request, pk)
-    if item.state not in (State.NEEDS_DESTINATION, State.DUE, State.INFORM):
+    if item.state not in services.CHANGEABLE_STATES:
         return redirect("transfer_pages:transfer", pk=item.pk)
     initial = {
         "destination": item.destination if item.destination != Destination.UNKNOWN else "",

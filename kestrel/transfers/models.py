@@ -45,12 +45,15 @@ class State(models.TextChoices):
     DUE = "due", "To send"
     SENT = "sent", "Sent, awaiting receipt"
     RECEIVED = "received", "Receipt confirmed"
+    # The receiving school on Kestrel refused it (not their pupil): to be sent again, once the
+    # destination is checked (kestrel.transfers.services.record_refusal, set_destination).
+    REFUSED = "refused", "Refused by the receiving school"
     INFORM = "inform", "Local authority to be told"
     INFORMED = "informed", "Local authority told"
     CANCELLED = "cancelled", "Cancelled"
 
 
-OPEN_STATES = (State.NEEDS_DESTINATION, State.DUE, State.SENT, State.INFORM)
+OPEN_STATES = (State.NEEDS_DESTINATION, State.DUE, State.SENT, State.INFORM, State.REFUSED)
 
 
 class CopyPolicy(models.TextChoices):
@@ -128,13 +131,20 @@ class Transfer(SchoolOwned):
 
     cancelled_reason = models.CharField(max_length=300, blank=True)
 
+    # Refused by the receiving school on Kestrel (its signed answer): kept after the file is sent
+    # again, so the refused sending stays on the record. The reason is the receiving DSL's words.
+    refused_at = models.DateTimeField(null=True, blank=True)
+    refused_by_name = models.CharField(max_length=200, blank=True)
+    refused_by_role = models.CharField(max_length=200, blank=True)
+    refused_reason = models.CharField(max_length=300, blank=True)
+
     class Meta:
         ordering = ["due_on", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["student"],
                 condition=models.Q(
-                    state__in=["needs_destination", "due", "sent", "inform"],
+                    state__in=["needs_destination", "due", "sent", "inform", "refused"],
                 ),
                 name="transfer_one_open_per_student",
             )
@@ -213,6 +223,10 @@ class Received(SchoolOwned):
     )
     review_note = models.TextField("What you found and what you did", blank=True)
     refused_reason = models.CharField(max_length=300, blank=True)
+    refused_at = models.DateTimeField(null=True, blank=True)
+    refused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -16,6 +16,7 @@ class TransferCounts:
     overdue: int = 0
     chase: int = 0
     inform: int = 0
+    refused: int = 0
     received_waiting: int = 0
     received_held: int = 0
     to_review: int = 0
@@ -30,7 +31,7 @@ def team_counts(school_id: int, today=None) -> TransferCounts:
     today = today or timezone.localdate()
     out = Transfer.objects.filter(
         school_id=school_id,
-        state__in=[State.NEEDS_DESTINATION, State.DUE, State.SENT, State.INFORM],
+        state__in=[State.NEEDS_DESTINATION, State.DUE, State.SENT, State.INFORM, State.REFUSED],
     ).aggregate(
         needs_destination=Count("pk", filter=Q(state=State.NEEDS_DESTINATION)),
         due=Count("pk", filter=Q(state=State.DUE, due_on__gte=today)),
@@ -40,6 +41,7 @@ def team_counts(school_id: int, today=None) -> TransferCounts:
         ),
         chase=Count("pk", filter=Q(state=State.SENT, chase_on__lte=today)),
         inform=Count("pk", filter=Q(state=State.INFORM)),
+        refused=Count("pk", filter=Q(state=State.REFUSED)),
     )
     received = Received.objects.filter(school_id=school_id).aggregate(
         received_waiting=Count("pk", filter=Q(state=ReceivedState.WAITING)),
@@ -65,4 +67,3 @@ def received_files(school_id: int):
 def latest_transfer(student) -> Transfer | None:
     """The child's newest transfer (open or not), for the case file's links."""
     return Transfer.objects.filter(student=student).order_by("-created_at", "-id").first()
-

@@ -139,6 +139,11 @@ DESTINATION_FIELDS = (
 )
 
 
+# Where the child has gone may be recorded or changed: before the file is sent, or once the
+# receiving school has refused it.
+CHANGEABLE_STATES = (State.NEEDS_DESTINATION, State.DUE, State.INFORM, State.REFUSED)
+
+
 def _destination_fields(details: dict) -> dict:
     values = {name: details.get(name) or "" for name in DESTINATION_FIELDS}
     values["destination_school"] = details.get("destination_school") or None
@@ -148,9 +153,11 @@ def _destination_fields(details: dict) -> dict:
 def set_destination(
     *, transfer: Transfer, destination: str, details: dict, actor, request=None
 ) -> Transfer:
-    """Records (or changes) where the child has gone, while the file is not yet sent."""
-    if transfer.state not in (State.NEEDS_DESTINATION, State.DUE, State.INFORM):
+    """Records (or changes) where the child has gone, while the file is not yet sent, or once
+    the school it was sent to refused it (it is then to be sent again: due)."""
+    if transfer.state not in CHANGEABLE_STATES:
         raise NotOpen("This file has been sent already: its destination cannot change.")
+    after_refusal = transfer.state == State.REFUSED
     before = transfer.destination
     transfer.destination = destination
     for name, value in _destination_fields(details).items():
@@ -163,7 +170,7 @@ def set_destination(
         request=request,
         obj=transfer,
         student=transfer.student,
-        detail={"destination": [before, destination]},
+        detail={"destination": [before, destination], "after_refusal": after_refusal},
     )
     return transfer
 
@@ -316,6 +323,37 @@ def record_receipt(
     return transfer
 
 
+def record_refusal(
+    *, transfer: Transfer, name: str, role: str = "", reason: str, at: datetime.datetime
+) -> Transfer:
+    """The receiving school on Kestrel refused the file (not their pupil), signed by it: the
+    transfer needs the DSL again (check where the child went, send it again). Its sending stays
+    on the record; the reason, the receiving DSL's own words, is kept on the transfer only. A
+    refusal told twice changes nothing."""
+    with transaction.atomic():
+        transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
+        if transfer.state == State.REFUSED and transfer.refused_at == at:
+            return transfer
+        if transfer.state != State.SENT:
+            raise NotOpen("This file is not awaiting receipt: a refusal cannot be recorded.")
+        if transfer.refused_at is not None and at <= transfer.refused_at:
+            raise NotOpen("This refusal is older than the file's last sending.")
+        transfer.state = State.REFUSED
+        transfer.refused_at = at
+        transfer.refused_by_name = name
+        transfer.refused_by_role = role
+        transfer.refused_reason = reason.strip()[:300]
+        transfer.save()
+        record(
+            action="transfer.refused",
+            obj=transfer,
+            school=transfer.school,
+            student=transfer.student,
+            detail={"refused_at": at.isoformat(), "refuser": name, "route": transfer.route},
+        )
+    return transfer
+
+
 def record_copy(
     *, transfer: Transfer, actor, done_on: datetime.date, note: str, request=None
 ) -> Transfer:
@@ -364,8 +402,9 @@ def record_informed(
 
 def cancel(*, transfer: Transfer, actor, reason: str, request=None) -> Transfer:
     """The child did not leave after all (or was marked as left by mistake): the transfer ends,
-    with the reason. A file already sent cannot be called back."""
-    if transfer.state not in (State.NEEDS_DESTINATION, State.DUE, State.INFORM):
+    with the reason. A file already sent cannot be called back (one refused by the school it was
+    sent to is back here)."""
+    if transfer.state not in CHANGEABLE_STATES:
         raise NotOpen("A file already sent cannot be cancelled.")
     transfer.state = State.CANCELLED
     transfer.cancelled_reason = reason
