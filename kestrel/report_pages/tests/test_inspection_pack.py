@@ -13,6 +13,7 @@ from django.utils import timezone
 from kestrel.audit.models import AuditEvent
 from kestrel.casefile import services as casefile
 from kestrel.reports.inspection import brief
+from kestrel.students.names import HIDE_NAMES_SESSION_KEY
 from kestrel.testing.auth import unlock_key
 from kestrel.testing.factories import CategoryFactory, IncidentFactory, StudentFactory
 
@@ -152,3 +153,22 @@ def test_the_pack_takes_as_many_queries_for_1_referral_as_for_12(dsl_client, peo
         )
         IncidentFactory(student=child)
     assert queries() == one
+
+
+def test_with_hide_names_on_the_pack_names_no_child(dsl_client, file):
+    session = dsl_client.session
+    session[HIDE_NAMES_SESSION_KEY] = True
+    session.save()
+    page = dsl_client.get(URL).content.decode()
+    assert "Ruby" not in page and "Ashworth" not in page and "Baines" not in page
+    assert "*****" in page
+
+
+def test_the_pattern_report_names_no_child_with_hide_names_on(dsl_client, file):
+    session = dsl_client.session
+    session[HIDE_NAMES_SESSION_KEY] = True
+    session.save()
+    page = dsl_client.get(reverse("report_pages:patterns")).content.decode()
+    students = page.split('data-table="students"')[1].split("</table>")[0]
+    assert "*****" in students
+    assert "Ruby" not in page and "Ashworth" not in page
