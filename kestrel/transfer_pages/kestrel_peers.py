@@ -16,6 +16,7 @@ import http.client
 import ipaddress
 import json
 import socket
+import ssl
 import urllib.error
 import urllib.request
 from urllib.parse import quote, urlsplit
@@ -204,10 +205,16 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
+def tls_context() -> ssl.SSLContext:
+    """The TLS settings for another Kestrel: the system's trusted authorities, the certificate
+    checked against the address's name (tests substitute their own authority)."""
+    return ssl.create_default_context()
+
+
 class _Pinned(urllib.request.HTTPHandler, urllib.request.HTTPSHandler):
     def __init__(self, ip: str):
         urllib.request.HTTPHandler.__init__(self)
-        urllib.request.HTTPSHandler.__init__(self)
+        urllib.request.HTTPSHandler.__init__(self, context=tls_context())
         self.ip = ip
 
     def http_open(self, req):

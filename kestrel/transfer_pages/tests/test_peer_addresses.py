@@ -156,3 +156,98 @@ def test_the_inbox_refuses_a_package_whose_sender_is_inside_a_private_network_an
         "from_urn": "100001",
         "transfer": "41",
     }
+
+
+# Over TLS, to a real server on this machine -------------------------------------------------
+
+
+def _certificate(name: str, folder) -> tuple[str, str]:
+    """A self-signed certificate for `name` and its key, as PEM files in `folder`."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_path), str(key_path)
+
+
+@pytest.fixture
+def tls_kestrel(tmp_path, monkeypatch):
+    """A server on 127.0.0.1 answering over TLS with a certificate for kestrel.brook.example
+    (trusted by the test), returning `answer` to every GET; yields (port, answer)."""
+    import http.server
+    import ssl
+    import threading
+
+    answer = {}
+
+    class Keys(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = json.dumps(answer).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    cert, key = _certificate("kestrel.brook.example", tmp_path)
+    server = http.server.HTTPServer(("127.0.0.1", 0), Keys)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(
+        kestrel_peers, "tls_context", lambda: ssl.create_default_context(cafile=cert)
+    )
+    yield server.server_address[1], answer
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_connection_goes_to_the_checked_ip_address_and_checks_the_certificate_by_name(
+    settings, resolves, tls_kestrel, other_school
+):
+    """The name does not exist in DNS: only the checked IP address is used; TLS still checks
+    the certificate against the name."""
+    settings.TRANSFER_PEERS_ALLOW_PRIVATE = True
+    port, answer = tls_kestrel
+    address = f"https://kestrel.brook.example:{port}"
+    other_school.urn = "100002"
+    other_school.save(update_fields=["urn"])
+    answer.update(crypto.public_keys(other_school, address).as_json())
+    resolves("127.0.0.1")
+    keys = kestrel_peers.fetch_keys(address, "100002")
+    assert (keys.urn, keys.address) == ("100002", address)
+
+    # The same server under a name its certificate is not for: refused.
+    with pytest.raises(DeliveryFailed, match="CERTIFICATE_VERIFY_FAILED"):
+        kestrel_peers.fetch_keys(f"https://kestrel.elsewhere.example:{port}", "100002")
