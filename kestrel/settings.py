@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "kestrel.training_pages",
     "kestrel.reports",
     "kestrel.report_pages",
+    "kestrel.trust_pages",
     "kestrel.account_pages",
     "kestrel.ops",
     "bench",

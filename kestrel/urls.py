@@ -35,6 +35,7 @@ urlpatterns = [
     path("library/", include("kestrel.library.urls")),
     path("training/", include("kestrel.training_pages.urls")),
     path("reports/", include("kestrel.report_pages.urls")),
+    path("trust/", include("kestrel.trust_pages.urls")),
     path("school/import/", include("kestrel.roster.urls")),
     path("school/", include("kestrel.school_setup.urls")),
     path("key/", include("kestrel.access.urls")),

@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
+from kestrel.access import working_school
 from kestrel.access.refusals import SendToUnlock
 from kestrel.schools.scope import scope
 
@@ -36,7 +37,8 @@ class PrivatePagesMiddleware:
 class SchoolScopeMiddleware:
     """A signed-in request reads its own school's rows, and only them (kestrel.schools.scope):
     the whole request, the view, its templates and its audit events, run in the user's school's
-    scope. An anonymous request has none: the sign-in pages use the unscoped sign-in path."""
+    scope. An anonymous request has none: the sign-in pages use the unscoped sign-in path. A
+    user who has switched to another school of their trust works there (working_school)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -45,5 +47,6 @@ class SchoolScopeMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return self.get_response(request)
+        working_school.apply(request)
         with scope(school=user.school_id):
             return self.get_response(request)

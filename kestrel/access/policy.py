@@ -9,6 +9,7 @@ QuerySet filters that every list, count and detail page uses alike.
 from collections.abc import Callable
 
 from kestrel.access.keys import key_unlocked
+from kestrel.accounts import trusts
 
 PUBLIC = "public"
 SECOND_FACTOR_PENDING = "second_factor_pending"
@@ -31,6 +32,13 @@ def _key_unlocked(request) -> bool:
     return _key_holder(request) and key_unlocked(request)
 
 
+def _trust_lead(request) -> bool:
+    # A trust's pages show no child's record, but a second factor is given first all the same.
+    user = request.user
+    verified = getattr(user, "is_verified", lambda: False)()
+    return _signed_in(request) and verified and trusts.is_trust_lead(user)
+
+
 RULES: dict[str, Callable[..., bool]] = {
     PUBLIC: lambda request: True,
     # Signed in with a password, second factor not yet given: only the pages that ask for it.
@@ -51,6 +59,8 @@ RULES: dict[str, Callable[..., bool]] = {
     "keep_case_file": _key_unlocked,
     # The reports for governors and inspectors, and the DSL's pattern report.
     "view_reports": _key_unlocked,
+    # The trust's pages (its schools side by side): the trust safeguarding lead.
+    "view_trust": _trust_lead,
 }
 
 # Permissions a key holder gets by unlocking their key: while it is locked they are sent to

@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kestrel.accounts.emails import EmailAddressField, normalise
 from kestrel.encryption import decrypt
-from kestrel.schools.models import AccessLevel, School
+from kestrel.schools.models import AccessLevel, School, Trust
 from kestrel.schools.scope import school_scoped
 from kestrel.search import KeepsSearchText, SearchTextQuerySet
 
@@ -76,6 +76,10 @@ class User(KeepsSearchText, AbstractBaseUser):
         help_text="Raised with every password link sent: older links die.",
     )
 
+    # Whether the header offers "Switch school" (a membership elsewhere, or a trust role): kept by
+    # kestrel.accounts.trusts, so that no page spends a query to ask.
+    works_at_other_schools = models.BooleanField(default=False, editable=False)
+
     # The staff searches' text (kestrel.search), kept by save() and the bulk writes.
     search_text = models.TextField(default="", editable=False)
 
@@ -114,6 +118,84 @@ class User(KeepsSearchText, AbstractBaseUser):
     def clean(self) -> None:
         super().clean()
         self.email = normalise(self.email)
+
+    # Working at another school of the trust (kestrel.access.working_school): for one request the
+    # user carries that school and their rights there in place of their own. The row keeps their
+    # home school and rights: saving a user who is working elsewhere writes the home values.
+    WORKING_FIELDS = ("school", "access_level", "is_key_holder", "is_school_admin")
+
+    def work_at(self, school, *, access_level, is_key_holder: bool, is_school_admin: bool):
+        """This user, for this request, at `school` with the rights they hold there."""
+        if getattr(self, "home_rights", None) is None:
+            self.home_rights = {field: getattr(self, field) for field in self.WORKING_FIELDS}
+        self.school = school
+        self.access_level = access_level
+        self.is_key_holder = is_key_holder
+        self.is_school_admin = is_school_admin
+
+    @property
+    def home_school_id(self) -> int:
+        home = getattr(self, "home_rights", None)
+        return home["school"].pk if home is not None else self.school_id
+
+    def save(self, **kwargs) -> None:
+        home = getattr(self, "home_rights", None)
+        if home is None:
+            return super().save(**kwargs)
+        working = {field: getattr(self, field) for field in self.WORKING_FIELDS}
+        for field, value in home.items():
+            setattr(self, field, value)
+        try:
+            return super().save(**kwargs)
+        finally:
+            for field, value in working.items():
+                setattr(self, field, value)
+
+
+class SchoolMembership(models.Model):
+    """A staff member's place at another school of their trust, with their rights there; their
+    own school (`User.school`) stays their home. Kept by the operator (`manage.py trust`)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    access_level = models.ForeignKey(
+        AccessLevel, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    is_key_holder = models.BooleanField("Key holder", default=False)
+    is_school_admin = models.BooleanField("School administrator", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "school"], name="membership_unique_school")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} at {self.school_id}"
+
+
+class TrustRole(models.Model):
+    """A role over a whole trust. The trust safeguarding lead sees the trust's pages and, by
+    switching into one of its schools and unlocking their key there, that school's records."""
+
+    SAFEGUARDING_LEAD = "safeguarding_lead"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="trust_roles")
+    trust = models.ForeignKey(Trust, on_delete=models.PROTECT, related_name="roles")
+    role = models.CharField(
+        max_length=40,
+        choices=[(SAFEGUARDING_LEAD, "Trust safeguarding lead")],
+        default=SAFEGUARDING_LEAD,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "trust", "role"], name="trustrole_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} of {self.trust_id}"
 
 
 class SignInSession(models.Model):

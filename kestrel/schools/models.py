@@ -11,8 +11,27 @@ from django.db.models.functions import Lower
 from kestrel.schools.scope import school_scoped
 
 
+class Trust(models.Model):
+    """A multi-academy trust: schools it runs share its safeguarding lead (kestrel.accounts:
+    TrustRole) and may share staff (SchoolMembership). Set up by the installation's operator
+    (`manage.py trust`)."""
+
+    name = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class School(models.Model):
     name = models.CharField(max_length=200)
+    # A school may stand alone (no trust).
+    trust = models.ForeignKey(
+        Trust, on_delete=models.PROTECT, null=True, blank=True, related_name="schools"
+    )
     time_zone = models.CharField(max_length=64, default="Europe/London")
     require_two_factor = models.BooleanField(
         "Require two-factor sign-in for everyone",

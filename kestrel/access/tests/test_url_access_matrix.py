@@ -227,6 +227,11 @@ EXPECTED = {
     "report_pages:inspection": KEY_UNLOCKED,
     "report_pages:inspection_pdf": KEY_UNLOCKED,
     "report_pages:patterns": KEY_UNLOCKED,
+    # A trust's view (issue 23, item 5): "Switch school" for everyone signed in (their own school
+    # only, for these roles); the trust's page for its safeguarding lead only (none of these:
+    # kestrel/trust_pages/tests).
+    "trust_pages:switch": SIGNED_IN,
+    "trust_pages:overview": expect(full="denied"),
     # Transfers of a leaver's file (issue 22): the DSL team, key unlocked. The matrix's transfer
     # is due and its file not yet made (nothing to download); its child has it open, so Mark as
     # left leads to it.

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TrustPagesConfig(AppConfig):
+    name = "kestrel.trust_pages"
+    verbose_name = "Trust pages"
