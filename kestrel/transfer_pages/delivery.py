@@ -527,7 +527,7 @@ def deliver_receipt(received_id: int, attempt: int = 1) -> None:
             _receipt_refused(received, refusal.reason)
             return
         except urllib.error.HTTPError as error:
-            if 400 <= error.code < 500:
+            if 400 <= error.code < 500 and error.code != 429:  # too many: tried again later
                 _receipt_refused(received, answer_text(error))
             else:
                 _retry_receipt(received, attempt, answer_text(error))

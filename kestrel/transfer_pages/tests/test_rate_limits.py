@@ -82,3 +82,49 @@ def test_retry_after_counts_from_the_oldest_request_still_in_the_window(db, limi
     assert throttle.is_limited("transfer_inbox.ip", "203.0.113.9")
     assert 9 * 60 < throttle.retry_after("transfer_inbox.ip", "203.0.113.9") <= 10 * 60
     assert throttle.retry_after("transfer_inbox.ip", "198.51.100.4") == 0
+
+
+def test_a_receipt_answered_too_many_requests_is_tried_again_not_given_up(
+    db, school, other_school, monkeypatch, settings
+):
+    """The sending Kestrel's receipts address is over its limit (429): the receipt waits and is
+    tried again, as when that Kestrel cannot be reached; any other 4xx is given up."""
+    import io
+    import urllib.error
+
+    from django.tasks import task_backends
+
+    from kestrel.testing.factories import UserFactory
+    from kestrel.transfer_pages import delivery
+    from kestrel.transfers.models import Received, ReceivedState
+
+    received = Received.objects.create(
+        school=other_school,
+        state=ReceivedState.ACCEPTED,
+        from_school_name="Ashdown Primary School",
+        from_school_urn="100001",
+        from_address="https://kestrel.ashdown.example",
+        from_transfer="41",
+        child_name="A child",
+        accepted_at=timezone.now(),
+        accepted_by=UserFactory(school=other_school),
+    )
+
+    def answer(code):
+        def post(url, *args, **kwargs):
+            raise urllib.error.HTTPError(url, code, "no", {}, io.BytesIO(b"Too many requests"))
+
+        monkeypatch.setattr(delivery, "post", post)
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    answer(429)
+    delivery.deliver_receipt.call(received.pk, 1)
+    (retry,) = task_backends["default"].results
+    assert retry.args == [received.pk, 2]
+    assert not AuditEvent.objects.filter(detail__refused=True).exists()
+    answer(403)
+    delivery.deliver_receipt.call(received.pk, 2)
+    assert len(task_backends["default"].results) == 1
+    assert AuditEvent.objects.filter(
+        action="transfer.receipt_not_sent", detail__refused=True
+    ).exists()
