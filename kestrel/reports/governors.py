@@ -108,6 +108,12 @@ def _by_term(counts: dict[int, int], year: SchoolYear) -> list[int]:
     return [*row, sum(counts.values())]
 
 
+def key_rank(viewer) -> int:
+    """The access rank the viewer's unlocked key opens records up to; -1 when it opens none.
+    Every report counts and lists only what it opens."""
+    return viewer.key_rank if viewer.key_unlocked and viewer.key_rank is not None else -1
+
+
 # --- Counting (one GROUP BY query each) -----------------------------------------------------
 
 
@@ -270,7 +276,7 @@ def _counts_table(key, title, year, rows: list[tuple[str, dict]], totals: dict, 
 def governors_report(viewer, school, *, today: datetime.date | None = None) -> GovernorsReport:
     """The governors' report for the school year holding `today`, as the viewer may count it."""
     today = today or timezone.localdate()
-    rank = viewer.key_rank if viewer.key_unlocked and viewer.key_rank is not None else -1
+    rank = key_rank(viewer)
     year = school_year(school, today)
     report = GovernorsReport(school_name=school.name, year=year, made_at=timezone.now())
 

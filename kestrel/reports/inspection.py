@@ -20,6 +20,7 @@ from kestrel.casefile.models import (
     Status,
 )
 from kestrel.incidents.models import Category, Incident
+from kestrel.reports.governors import key_rank
 from kestrel.reports.terms import Period
 
 SOCIAL_CARE = "social_care"
@@ -59,10 +60,6 @@ class InspectionPack:
     pupils: list[PupilLine]
 
 
-def _rank(viewer) -> int:
-    return viewer.key_rank if viewer.key_unlocked and viewer.key_rank is not None else -1
-
-
 def brief(text: str) -> str:
     """The first words of an outcome, cut at a word: the resolution an inspector reads."""
     text = " ".join(text.split())
@@ -73,7 +70,7 @@ def brief(text: str) -> str:
 
 def inspection_pack(viewer, period: Period) -> InspectionPack:
     """The pack for `period` as the viewer's unlocked key opens it (five queries)."""
-    rank = _rank(viewer)
+    rank = key_rank(viewer)
     start, end = period.bounds()
     incidents = Incident.objects.filter(
         occurred_at__gte=start, occurred_at__lt=end, required_rank__lte=rank

@@ -13,7 +13,7 @@ from django.db.models.functions import TruncMonth
 from kestrel.alerts.models import Alert
 from kestrel.incidents.models import Action, Category, Incident
 from kestrel.reports.charts import trend
-from kestrel.reports.governors import VULNERABLE_GROUPS
+from kestrel.reports.governors import VULNERABLE_GROUPS, key_rank
 from kestrel.reports.suppression import Count as Shown
 from kestrel.reports.terms import Period, SchoolYear
 from kestrel.students.models import Student
@@ -73,10 +73,6 @@ class PatternReport:
     total: int = 0
 
 
-def _rank(viewer) -> int:
-    return viewer.key_rank if viewer.key_unlocked and viewer.key_rank is not None else -1
-
-
 def _months(year: SchoolYear) -> list[datetime.date]:
     first = year.year_to_date.starts_on.replace(day=1)
     months = []
@@ -88,7 +84,7 @@ def _months(year: SchoolYear) -> list[datetime.date]:
 
 def pattern_report(viewer, year: SchoolYear, chosen: PatternFilter) -> PatternReport:
     """The report for the school year to date (four queries)."""
-    rank = _rank(viewer)
+    rank = key_rank(viewer)
     start, end = year.year_to_date.bounds()
     incidents = Incident.objects.filter(
         chosen.q(), occurred_at__gte=start, occurred_at__lt=end, required_rank__lte=rank

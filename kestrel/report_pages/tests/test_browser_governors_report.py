@@ -33,6 +33,16 @@ def chloe(page, transactional_db, live_server):
     return dsl
 
 
+def open_caseload(page, chloe, live_server) -> None:
+    """Signs Chloe in and opens Caseload, where the reports are linked, unlocking her key."""
+    sign_in(page, live_server.url, chloe.email, PASSWORD)
+    page.goto(f"{live_server.url}/caseload/")
+    page.get_by_label("Code from your authenticator app").fill(
+        next_unused_code(authenticator_for(chloe))
+    )
+    page.get_by_role("button", name="Unlock").click()
+
+
 def counted(name: str) -> int:
     today = timezone.localdate()
     start = datetime.date(today.year if today.month >= 8 else today.year - 1, 8, 1)
@@ -42,12 +52,7 @@ def counted(name: str) -> int:
 
 
 def test_the_dsl_opens_the_governors_report_and_downloads_it(page, chloe, live_server):
-    sign_in(page, live_server.url, chloe.email, PASSWORD)
-    page.goto(f"{live_server.url}/caseload/")
-    page.get_by_label("Code from your authenticator app").fill(
-        next_unused_code(authenticator_for(chloe))
-    )
-    page.get_by_role("button", name="Unlock").click()
+    open_caseload(page, chloe, live_server)
     page.get_by_role("link", name="Governors’ report").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Governors’ report")
     check_page(page, "governors-report")
@@ -86,12 +91,7 @@ def test_the_dsl_opens_the_governors_report_and_downloads_it(page, chloe, live_s
 
 
 def test_the_dsl_opens_the_inspection_pack_and_a_pupils_file_from_it(page, chloe, live_server):
-    sign_in(page, live_server.url, chloe.email, PASSWORD)
-    page.goto(f"{live_server.url}/caseload/")
-    page.get_by_label("Code from your authenticator app").fill(
-        next_unused_code(authenticator_for(chloe))
-    )
-    page.get_by_role("button", name="Unlock").click()
+    open_caseload(page, chloe, live_server)
     page.get_by_role("link", name="Inspection pack").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Inspection pack")
     pupils = page.locator("table[data-table=pupils]")
@@ -109,12 +109,7 @@ def test_the_dsl_opens_the_inspection_pack_and_a_pupils_file_from_it(page, chloe
 
 
 def test_the_dsl_filters_the_pattern_report_by_category(page, chloe, live_server):
-    sign_in(page, live_server.url, chloe.email, PASSWORD)
-    page.goto(f"{live_server.url}/caseload/")
-    page.get_by_label("Code from your authenticator app").fill(
-        next_unused_code(authenticator_for(chloe))
-    )
-    page.get_by_role("button", name="Unlock").click()
+    open_caseload(page, chloe, live_server)
     page.get_by_role("link", name="Categories and patterns").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Categories and patterns")
     check_page(page, "patterns")
