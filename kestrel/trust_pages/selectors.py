@@ -48,7 +48,7 @@ def _staff(school_ids: list[int]) -> dict[int, int]:
     return {row["school"]: row["n"] for row in rows}
 
 
-FIGURES = {"Pupils on roll": _pupils_on_roll, "Staff with an account": _staff}
+FIGURES = {"Pupils on roll": _pupils_on_roll, "Staff based at the school": _staff}
 
 
 def side_by_side(school_ids: list[int]) -> dict[str, dict[int, int]]:
