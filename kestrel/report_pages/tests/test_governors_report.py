@@ -20,7 +20,13 @@ from kestrel.reports.terms import easter_sunday, school_year, standard_terms
 from kestrel.school_calendar.models import Term
 from kestrel.schools.scope import scope
 from kestrel.testing.auth import unlock_key
-from kestrel.testing.factories import CategoryFactory, IncidentFactory, StudentFactory
+from kestrel.testing.factories import (
+    CategoryFactory,
+    IncidentFactory,
+    RequirementFactory,
+    StudentFactory,
+    TrainingRecordFactory,
+)
 
 TODAY = datetime.date(2026, 12, 8)
 
@@ -121,10 +127,36 @@ def test_open_statuses_and_referrals_are_counted_as_children(people, categories)
     casefile.start_status(
         actor=people.dsl, student=children[0], kind="early_help", started_on=TODAY, note=""
     )
+    for child in children[:5]:
+        casefile.record_decision(
+            actor=people.dsl,
+            student=child,
+            kind="monitor",
+            reason="Watch and wait.",
+            decided_on=TODAY,
+        )
+    casefile.record_decision(
+        actor=people.dsl, student=children[5], kind="support", reason="Mentor.", decided_on=TODAY
+    )
     result = report(people)
     statuses = {name: texts(cells) for name, cells, _ in result.table("statuses").lines}
     assert statuses["Child in Need"] == ["6", "6"]
     assert statuses["Early Help (Family Help)"] == [FEWER_THAN, FEWER_THAN]
+    assert statuses["Monitored in school"][0] == "5"
+
+
+def test_staff_training_is_counted_by_requirement(people):
+    school = people.dsl.school
+    requirement = RequirementFactory(school=school, name="Safeguarding update")
+    for _ in range(6):
+        TrainingRecordFactory(requirement=requirement)
+    name, cells, total = report(people).table("training").lines[0]
+    assert name == "Safeguarding update"
+    assert total.text == "9"  # the three personas and the six trained, all active staff
+    # The three untrained are due soon or overdue: fewer than 5, and the 6 up to date hidden
+    # with them (9 less 6 would give the 3 away).
+    assert cells[0].value == 6 and cells[0].text == NOT_SHOWN
+    assert FEWER_THAN in [cell.text for cell in cells[1:]]
 
 
 def test_the_school_terms_are_used_when_recorded(people, categories):
