@@ -165,6 +165,11 @@ class SchoolMembership(models.Model):
     is_school_admin = models.BooleanField("School administrator", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # A school's row like any other (scope.py); a person's places across the trust are read
+    # unscoped on purpose (kestrel.accounts.trusts).
+    objects = school_scoped()
+    all_schools = models.Manager()  # noqa: DJ012 (a manager: the default, `objects`, first)
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "school"], name="membership_unique_school")
