@@ -1,7 +1,8 @@
 """The demo school's term so far, for the governors' report: incidents recorded since the start
-of the school year about children who are not in the guides' walk-throughs (so their pages and
-the Dashboard stay as the guides show them), and the roster's vulnerable groups (SEN, pupil
-premium, EAL, looked after) on some children, as a school's MIS import would set them.
+of the school year (and over the last school year, for its trend) about children who are not in
+the guides' walk-throughs (so their pages and the Dashboard stay as the guides show them), and
+the roster's vulnerable groups (SEN, pupil premium, EAL, looked after) on some children, as a
+school's MIS import would set them.
 
 Written as the bench writes history (rows and their category links at once, recorded a week and
 more ago, with no alerts): nothing here happens in front of anyone."""
@@ -58,16 +59,36 @@ def seed_report_history(school: School, today: datetime.date) -> int:
         return 0
     zone = timezone.get_current_timezone()
     rows, chosen = [], []
-    for main, sub, how_many in HISTORY:
+    # This school year so far, then last school year (twice as many, over its three terms) so
+    # that the report's trend has terms to compare.
+    last_year = (datetime.date(start.year - 1, 8, 1), datetime.date(start.year, 7, 20))
+    periods = [((start, last), HISTORY), (last_year, [(m, s, n * 2) for m, s, n in HISTORY])]
+    for (first, final), history in periods:
+        _history(rng, history, first, final, zone, categories, staff, children, rows, chosen)
+    made = Incident.objects.bulk_create(rows)
+    through = Incident.categories.through
+    through.objects.bulk_create(
+        through(incident_id=incident.pk, category_id=category.pk)
+        for incident, filed in zip(made, chosen, strict=True)
+        for category in filed
+    )
+    return len(made)
+
+
+def _history(rng, history, start, last, zone, categories, staff, children, rows, chosen):
+    """Incidents of `history` on days from `start` to `last`, added to `rows` (and their
+    categories to `chosen`)."""
+    for main, sub, how_many in history:
         filed = [categories[(main, None)]] + ([categories[(main, sub)]] if sub else [])
         for _ in range(how_many):
             day = start + datetime.timedelta(days=rng.randrange((last - start).days + 1))
             moment = datetime.datetime.combine(day, datetime.time(rng.randrange(9, 15)), zone)
             reporter = rng.choice(staff)
+            child = rng.choice(children)
             rows.append(
                 Incident(
-                    school=school,
-                    student=rng.choice(children),
+                    school_id=child.school_id,
+                    student=child,
                     reporter=reporter,
                     text=TEXT,
                     occurred_at=moment,
@@ -77,14 +98,6 @@ def seed_report_history(school: School, today: datetime.date) -> int:
                 )
             )
             chosen.append(filed)
-    made = Incident.objects.bulk_create(rows)
-    through = Incident.categories.through
-    through.objects.bulk_create(
-        through(incident_id=incident.pk, category_id=category.pk)
-        for incident, filed in zip(made, chosen, strict=True)
-        for category in filed
-    )
-    return len(made)
 
 
 def _mark_vulnerable_groups(school, children: list[Student], rng: random.Random) -> None:

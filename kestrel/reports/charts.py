@@ -67,13 +67,14 @@ def trend(
 ) -> Chart:
     """Vertical bars, one a term, oldest first: how a count went over the year."""
     most = _scale(counts)
-    slot = WIDTH / max(len(counts), 1)
+    side = 36  # room for the first and last names, centred under their bars
+    slot = (WIDTH - 2 * side) / max(len(counts), 1)
     width = min(slot * 0.6, 80)
     staggered = len(counts) > 3
     bars = []
     for index, (label, count) in enumerate(zip(labels, counts, strict=True)):
         height = count.value / most * (PLOT_HEIGHT - 20) if count.shown else 0
-        x = index * slot + (slot - width) / 2
+        x = side + index * slot + (slot - width) / 2
         top = PLOT_HEIGHT - height
         bars.append(
             Bar(
@@ -83,10 +84,10 @@ def trend(
                 round(top, 1),
                 round(width, 1),
                 round(height, 1),
-                round(index * slot + slot / 2, 1),
+                round(side + index * slot + slot / 2, 1),
                 # More than three terms: their names on two lines in turn, so they do not meet.
                 PLOT_HEIGHT + LABEL_HEIGHT * (1 + (index % 2 if staggered else 0)),
-                round(index * slot + slot / 2, 1),
+                round(side + index * slot + slot / 2, 1),
                 round(top - 6, 1),
             )
         )

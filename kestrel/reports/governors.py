@@ -312,6 +312,7 @@ def governors_report(viewer, school, *, today: datetime.date | None = None) -> G
             total_label="All incidents",
         )
     )
+    report.tables.append(_last_year_table(school, rank, year))
     by_year = counted_by_year_group(school, rank, year)
     on_roll = set(
         Student.objects.filter(on_roll=True).values_list("year_group", flat=True).distinct()
@@ -353,6 +354,21 @@ def governors_report(viewer, school, *, today: datetime.date | None = None) -> G
     report.tables += _transfer_tables(*counted_transfers(school, year), year)
     report.tables.append(_training_table(school, today))
     return report
+
+
+def _last_year_table(school, rank: int, year: SchoolYear) -> CountTable:
+    """Last school year's incidents term by term, for the trend (two queries)."""
+    last = school_year(school, year.year_to_date.starts_on - datetime.timedelta(days=1))
+    counts = counted_incidents(school, rank, last)
+    cells = [counts.get(index, {}).get("all", 0) for index in range(len(last.terms))]
+    return CountTable(
+        key="last_year",
+        title=f"Incidents each term last school year ({last.name})",
+        rows=["All incidents"],
+        columns=[term.name for term in last.terms],
+        table=suppress([cells]),
+        note="For comparison with this year's terms.",
+    )
 
 
 STATUS_ROWS = [(kind, label) for kind, label in STATUS_KINDS if kind != SCHOOL_DEFINED] + [
@@ -480,15 +496,17 @@ def _training_table(school, today: datetime.date) -> CountTable:
 
 
 def charts_of(report: GovernorsReport) -> list:
-    """The report's two charts: all incidents term by term, and the categories compared over
-    the year to date. Each is drawn beside a table of its own numbers."""
+    """The report's two charts: all incidents term by term since the start of last school year,
+    and the categories compared over the year to date. Each is drawn beside a table of its own
+    numbers."""
     categories = report.table("categories")
+    last = report.table("last_year")
     return [
         charts.trend(
             "trend",
-            "Incidents each term",
-            categories.columns,
-            categories.table.column_totals,
+            "Incidents each term, last school year and this",
+            last.columns + categories.columns,
+            last.table.cells[0] + categories.table.column_totals,
         ),
         charts.compared(
             "compared",

@@ -93,7 +93,12 @@ def test_the_year_to_date_covers_every_term_so_far(people, categories):
     incidents(6, categories["home"], day=datetime.date(2026, 10, 1))
     incidents(5, categories["home"], day=datetime.date(2027, 2, 1))
     incidents(9, categories["home"], day=datetime.date(2026, 7, 1))  # last school year
-    table = report(people, today=datetime.date(2027, 3, 1)).table("categories")
+    incidents(2, categories["home"], day=datetime.date(2026, 3, 1))  # last school year
+    result = report(people, today=datetime.date(2027, 3, 1))
+    last = result.table("last_year")
+    assert last.columns == ["Autumn 2025", "Spring 2026", "Summer 2026"]
+    assert texts(last.table.cells[0]) == ["0", FEWER_THAN, "9"]
+    table = result.table("categories")
     assert table.columns == ["Autumn 2026", "Spring 2027"]
     lines = {name: (texts(cells), total.text) for name, cells, total in table.lines}
     assert lines["Home Issues"] == (["6", "5"], "11")
@@ -219,7 +224,10 @@ def test_the_page_shows_the_counts_and_is_recorded_without_child_data(
     page = response.content.decode()
     assert "Governors’ report" in page and "Home Issues" in page
     assert "the Department for Education’s standard terms" in page
-    assert '<svg width="100%"' in page and "Incidents each term: the numbers" in page
+    assert (
+        '<svg width="100%"' in page
+        and "Incidents each term, last school year and this: the numbers" in page
+    )
     event = AuditEvent.objects.get(action="reports.governors_viewed")
     assert event.actor == people.dsl and event.student is None
     assert set(event.detail) == {"year"}
