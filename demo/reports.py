@@ -29,7 +29,7 @@ HISTORY = [
     ("Prevent", None, 1),
 ]
 # Children whose pages the guides walk through, and the demo's case files: left as they are.
-KEPT_AS_THEY_ARE = {"Greenwood", "Bradshaw", "Hussain", "O'Brien", "Rahman", "Nowak", "Clarke"}
+KEPT_AS_THEY_ARE = {"Greenwood", "Bradshaw", "Hussain", "O'Brien", "Rahman", "Nowak", "Ellingham"}
 # Children shown as looked after (the roster's flag): Zoë's case file has the status too.
 LOOKED_AFTER = [("Zoë", "O'Brien")]
 TEXT = "Recorded for the demo school's report: see demo/reports.py."

@@ -37,7 +37,7 @@ def seed_transfers(school: School, today: datetime.date) -> None:
     # Leavers keep no registration group (as the roster import leaves them).
     leavers = [
         ("Kacper", "Nowak", 6, 3, "Brook Academy", "dsl@brook.example"),
-        ("Ruby", "Clarke", 5, 12, "Hillside Primary", "dsl@hillside.example"),
+        ("Ruby", "Ellingham", 5, 12, "Hillside Primary", "dsl@hillside.example"),
     ]
     for serial, (first, last, year, days, destination, email) in enumerate(leavers, 900):
         left_on = school_days_ago(days)

@@ -67,7 +67,7 @@ def test_the_dsl_sends_kacpers_file_on_paper_and_records_rubys_receipt(page, chl
     assert kacper.state == State.SENT and kacper.sent_by == chloe
 
     page.goto(f"{live_server.url}/transfers/")
-    page.get_by_role("link", name="Ruby Clarke").click()
+    page.get_by_role("link", name="Ruby Ellingham").click()
     expect(page.get_by_text("No receipt 5 school days after sending")).to_be_visible()
     check_page(page, "transfer-chase")
     page.get_by_label("Name of the person who signed the slip").fill("Sam Patel")

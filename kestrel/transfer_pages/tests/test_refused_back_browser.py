@@ -50,7 +50,7 @@ def test_the_dsl_sees_rubys_file_refused_and_checks_where_she_has_gone(page, chl
         next_unused_code(authenticator_for(chloe))
     )
     page.get_by_role("button", name="Unlock").click()
-    page.get_by_role("link", name="Ruby Clarke").click()
+    page.get_by_role("link", name="Ruby Ellingham").click()
     expect(page.get_by_text(f"Their reason: {REASON}").first).to_be_visible()
     expect(page.get_by_role("heading", name="What to do now")).to_be_visible()
     check_page(page, "transfer-refused")
