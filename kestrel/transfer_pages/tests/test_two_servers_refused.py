@@ -6,7 +6,11 @@ again."""
 
 import pytest
 
-from kestrel.transfer_pages.tests.two_servers import B_URN, two_kestrels, wait_for
+from kestrel.transfer_pages.tests.two_servers import (
+    send_hannahs_file,
+    two_kestrels,
+    wait_for,
+)
 
 # Real servers on their own SQLite databases: run once (in the SQLite pass of CI).
 pytestmark = pytest.mark.own_servers
@@ -21,49 +25,8 @@ def test_a_file_refused_at_the_other_kestrel_is_shown_refused_at_the_sender(
 ):
     a, b = two_kestrels
 
-    # At A: Hannah left yesterday for Brook Lane Academy, on the Kestrel at B's address. The
-    # DSL is shown the school as B names it, then sends.
-    sent = a.python(
-        f"""
-        import datetime, json
-        from django.utils import timezone
-        from kestrel.accounts.models import User
-        from kestrel.students.models import Student
-        from kestrel.transfer_pages import delivery
-        from kestrel.transfers.models import Destination
-        from kestrel.transfers.services import mark_left
-        chloe = User.objects.get(email="chloe.kelan@example.org")
-        hannah = Student.objects.get(pk={two_kestrels.sender["hannah"]})
-        transfer = mark_left(
-            actor=chloe, student=hannah,
-            left_on=timezone.localdate() - datetime.timedelta(days=1),
-            destination=Destination.SCHOOL,
-            details={{"destination_name": "Brook Lane Academy", "destination_urn": {B_URN!r},
-                      "destination_address": {b.url!r}}},
-        )
-        to = delivery.destination(transfer)
-        sending = delivery.request_delivery(transfer=transfer, actor=chloe, confirmed=to)
-        print(json.dumps({{"transfer": transfer.pk, "delivery": sending.pk, "to": to.name,
-                          "address": to.address}}))
-        """
-    )
+    sent, state = send_hannahs_file(a, b, two_kestrels.sender["hannah"])
     assert (sent["to"], sent["address"]) == ("Brook Lane Academy", b.url)
-
-    def delivered():
-        state = a.python(
-            f"""
-            import json
-            from kestrel.transfers.models import KestrelDelivery, Transfer
-            sending = KestrelDelivery.objects.get(pk={sent["delivery"]})
-            transfer = Transfer.objects.get(pk={sent["transfer"]})
-            print(json.dumps([sending.state, sending.reason, transfer.state,
-                              transfer.package_sha256]))
-            """
-        )
-        return state if state[0] in ("delivered", "failed") else None
-
-    state = wait_for(delivered, seconds=180, every=1)
-    assert state is not None, a.log.read_text()
     assert state[:3] == ["delivered", "", "sent"], state
 
     # At B: the DSL refuses it; nothing joins any record there.

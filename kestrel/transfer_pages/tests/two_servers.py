@@ -407,3 +407,51 @@ def two_kestrels(tmp_path, tmp_path_factory):
     serving with its task worker; both stopped when the test ends."""
     with serving(tmp_path, tmp_path_factory) as pair:
         yield pair
+
+
+def send_hannahs_file(a: Kestrel, b: Kestrel, hannah_at_a: int) -> tuple[dict, list]:
+    """At A: Hannah left yesterday for Brook Lane Academy, on the Kestrel at B's address; the DSL
+    is shown the school as B names it, then sends, and A's worker delivers it. Returns what was
+    sent ({transfer, delivery, to, address}) and the delivery's end [state, reason, transfer's
+    state, package digest]."""
+    sent = a.python(
+        f"""
+        import datetime, json
+        from django.utils import timezone
+        from kestrel.accounts.models import User
+        from kestrel.students.models import Student
+        from kestrel.transfer_pages import delivery
+        from kestrel.transfers.models import Destination
+        from kestrel.transfers.services import mark_left
+        chloe = User.objects.get(email="chloe.kelan@example.org")
+        hannah = Student.objects.get(pk={hannah_at_a})
+        transfer = mark_left(
+            actor=chloe, student=hannah,
+            left_on=timezone.localdate() - datetime.timedelta(days=1),
+            destination=Destination.SCHOOL,
+            details={{"destination_name": "Brook Lane Academy", "destination_urn": {B_URN!r},
+                      "destination_address": {b.url!r}}},
+        )
+        to = delivery.destination(transfer)
+        sending = delivery.request_delivery(transfer=transfer, actor=chloe, confirmed=to)
+        print(json.dumps({{"transfer": transfer.pk, "delivery": sending.pk, "to": to.name,
+                          "address": to.address}}))
+        """
+    )
+
+    def delivered():
+        state = a.python(
+            f"""
+            import json
+            from kestrel.transfers.models import KestrelDelivery, Transfer
+            sending = KestrelDelivery.objects.get(pk={sent["delivery"]})
+            transfer = Transfer.objects.get(pk={sent["transfer"]})
+            print(json.dumps([sending.state, sending.reason, transfer.state,
+                              transfer.package_sha256]))
+            """
+        )
+        return state if state[0] in ("delivered", "failed") else None
+
+    state = wait_for(delivered, seconds=180, every=1)
+    assert state is not None, a.log.read_text()
+    return sent, state
