@@ -284,6 +284,10 @@ def _send_over_http(address: str, signed: bytes, signature: str, cipher: BinaryI
             SEND_TIMEOUT,
         )
     except urllib.error.HTTPError as error:
+        if error.code in (429, 503):  # busy, or could not reach us just now: not a refusal
+            raise TryAgainSoon(
+                f"The Kestrel at {address} could not take the file just now: {answer_text(error)}"
+            ) from None
         raise DeliveryFailed(
             f"The Kestrel at {address} refused the file: {answer_text(error)}"
         ) from None
@@ -417,8 +421,19 @@ def send(delivery: KestrelDelivery) -> None:
         )
 
 
+class TryAgainSoon(DeliveryFailed):
+    """The other Kestrel could not take the file just now (too busy, or it could not reach this
+    Kestrel to check its keys, as happens while this one restarts): the task tries again."""
+
+
+# A file the other Kestrel could not take just now is tried again this many times, waiting
+# longer each time (30 s, 1 min, 2 min, 4 min), before the DSL is shown why it failed.
+SOON_ATTEMPTS = 5
+SOON_FIRST_WAIT = datetime.timedelta(seconds=30)
+
+
 @task
-def deliver(delivery_id: int) -> None:
+def deliver(delivery_id: int, attempt: int = 1) -> None:
     """Sends a leaver's file to the school on Kestrel the DSL confirmed. Run again (a worker
     lost mid-way) it sends again: the receiving Kestrel keeps one copy of each transfer."""
     with in_school_of(KestrelDelivery, delivery_id):
@@ -436,6 +451,13 @@ def deliver(delivery_id: int) -> None:
         ).get(pk=delivery_id)
         try:
             send(delivery)
+        except TryAgainSoon as failure:
+            if attempt < SOON_ATTEMPTS and deliver.get_backend().supports_defer:
+                logger.warning("Delivery %s: %s (attempt %s)", delivery_id, failure, attempt)
+                wait = SOON_FIRST_WAIT * 2 ** (attempt - 1)
+                deliver.using(run_after=timezone.now() + wait).enqueue(delivery_id, attempt + 1)
+            else:
+                _failed(delivery, str(failure))
         except DeliveryFailed as failure:
             _failed(delivery, str(failure))
         except Exception:

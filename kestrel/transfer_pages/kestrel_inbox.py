@@ -236,8 +236,10 @@ def sender_keys_for(envelope: dict) -> crypto.PublicKeys:
     try:
         return keys_of_school(sender["address"], sender["urn"])
     except DeliveryFailed as failure:
+        # Most often the sending Kestrel restarting: its worker sends before its web server
+        # answers. 503 tells it to try again shortly rather than give up.
         raise Refused(
-            403, "sender_keys", f"The sending school's keys could not be checked: {failure}"
+            503, "sender_keys", f"The sending school's keys could not be checked: {failure}"
         ) from None
 
 

@@ -120,9 +120,12 @@ def keys(request, urn):
 
 def _refused(refusal: Refused, request, *, what: str, school=None, envelope=None) -> HttpResponse:
     kestrel_inbox.refuse(refusal, what=what, request=request, school=school, envelope=envelope)
-    return HttpResponse(
+    response = HttpResponse(
         refusal.reason, status=refusal.status, content_type="text/plain; charset=utf-8"
     )
+    if refusal.status == 503:
+        response["Retry-After"] = "30"
+    return response
 
 
 def _unb64(text: str) -> bytes:

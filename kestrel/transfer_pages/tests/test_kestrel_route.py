@@ -28,6 +28,7 @@ from kestrel.testing.factories import (
 )
 from kestrel.transfer_pages import crypto, delivery, package, receiving
 from kestrel.transfer_pages.delivery import Destination
+from kestrel.transfer_pages.kestrel_peers import DeliveryFailed, Refused
 from kestrel.transfer_pages.sending import prepare_file
 from kestrel.transfers.models import (
     DeliveryState,
@@ -692,3 +693,81 @@ def test_a_receipt_that_cannot_be_delivered_is_tried_again_later(
     assert retry.args == [received.pk, 4]
     waits = retry.task.run_after - timezone.now()
     assert datetime.timedelta(minutes=7) < waits <= datetime.timedelta(minutes=8)
+
+
+def test_the_inbox_asks_to_try_again_when_it_cannot_reach_the_senders_keys(monkeypatch):
+    from kestrel.transfer_pages import kestrel_inbox
+
+    def unreachable(address, urn):
+        raise DeliveryFailed(f"The Kestrel at {address} could not be reached (refused).")
+
+    monkeypatch.setattr(kestrel_inbox, "keys_of_school", unreachable)
+    with pytest.raises(Refused) as refused:
+        kestrel_inbox.sender_keys_for({"sender": {"address": "https://a.example", "urn": "1"}})
+    assert refused.value.status == 503  # the sender restarting, most often: not a refusal
+
+
+class _Later:
+    """Stands in for `deliver.using(run_after=...)`: keeps what would be queued."""
+
+    def __init__(self, queued, run_after):
+        self.queued, self.run_after = queued, run_after
+
+    def enqueue(self, *args):
+        self.queued.append((self.run_after, args))
+
+
+def test_a_file_the_other_kestrel_cannot_take_just_now_is_tried_again_then_shown_failed(
+    transfer, people, monkeypatch
+):
+    sending = KestrelDelivery.objects.create(
+        school=transfer.school,
+        transfer=transfer,
+        requested_by=people.dsl,
+        state=DeliveryState.SENDING,
+        to_name="Brook Lane Academy",
+        to_urn="100002",
+        to_address="https://kestrel.brook.example",
+    )
+
+    def busy(_):
+        raise delivery.TryAgainSoon("The Kestrel at https://kestrel.brook.example is busy.")
+
+    queued = []
+    monkeypatch.setattr(delivery, "send", busy)
+    monkeypatch.setattr(type(delivery.deliver.get_backend()), "supports_defer", True)
+    monkeypatch.setattr(
+        type(delivery.deliver),
+        "using",
+        lambda self, run_after: _Later(queued, run_after),
+    )
+    before = timezone.now()
+    delivery.deliver.call(sending.pk, 1)
+    sending.refresh_from_db()
+    assert sending.state == DeliveryState.SENDING  # not failed: tried again in 30 s
+    ((run_after, args),) = queued
+    assert args == (sending.pk, 2)
+    assert datetime.timedelta(seconds=29) < run_after - before < datetime.timedelta(seconds=40)
+    delivery.deliver.call(sending.pk, delivery.SOON_ATTEMPTS)
+    sending.refresh_from_db()
+    assert sending.state == DeliveryState.FAILED and "is busy" in sending.reason
+    assert len(queued) == 1
+
+
+def test_an_inbox_answering_busy_or_unavailable_is_not_a_refusal(monkeypatch):
+    import urllib.error
+
+    def answering(code):
+        def post(url, body, headers, timeout):
+            raise urllib.error.HTTPError(url, code, "busy", {}, io.BytesIO(b"Try later"))
+
+        return post
+
+    for code in (429, 503):
+        monkeypatch.setattr(delivery, "post", answering(code))
+        with pytest.raises(delivery.TryAgainSoon):
+            delivery._send_over_http("https://k.example", b"{}", "sig", io.BytesIO(b"x"))
+    monkeypatch.setattr(delivery, "post", answering(403))
+    with pytest.raises(DeliveryFailed) as refused:
+        delivery._send_over_http("https://k.example", b"{}", "sig", io.BytesIO(b"x"))
+    assert not isinstance(refused.value, delivery.TryAgainSoon)
