@@ -228,7 +228,7 @@ def prepare(request, pk):
     try:
         sending.prepare_file(actor=request.user, transfer=item, request=request)
     except (services.NotLeft, services.NotOpen) as refusal:
-        messages.error(request, str(refusal))  # names the child: kept on the server
+        messages.error(request, str(refusal))
     return redirect("transfer_pages:transfer", pk=item.pk)
 
 

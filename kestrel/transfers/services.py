@@ -33,12 +33,13 @@ CHASE_SCHOOL_DAYS = 5
 
 
 class NotLeft(Exception):
-    """Sending a file before the child has left is refused."""
+    """Sending a file before the child has left is refused. The message names no child: it is
+    shown as it is, Hide Names or not."""
 
-    def __init__(self, student):
+    def __init__(self, student=None):
         super().__init__(
-            f"{student.first_name} has not left yet: a child protection file is sent only once "
-            "the child has left. Mark them as left first (with the date they left)."
+            "The child has not left yet: a child protection file is sent only once the child "
+            "has left. Mark them as left first (with the date they left)."
         )
 
 

@@ -247,7 +247,7 @@ def test_sending_before_the_child_has_left_is_refused_with_a_clear_message(
     unlock_key(signed_in(people.dsl))
     response = client.post(f"/transfers/{transfer.pk}/kestrel/")
     assert response.status_code == 409
-    assert "Hannah has not left yet" in response.text
+    assert "The child has not left yet" in response.text
     assert "sent only once the child has left" in response.text
     assert not KestrelDelivery.objects.exists()
     assert AuditEvent.objects.filter(action="transfer.kestrel_send_refused").count() == 1

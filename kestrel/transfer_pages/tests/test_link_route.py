@@ -313,7 +313,7 @@ def test_a_link_is_refused_before_the_child_has_left(
     response = send(dsl, transfer, django_capture_on_commit_callbacks)
 
     message = (
-        "Hannah has not left yet: a child protection file is sent only once the child has left."
+        "The child has not left yet: a child protection file is sent only once the child has left."
     )
     assert message in page.text and 'name="email"' not in page.text
     assert response.status_code == 200 and message in response.text

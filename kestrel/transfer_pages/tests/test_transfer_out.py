@@ -136,7 +136,7 @@ def test_sending_before_the_child_has_left_is_refused(dsl, hannah, people):
     with pytest.raises(services.NotLeft):
         services.record_sent(transfer=transfer, actor=people.dsl, route=Route.PAPER)
     page = dsl.get(f"/transfers/{transfer.pk}/")
-    assert "Hannah has not left yet" in page.text
+    assert "The child has not left yet" in page.text
     assert "Prepare the file" not in page.text
     dsl.post(f"/transfers/{transfer.pk}/prepare/")
     dsl.post(f"/transfers/{transfer.pk}/paper/", {"how": "By secure courier"})
