@@ -24,6 +24,7 @@ from kestrel.transfer_pages import crypto, package
 from kestrel.transfer_pages.kestrel_peers import (
     DeliveryFailed,
     Refused,
+    Unreachable,
     is_here,
     keys_of_school,
     same_address,
@@ -235,11 +236,15 @@ def sender_keys_for(envelope: dict) -> crypto.PublicKeys:
     sender = envelope["sender"]
     try:
         return keys_of_school(sender["address"], sender["urn"])
-    except DeliveryFailed as failure:
+    except Unreachable as failure:
         # Most often the sending Kestrel restarting: its worker sends before its web server
         # answers. 503 tells it to try again shortly rather than give up.
         raise Refused(
             503, "sender_keys", f"The sending school's keys could not be checked: {failure}"
+        ) from None
+    except DeliveryFailed as failure:  # a refused address, a wrong answer: trying again won't do
+        raise Refused(
+            403, "sender_keys", f"The sending school's keys could not be checked: {failure}"
         ) from None
 
 

@@ -37,6 +37,11 @@ class DeliveryFailed(Exception):
     """The file could not be sent; the message says why, for the DSL."""
 
 
+class Unreachable(DeliveryFailed):
+    """The other Kestrel did not answer at all (down, or restarting): asking again later may
+    work, unlike an address that is refused or an answer that is wrong."""
+
+
 class Refused(Exception):
     """A package or receipt this Kestrel refuses: the HTTP status, a short code for the audit
     trail and a plain reason for the sender."""
@@ -270,7 +275,7 @@ def fetch_keys(address: str, urn: str) -> crypto.PublicKeys:
         ) from None
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
-        raise DeliveryFailed(f"The Kestrel at {address} could not be reached ({reason}).") from None
+        raise Unreachable(f"The Kestrel at {address} could not be reached ({reason}).") from None
     try:
         keys = crypto.PublicKeys.from_json(json.loads(raw[:SMALL_MAX_BYTES]))
     except (ValueError, crypto.CryptoError):

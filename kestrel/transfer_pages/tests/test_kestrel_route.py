@@ -28,7 +28,7 @@ from kestrel.testing.factories import (
 )
 from kestrel.transfer_pages import crypto, delivery, package, receiving
 from kestrel.transfer_pages.delivery import Destination
-from kestrel.transfer_pages.kestrel_peers import DeliveryFailed, Refused
+from kestrel.transfer_pages.kestrel_peers import DeliveryFailed, Refused, Unreachable
 from kestrel.transfer_pages.sending import prepare_file
 from kestrel.transfers.models import (
     DeliveryState,
@@ -699,12 +699,20 @@ def test_the_inbox_asks_to_try_again_when_it_cannot_reach_the_senders_keys(monke
     from kestrel.transfer_pages import kestrel_inbox
 
     def unreachable(address, urn):
-        raise DeliveryFailed(f"The Kestrel at {address} could not be reached (refused).")
+        raise Unreachable(f"The Kestrel at {address} could not be reached (refused).")
 
+    def wrong(address, urn):
+        raise DeliveryFailed(f"The answer from {address} is not a school's keys.")
+
+    sender = {"sender": {"address": "https://a.example", "urn": "1"}}
     monkeypatch.setattr(kestrel_inbox, "keys_of_school", unreachable)
     with pytest.raises(Refused) as refused:
-        kestrel_inbox.sender_keys_for({"sender": {"address": "https://a.example", "urn": "1"}})
+        kestrel_inbox.sender_keys_for(sender)
     assert refused.value.status == 503  # the sender restarting, most often: not a refusal
+    monkeypatch.setattr(kestrel_inbox, "keys_of_school", wrong)
+    with pytest.raises(Refused) as refused:
+        kestrel_inbox.sender_keys_for(sender)
+    assert refused.value.status == 403
 
 
 class _Later:
