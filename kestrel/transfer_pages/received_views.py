@@ -266,6 +266,23 @@ def received_match(request, pk):
     return _page(request, received_, match_form=form, show="match")
 
 
+def _carry_out(request, received_, form, *, show: str, do, done: str, then: str):
+    """A form's POST on a received file: `do(data)` (a service, given the form's cleaned data)
+    when the form is valid, then `done` as the notice and on to `then` (the file's page or the
+    list); a refusal goes beside the fields and the page comes again with what was typed."""
+    if form.is_valid():
+        try:
+            do(form.cleaned_data)
+        except ValidationError as error:
+            _refused(form, error)
+        else:
+            notices.success(request, done)
+            if then == "transfer_pages:received":
+                return redirect(then, pk=received_.pk)
+            return redirect(then)
+    return _page(request, received_, **{f"{show}_form": form}, show=show)
+
+
 @requires("keep_case_file")
 @require_POST
 def received_accept(request, pk):
@@ -273,26 +290,26 @@ def received_accept(request, pk):
     school is told it was received."""
     received_ = _received(request, pk)
     colleagues = _colleagues(request)
-    form = AcceptForm(request.POST, colleagues=colleagues)
-    if form.is_valid():
-        chosen = {int(value) for value in form.cleaned_data["also_alert"]}
-        try:
-            receiving.accept(
-                actor=request.user,
-                received=received_,
-                also_alert=[user for user in colleagues if user.pk in chosen],
-                request=request,
-            )
-        except ValidationError as error:
-            _refused(form, error)
-        else:
-            notices.success(
-                request,
-                "File accepted. Its records are on the child's chronology and the receipt is "
-                "on its way to the sending school. Review the file and record what you found.",
-            )
-            return redirect("transfer_pages:received", pk=received_.pk)
-    return _page(request, received_, accept_form=form, show="accept")
+
+    def accept(data):
+        chosen = {int(value) for value in data["also_alert"]}
+        receiving.accept(
+            actor=request.user,
+            received=received_,
+            also_alert=[user for user in colleagues if user.pk in chosen],
+            request=request,
+        )
+
+    return _carry_out(
+        request,
+        received_,
+        AcceptForm(request.POST, colleagues=colleagues),
+        show="accept",
+        do=accept,
+        done="File accepted. Its records are on the child's chronology and the receipt is on its "
+        "way to the sending school. Review the file and record what you found.",
+        then="transfer_pages:received",
+    )
 
 
 @requires("keep_case_file")
@@ -300,21 +317,17 @@ def received_accept(request, pk):
 def received_refuse(request, pk):
     """A key holder refuses a file that is not for this school: nothing joins a chronology."""
     received_ = _received(request, pk)
-    form = RefuseForm(request.POST)
-    if form.is_valid():
-        try:
-            receiving.refuse(
-                actor=request.user,
-                received=received_,
-                reason=form.cleaned_data["reason"],
-                request=request,
-            )
-        except ValidationError as error:
-            _refused(form, error)
-        else:
-            notices.success(request, "File refused. Nothing from it was added to any record.")
-            return redirect("transfer_pages:received_list")
-    return _page(request, received_, refuse_form=form, show="refuse")
+    return _carry_out(
+        request,
+        received_,
+        RefuseForm(request.POST),
+        show="refuse",
+        do=lambda data: receiving.refuse(
+            actor=request.user, received=received_, reason=data["reason"], request=request
+        ),
+        done="File refused. Nothing from it was added to any record.",
+        then="transfer_pages:received_list",
+    )
 
 
 @requires("keep_case_file")
@@ -322,21 +335,17 @@ def received_refuse(request, pk):
 def received_review(request, pk):
     """Records the review of an accepted file: what was found and what was done."""
     received_ = _received(request, pk)
-    form = ReviewForm(request.POST)
-    if form.is_valid():
-        try:
-            receiving.review(
-                actor=request.user,
-                received=received_,
-                note=form.cleaned_data["note"],
-                request=request,
-            )
-        except ValidationError as error:
-            _refused(form, error)
-        else:
-            notices.success(request, "Review recorded. It is on the child's chronology.")
-            return redirect("transfer_pages:received", pk=received_.pk)
-    return _page(request, received_, review_form=form, show="review")
+    return _carry_out(
+        request,
+        received_,
+        ReviewForm(request.POST),
+        show="review",
+        do=lambda data: receiving.review(
+            actor=request.user, received=received_, note=data["note"], request=request
+        ),
+        done="Review recorded. It is on the child's chronology.",
+        then="transfer_pages:received",
+    )
 
 
 @requires("keep_case_file")
