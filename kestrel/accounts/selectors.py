@@ -71,3 +71,13 @@ def recent_sign_ins(*, user, current_session_key, limit: int = 10) -> list[dict]
         }
         for row in rows
     ]
+
+
+def key_holder_emails(school_id: int) -> list[str]:
+    """The email addresses of the school's active key holders (the DSL team), for the emails
+    that go to the team rather than to one person."""
+    return list(
+        User.objects.filter(school_id=school_id, is_active=True, is_key_holder=True).values_list(
+            "email", flat=True
+        )
+    )

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from kestrel.accounts.models import User
+from kestrel.accounts.selectors import key_holder_emails
 from kestrel.audit.services import record
 from kestrel.encryption import decrypt
 from kestrel.mail import header_safe
@@ -119,14 +119,7 @@ def send_locked_email(link_id: int) -> None:
         if link is None:
             return
         sender = link.created_by
-        if sender.is_active:
-            recipients = [sender.email]
-        else:
-            recipients = list(
-                User.objects.filter(
-                    school=link.school, is_active=True, is_key_holder=True
-                ).values_list("email", flat=True)
-            )
+        recipients = [sender.email] if sender.is_active else key_holder_emails(link.school_id)
         if not recipients:
             return
         _send(

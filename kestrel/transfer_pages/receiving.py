@@ -32,6 +32,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from kestrel.access.policies import Viewer, check
 from kestrel.accounts.models import User
+from kestrel.accounts.selectors import key_holder_emails
 from kestrel.audit.services import record
 from kestrel.casefile.models import CaseEvent
 from kestrel.exports.storage import delete_all, pieces, store
@@ -194,11 +195,7 @@ def send_received_email(received_id: int) -> None:
         received = Received.objects.select_related("school").filter(pk=received_id).first()
         if received is None:
             return
-        recipients = list(
-            User.objects.filter(
-                school_id=received.school_id, is_active=True, is_key_holder=True
-            ).values_list("email", flat=True)
-        )
+        recipients = key_holder_emails(received.school_id)
         if not recipients:
             return
         context = {

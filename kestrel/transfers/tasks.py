@@ -6,7 +6,7 @@ from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from kestrel.accounts.models import User
+from kestrel.accounts.selectors import key_holder_emails
 from kestrel.mail import header_safe
 from kestrel.schools.scope import in_school_of
 from kestrel.transfers.models import State, Transfer
@@ -29,11 +29,7 @@ def send_chase_email(transfer_id: int) -> None:
         if sender is not None and sender.is_active:
             recipients = [sender.email]
         else:
-            recipients = list(
-                User.objects.filter(
-                    school=transfer.school, is_active=True, is_key_holder=True
-                ).values_list("email", flat=True)
-            )
+            recipients = key_holder_emails(transfer.school_id)
         if not recipients:
             return
         context = {
